@@ -1,0 +1,44 @@
+"""The composition root: builds the Starlette application from settings.
+
+Each concern lives in its own module (GraphQL view, health, metrics, security); this file
+only wires them together in order.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from api.settings import Settings, get_settings
+from domain.core.database import create_engine, session_factory
+from schema.context import AppState
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The ASGI application (uvicorn calls this as a factory)."""
+    settings = settings or get_settings()
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set (bizgraph serve/dev set it for you)")
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        statement_timeout_ms=settings.statement_timeout_ms,
+    )
+    state = AppState(engine=engine, sessions=session_factory(engine), settings=settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    from api.graphql_view import graphql_endpoint
+
+    graphql = graphql_endpoint(state)
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.bizgraph = state
+    return app

@@ -1,0 +1,133 @@
+"""The `bizgraph` command line: run, migrate, seed, serve, work, recompute, mint tokens."""
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from api.settings import Settings, get_settings
+
+
+class CliError(Exception):
+    """A failure the user can act on: printed as one line, exit status 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, no usage dump: scripts and people both read the last line.
+        self.exit(2, f"bizgraph: error: {message} (see bizgraph --help)\n")
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from error
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be greater than zero")
+    return number
+
+
+def _non_negative(value: str) -> int:
+    return 0 if value.strip() == "0" else _positive(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="bizgraph",
+        description="One GraphQL API over your CRM and ERP data.",
+        epilog="Configuration comes from environment variables; see README.md.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    dev = commands.add_parser(
+        "dev",
+        help="run everything locally: servers, migrations, demo data, API, worker",
+        description="Start embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set, "
+        "migrate, seed demo data into an empty database, then serve the API with GraphiQL "
+        "and run the worker. Ctrl-C stops everything.",
+    )
+    dev.add_argument("--host", default=None, help="interface to listen on (default 127.0.0.1)")
+    dev.add_argument("--port", type=_positive, default=None, help="port (default 8000)")
+    dev.add_argument(
+        "--customers", type=_positive, default=2000, help="demo size if seeding (default 2000)"
+    )
+    dev.add_argument("--no-worker", action="store_true", help="do not run the worker")
+    dev.add_argument("--no-browser", action="store_true", help="do not open GraphiQL")
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--revision", default="head", help="target revision (default head)")
+
+    seed = commands.add_parser(
+        "seed",
+        help="load deterministic demo data",
+        description="Load demo data (COPY, fast) into the database. The same --seed gives the "
+        "same data. Refuses to seed a database that already holds customers unless --reset.",
+    )
+    seed.add_argument("--customers", type=_positive, default=2000, help="customers (default 2000)")
+    seed.add_argument("--seed", type=_non_negative, default=42, help="random seed (default 42)")
+    seed.add_argument("--years", type=_positive, default=2, help="years of history (default 2)")
+    seed.add_argument("--reset", action="store_true", help="empty the database first")
+
+    serve = commands.add_parser("serve", help="serve the GraphQL API")
+    serve.add_argument("--host", default=None, help="interface (default BIZGRAPH_HOST)")
+    serve.add_argument("--port", type=_positive, default=None, help="port (default BIZGRAPH_PORT)")
+    serve.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
+
+    worker = commands.add_parser("worker", help="run the background worker")
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    worker.add_argument(
+        "--check", action="store_true", help="health check: exit 0 if a worker is alive"
+    )
+
+    recompute = commands.add_parser("recompute", help="recompute analytics and forecasts now")
+    recompute.add_argument(
+        "--what",
+        action="append",
+        choices=["metrics", "customer-value", "revenue", "demand", "campaigns", "all"],
+        help="what to recompute (repeatable; default all)",
+    )
+
+    token = commands.add_parser("token", help="mint a development access token")
+    token.add_argument("--employee", required=True, help="the employee's email")
+    token.add_argument("--role", action="append", required=True, help="a role (repeatable)")
+    token.add_argument("--ttl", type=_positive, default=3600 * 8, help="seconds (default 8h)")
+
+    bi_role = commands.add_parser("bi-role", help="create/update the read-only BI login role")
+    bi_role.add_argument("--password", required=True, help="the role's password")
+    bi_role.add_argument("--name", default="bizgraph_bi", help="role name (default bizgraph_bi)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `bizgraph` console script."""
+    args = build_parser().parse_args(argv)
+    handler = _handler(args.command)
+    try:
+        settings = get_settings()
+        handler(args, settings)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except CliError as error:
+        sys.exit(f"bizgraph: error: {error}")
+    except Exception as error:
+        if os.environ.get("BIZGRAPH_DEBUG"):
+            raise
+        sys.exit(f"bizgraph: error: {_describe(error)}")
+
+
+def _describe(error: BaseException) -> str:
+    from api.commands import describe_error
+
+    return describe_error(error)
+
+
+def _handler(command: str) -> Callable[[argparse.Namespace, Settings], None]:
+    from api import commands
+
+    return getattr(commands, command.replace("-", "_"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Who is asking: the viewer every read and write is checked against.
+
+Record rules (which customers a viewer may see) live here, once, and every query of
+customer-owned data applies them; resolvers never filter by hand.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, true
+from sqlalchemy.sql.elements import ColumnClause
+
+ROLES = (
+    "admin",
+    "sales_manager",
+    "sales_rep",
+    "marketing",
+    "support",
+    "finance",
+    "warehouse",
+    "hr",
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """An authenticated employee (or the system itself) and the roles the token grants."""
+
+    employee_id: int | None
+    email: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls) -> "Viewer":
+        """The platform itself (workers, CLI, seeding): every permission, no record rules."""
+        return cls(employee_id=None, email="system", roles=frozenset({"admin"}))
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def limited_to_own_customers(self) -> bool:
+        """A sales rep without a broader role sees only the customers they manage."""
+        broader = self.roles - {"sales_rep"}
+        return "sales_rep" in self.roles and not broader
+
+    def customer_rule(
+        self, account_manager_column: ColumnClause | ColumnElement
+    ) -> ColumnElement[bool]:
+        """A condition on a customer's account manager column restricting rows to this viewer."""
+        if not self.limited_to_own_customers:
+            return true()
+        return account_manager_column == self.employee_id

@@ -1,0 +1,69 @@
+"""Declarative base, naming conventions and column helpers shared by every context."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+# A fixed naming convention makes constraint names predictable, so migrations can
+# refer to them and autogenerate does not see spurious differences.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SCHEMAS = ("crm", "erp", "analytics", "ops")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every Decimal column is money unless it says otherwise; every instant is timestamptz.
+    type_annotation_map = {
+        Decimal: Numeric(14, 2),
+        datetime: DateTime(timezone=True),
+        int: Integer,
+    }
+
+
+BigId = Annotated[int, mapped_column(BigInteger, Identity(always=False), primary_key=True)]
+CreatedAt = Annotated[datetime, mapped_column(server_default=func.now())]
+
+
+def fk(target: str, *, ondelete: str | None = None, nullable: bool | None = None) -> Any:
+    """An indexed bigint foreign key (every foreign key gets an index)."""
+    return mapped_column(
+        BigInteger, ForeignKey(target, ondelete=ondelete), index=True, nullable=nullable
+    )
+
+
+def one_of(name: str, column: str, values: Iterable[str]) -> CheckConstraint:
+    """A check constraint limiting `column` to the given status vocabulary."""
+    quoted = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+def trigram_index(table: str, column: str) -> Index:
+    """A GIN trigram index, so `ILIKE '%text%'` searches stay fast on large tables."""
+    return Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    )

@@ -1,0 +1,88 @@
+"""Operational tables (schema `ops`): the outbox, the audit log, idempotency keys and job runs.
+
+The outbox is the source of truth for pending background work: it commits in the same
+transaction as the change it describes, so a Redis outage delays work but never loses it.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.core.db import Base, BigId, CreatedAt, one_of
+
+SCHEMA = "ops"
+JOB_RUN_STATUSES = ("running", "succeeded", "failed")
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The relay only ever scans pending events; a partial index keeps that scan tiny.
+        Index(
+            "ix_outbox_pending",
+            "id",
+            postgresql_where=text("processed_at IS NULL"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    topic: Mapped[str] = mapped_column(String(60))
+    aggregate_type: Mapped[str] = mapped_column(String(40))
+    aggregate_id: Mapped[int] = mapped_column(BigInteger)
+    customer_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[CreatedAt]
+    processed_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    occurred_at: Mapped[CreatedAt] = mapped_column(index=True)
+    actor_employee_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_key"
+    __table_args__ = {"schema": SCHEMA}
+
+    operation: Mapped[str] = mapped_column(String(60), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[CreatedAt] = mapped_column(index=True)
+
+
+class JobRun(Base):
+    __tablename__ = "job_run"
+    __table_args__ = (
+        one_of("status", "status", JOB_RUN_STATUSES),
+        Index("ix_job_run_name_started", "name", "started_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    name: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[CreatedAt]
+    finished_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    rows: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

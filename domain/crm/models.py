@@ -1,0 +1,196 @@
+"""CRM tables (schema `crm`): customers and everything sales, marketing and support know of them.
+
+ERP tables are referenced by name ("erp.employee.id"), never by class: CRM does not import ERP.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.crm.opportunity_stages import OPPORTUNITY_STAGES
+from domain.crm.ticket_states import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
+from domain.crm.vocabulary import (
+    CAMPAIGN_CHANNELS,
+    CAMPAIGN_STATUSES,
+    CUSTOMER_KINDS,
+    CUSTOMER_STATUSES,
+    CUSTOMER_TIERS,
+    INTERACTION_CHANNELS,
+    INTERACTION_DIRECTIONS,
+    MEMBER_STATUSES,
+)
+
+SCHEMA = "crm"
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+    __table_args__ = (
+        one_of("kind", "kind", CUSTOMER_KINDS),
+        one_of("tier", "tier", CUSTOMER_TIERS),
+        one_of("status", "status", CUSTOMER_STATUSES),
+        CheckConstraint("char_length(currency) = 3", name="currency_iso"),
+        trigram_index("customer", "name"),
+        trigram_index("customer", "email"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="company")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    country: Mapped[str | None] = mapped_column(String(2))
+    industry: Mapped[str | None] = mapped_column(String(80))
+    tier: Mapped[str] = mapped_column(String(20), default="bronze", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="lead", index=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    credit_limit: Mapped[Decimal | None] = mapped_column()
+    account_manager_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
+    acquisition_campaign_id: Mapped[int | None] = fk("crm.campaign.id", ondelete="SET NULL")
+    created_at: Mapped[CreatedAt] = mapped_column(index=True)
+    updated_at: Mapped[CreatedAt]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class Contact(Base):
+    __tablename__ = "contact"
+    __table_args__ = (
+        trigram_index("contact", "email"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    customer_id: Mapped[int] = fk("crm.customer.id", ondelete="CASCADE")
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str | None] = mapped_column(String(100))
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[CreatedAt]
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+    __table_args__ = (
+        one_of("channel", "channel", CAMPAIGN_CHANNELS),
+        one_of("status", "status", CAMPAIGN_STATUSES),
+        CheckConstraint("budget >= 0", name="budget_non_negative"),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="planned", index=True)
+    budget: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    starts_on: Mapped[date] = mapped_column(Date, index=True)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
+    created_at: Mapped[CreatedAt]
+
+
+class CampaignMember(Base):
+    __tablename__ = "campaign_member"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_member_customer"),
+        one_of("status", "status", MEMBER_STATUSES),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    campaign_id: Mapped[int] = fk("crm.campaign.id", ondelete="CASCADE")
+    customer_id: Mapped[int] = fk("crm.customer.id", ondelete="CASCADE")
+    status: Mapped[str] = mapped_column(String(20), default="targeted")
+    added_at: Mapped[CreatedAt]
+    responded_at: Mapped[datetime | None] = mapped_column()
+    converted_at: Mapped[datetime | None] = mapped_column()
+
+
+class Interaction(Base):
+    __tablename__ = "interaction"
+    __table_args__ = (
+        one_of("channel", "channel", INTERACTION_CHANNELS),
+        one_of("direction", "direction", INTERACTION_DIRECTIONS),
+        Index("ix_interaction_customer_occurred", "customer_id", "occurred_at"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    customer_id: Mapped[int] = fk("crm.customer.id", ondelete="CASCADE")
+    contact_id: Mapped[int | None] = fk("crm.contact.id", ondelete="SET NULL")
+    employee_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
+    campaign_id: Mapped[int | None] = fk("crm.campaign.id", ondelete="SET NULL")
+    channel: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(20), default="outbound")
+    subject: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Opportunity(Base):
+    __tablename__ = "opportunity"
+    __table_args__ = (
+        one_of("stage", "stage", OPPORTUNITY_STAGES),
+        CheckConstraint("amount >= 0", name="amount_non_negative"),
+        CheckConstraint("probability BETWEEN 0 AND 100", name="probability_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    customer_id: Mapped[int] = fk("crm.customer.id", ondelete="CASCADE")
+    owner_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
+    source_campaign_id: Mapped[int | None] = fk("crm.campaign.id", ondelete="SET NULL")
+    sales_order_id: Mapped[int | None] = fk("erp.sales_order.id", ondelete="SET NULL")
+    name: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(20), default="prospecting", index=True)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    probability: Mapped[int] = mapped_column(SmallInteger, default=10)
+    expected_close_on: Mapped[date | None] = mapped_column(Date, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    lost_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[CreatedAt]
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        one_of("category", "category", TICKET_CATEGORIES),
+        one_of("priority", "priority", TICKET_PRIORITIES),
+        one_of("status", "status", TICKET_STATUSES),
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int] = fk("crm.customer.id", ondelete="CASCADE")
+    contact_id: Mapped[int | None] = fk("crm.contact.id", ondelete="SET NULL")
+    sales_order_id: Mapped[int | None] = fk("erp.sales_order.id", ondelete="SET NULL")
+    assignee_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[str] = mapped_column(String(20), default="normal")
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,81 @@
+"""Invoices and payments (schema `erp`). Amount paid and due are derived from payments."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.erp.invoice_states import INVOICE_STATUSES
+
+SCHEMA = "erp"
+PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "direct_debit")
+
+
+class Invoice(Base):
+    __tablename__ = "invoice"
+    __table_args__ = (
+        one_of("status", "status", INVOICE_STATUSES),
+        CheckConstraint("due_on >= issued_on", name="due_after_issue"),
+        CheckConstraint("total = subtotal + tax_total", name="total_adds_up"),
+        CheckConstraint("subtotal >= 0 AND tax_total >= 0", name="totals_non_negative"),
+        Index("ix_invoice_customer_issued", "customer_id", "issued_on"),
+        trigram_index("invoice", "number"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    customer_id: Mapped[int] = fk("crm.customer.id", ondelete="RESTRICT")
+    sales_order_id: Mapped[int | None] = fk("erp.sales_order.id", ondelete="RESTRICT")
+    status: Mapped[str] = mapped_column(String(20), default="issued", index=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    issued_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    subtotal: Mapped[Decimal]
+    tax_total: Mapped[Decimal]
+    total: Mapped[Decimal]
+    voided_at: Mapped[datetime | None] = mapped_column()
+    void_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[CreatedAt]
+
+    lines: Mapped[list["InvoiceLine"]] = relationship(lazy="raise", cascade="all, delete-orphan")
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    invoice_id: Mapped[int] = fk("erp.invoice.id", ondelete="CASCADE")
+    sales_order_line_id: Mapped[int | None] = fk("erp.sales_order_line.id", ondelete="RESTRICT")
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal]
+    line_total: Mapped[Decimal]
+    tax_amount: Mapped[Decimal]
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (
+        one_of("method", "method", PAYMENT_METHODS),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        UniqueConstraint("number", name="uq_payment_number"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    number: Mapped[str] = mapped_column(String(20))
+    invoice_id: Mapped[int] = fk("erp.invoice.id", ondelete="RESTRICT")
+    customer_id: Mapped[int] = fk("crm.customer.id", ondelete="RESTRICT")
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    method: Mapped[str] = mapped_column(String(20), default="bank_transfer")
+    reference: Mapped[str | None] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[CreatedAt]

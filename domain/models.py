@@ -1,0 +1,11 @@
+"""Every table of the data model, so Alembic and tests see one complete metadata."""
+
+from domain.analytics import models as analytics_models
+from domain.core import ops
+from domain.core.db import Base
+from domain.crm import models as crm_models
+from domain.erp import models as erp_models
+
+metadata = Base.metadata
+
+__all__ = ["Base", "analytics_models", "crm_models", "erp_models", "metadata", "ops"]

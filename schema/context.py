@@ -1,0 +1,35 @@
+"""Per-request context: the viewer, fresh DataLoaders, and how to open short read sessions."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from domain.core.access import Viewer
+
+
+@dataclass
+class AppState:
+    """Process-wide objects the schema needs, built once by the composition root (`api.app`)."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    settings: Any
+    enqueue: Any = None  # optional callable to nudge workers; the outbox is the real hand-off
+
+
+@dataclass
+class Context:
+    """What every resolver sees as `info.context`. Created per request, never shared."""
+
+    state: AppState
+    viewer: Viewer
+    request_id: str
+    request: Any = None
+    response: Any = None
+    loaders: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.state.sessions

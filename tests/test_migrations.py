@@ -1,0 +1,106 @@
+"""Migrations build the schema the models describe, and undo it completely."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api import migrate
+from domain.core.database import asyncpg_dsn
+from domain.core.db import SCHEMAS
+from domain.models import metadata
+from migrations.filters import include_name
+
+
+@pytest.fixture
+async def scratch_database(database_url: str) -> AsyncIterator[str]:
+    name = f"bizgraph_migrations_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(asyncpg_dsn(database_url))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(database_url).set(database=name).render_as_string(False)
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _tables(url: str) -> set[str]:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        rows = await connection.fetch(
+            "SELECT schemaname || '.' || tablename AS name FROM pg_tables "
+            "WHERE schemaname = ANY($1::text[])",
+            list(SCHEMAS),
+        )
+        return {row["name"] for row in rows}
+    finally:
+        await connection.close()
+
+
+async def test_upgrade_downgrade_upgrade_round_trip(scratch_database: str) -> None:
+    expected = {f"{table.schema}.{table.name}" for table in metadata.sorted_tables}
+    await asyncio.to_thread(migrate.upgrade, scratch_database)
+    assert await _tables(scratch_database) == expected
+    await asyncio.to_thread(migrate.downgrade, scratch_database, "base")
+    assert await _tables(scratch_database) == set()
+    await asyncio.to_thread(migrate.upgrade, scratch_database)
+    assert await _tables(scratch_database) == expected
+
+
+async def test_models_and_migrations_agree(engine: AsyncEngine) -> None:
+    def differences(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "include_schemas": True,
+                "include_name": include_name,
+                "compare_type": True,
+                "version_table_schema": "public",
+            },
+        )
+        return compare_metadata(context, metadata)
+
+    async with engine.connect() as connection:
+        diff = await connection.run_sync(differences)
+    assert diff == []
+
+
+async def test_every_foreign_key_is_indexed(engine: AsyncEngine) -> None:
+    def unindexed(connection: Connection) -> list[str]:
+        inspector = inspect(connection)
+        missing = []
+        for schema in SCHEMAS:
+            for table in inspector.get_table_names(schema=schema):
+                leading = {
+                    tuple(index["column_names"][: len(fk["constrained_columns"])])
+                    for index in inspector.get_indexes(table, schema=schema)
+                    for fk in inspector.get_foreign_keys(table, schema=schema)
+                }
+                primary = tuple(
+                    inspector.get_pk_constraint(table, schema=schema)["constrained_columns"]
+                )
+                uniques = {
+                    tuple(u["column_names"])
+                    for u in inspector.get_unique_constraints(table, schema=schema)
+                }
+                for fk in inspector.get_foreign_keys(table, schema=schema):
+                    columns = tuple(fk["constrained_columns"])
+                    covered = (
+                        columns in leading
+                        or primary[: len(columns)] == columns
+                        or any(u[: len(columns)] == columns for u in uniques)
+                    )
+                    if not covered:
+                        missing.append(f"{schema}.{table}{columns}")
+        return missing
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(unindexed) == []
