@@ -7,7 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Numeric, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,13 +40,15 @@ class CustomerMetrics(Base):
     customer_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("crm.customer.id", ondelete="CASCADE"), primary_key=True
     )
-    lifetime_revenue: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    order_count: Mapped[int] = mapped_column(default=0)
+    lifetime_revenue: Mapped[Decimal] = mapped_column(
+        default=Decimal("0"), server_default=text("0")
+    )
+    order_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     average_order_value: Mapped[Decimal | None] = mapped_column()
     first_order_at: Mapped[datetime | None] = mapped_column()
     last_order_at: Mapped[datetime | None] = mapped_column()
-    open_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    overdue_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    open_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
+    overdue_balance: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
     recency_days: Mapped[int | None] = mapped_column()
     r_score: Mapped[int | None] = mapped_column(SmallInteger)
     f_score: Mapped[int | None] = mapped_column(SmallInteger)
@@ -57,7 +69,7 @@ class CustomerForecast(Base):
     revenue_low: Mapped[Decimal]
     revenue_high: Mapped[Decimal]
     probability_alive: Mapped[Decimal] = mapped_column(Numeric(5, 4))
-    pipeline_value: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    pipeline_value: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
     method: Mapped[str] = mapped_column(String(40))
     computed_at: Mapped[datetime] = mapped_column()
 
@@ -73,17 +85,19 @@ class ForecastRun(Base):
 
     id: Mapped[BigId]
     scope: Mapped[str] = mapped_column(String(20))
-    key: Mapped[str] = mapped_column(String(40), default="")
-    model: Mapped[str] = mapped_column(String(40), default="prophet")
-    status: Mapped[str] = mapped_column(String(20), default="running")
-    horizon_days: Mapped[int] = mapped_column(default=90)
+    key: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    model: Mapped[str] = mapped_column(String(40), default="prophet", server_default="prophet")
+    status: Mapped[str] = mapped_column(String(20), default="running", server_default="running")
+    horizon_days: Mapped[int] = mapped_column(default=90, server_default=text("90"))
     history_from: Mapped[date | None] = mapped_column(Date)
     history_to: Mapped[date | None] = mapped_column(Date)
     mape: Mapped[float | None] = mapped_column()
     mase: Mapped[float | None] = mapped_column()
     baseline_mape: Mapped[float | None] = mapped_column()
     baseline_mase: Mapped[float | None] = mapped_column()
-    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[CreatedAt]
     finished_at: Mapped[datetime | None] = mapped_column()
@@ -113,7 +127,7 @@ class DemandForecast(Base):
     daily_demand: Mapped[Decimal] = mapped_column(Numeric(12, 4))
     forecast_demand_30d: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     available: Mapped[int]
-    on_order: Mapped[int] = mapped_column(default=0)
+    on_order: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     days_of_cover: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
     suggested_reorder_quantity: Mapped[int] = mapped_column(index=True)
     computed_at: Mapped[datetime] = mapped_column()

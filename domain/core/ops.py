@@ -34,10 +34,12 @@ class OutboxEvent(Base):
     aggregate_type: Mapped[str] = mapped_column(String(40))
     aggregate_id: Mapped[int] = mapped_column(BigInteger)
     customer_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     created_at: Mapped[CreatedAt]
     processed_at: Mapped[datetime | None] = mapped_column()
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -55,7 +57,9 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(BigInteger)
-    changes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    changes: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     request_id: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -82,7 +86,9 @@ class JobRun(Base):
     name: Mapped[str] = mapped_column(String(60))
     started_at: Mapped[CreatedAt]
     finished_at: Mapped[datetime | None] = mapped_column()
-    status: Mapped[str] = mapped_column(String(20), default="running")
-    rows: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(20), default="running", server_default="running")
+    rows: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     error: Mapped[str | None] = mapped_column(Text)
-    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,20 +50,24 @@ class Customer(Base):
     id: Mapped[BigId]
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default="company")
+    kind: Mapped[str] = mapped_column(String(20), default="company", server_default="company")
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     country: Mapped[str | None] = mapped_column(String(2))
     industry: Mapped[str | None] = mapped_column(String(80))
-    tier: Mapped[str] = mapped_column(String(20), default="bronze", index=True)
-    status: Mapped[str] = mapped_column(String(20), default="lead", index=True)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    tier: Mapped[str] = mapped_column(
+        String(20), default="bronze", server_default="bronze", index=True
+    )
+    status: Mapped[str] = mapped_column(
+        String(20), default="lead", server_default="lead", index=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     credit_limit: Mapped[Decimal | None] = mapped_column()
     account_manager_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
     acquisition_campaign_id: Mapped[int | None] = fk("crm.campaign.id", ondelete="SET NULL")
     created_at: Mapped[CreatedAt] = mapped_column(index=True)
     updated_at: Mapped[CreatedAt]
-    version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class Contact(Base):
@@ -79,7 +84,7 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str | None] = mapped_column(String(100))
-    is_primary: Mapped[bool] = mapped_column(default=False)
+    is_primary: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[CreatedAt]
 
 
@@ -96,9 +101,11 @@ class Campaign(Base):
     id: Mapped[BigId]
     name: Mapped[str] = mapped_column(String(200), index=True)
     channel: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="planned", index=True)
+    status: Mapped[str] = mapped_column(
+        String(20), default="planned", server_default="planned", index=True
+    )
     budget: Mapped[Decimal]
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     starts_on: Mapped[date] = mapped_column(Date, index=True)
     ends_on: Mapped[date | None] = mapped_column(Date)
     owner_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
@@ -116,7 +123,7 @@ class CampaignMember(Base):
     id: Mapped[BigId]
     campaign_id: Mapped[int] = fk("crm.campaign.id", ondelete="CASCADE")
     customer_id: Mapped[int] = fk("crm.customer.id", ondelete="CASCADE")
-    status: Mapped[str] = mapped_column(String(20), default="targeted")
+    status: Mapped[str] = mapped_column(String(20), default="targeted", server_default="targeted")
     added_at: Mapped[CreatedAt]
     responded_at: Mapped[datetime | None] = mapped_column()
     converted_at: Mapped[datetime | None] = mapped_column()
@@ -137,7 +144,9 @@ class Interaction(Base):
     employee_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
     campaign_id: Mapped[int | None] = fk("crm.campaign.id", ondelete="SET NULL")
     channel: Mapped[str] = mapped_column(String(20))
-    direction: Mapped[str] = mapped_column(String(20), default="outbound")
+    direction: Mapped[str] = mapped_column(
+        String(20), default="outbound", server_default="outbound"
+    )
     subject: Mapped[str] = mapped_column(String(200))
     notes: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(index=True)
@@ -158,15 +167,17 @@ class Opportunity(Base):
     source_campaign_id: Mapped[int | None] = fk("crm.campaign.id", ondelete="SET NULL")
     sales_order_id: Mapped[int | None] = fk("erp.sales_order.id", ondelete="SET NULL")
     name: Mapped[str] = mapped_column(String(200))
-    stage: Mapped[str] = mapped_column(String(20), default="prospecting", index=True)
+    stage: Mapped[str] = mapped_column(
+        String(20), default="prospecting", server_default="prospecting", index=True
+    )
     amount: Mapped[Decimal]
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
-    probability: Mapped[int] = mapped_column(SmallInteger, default=10)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    probability: Mapped[int] = mapped_column(SmallInteger, default=10, server_default=text("10"))
     expected_close_on: Mapped[date | None] = mapped_column(Date, index=True)
     closed_at: Mapped[datetime | None] = mapped_column()
     lost_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[CreatedAt]
-    version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class Ticket(Base):
@@ -188,8 +199,10 @@ class Ticket(Base):
     subject: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(20))
-    priority: Mapped[str] = mapped_column(String(20), default="normal")
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    priority: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
+    status: Mapped[str] = mapped_column(
+        String(20), default="open", server_default="open", index=True
+    )
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
     resolution: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column(index=True)

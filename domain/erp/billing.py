@@ -29,8 +29,10 @@ class Invoice(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     customer_id: Mapped[int] = fk("crm.customer.id", ondelete="RESTRICT")
     sales_order_id: Mapped[int | None] = fk("erp.sales_order.id", ondelete="RESTRICT")
-    status: Mapped[str] = mapped_column(String(20), default="issued", index=True)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    status: Mapped[str] = mapped_column(
+        String(20), default="issued", server_default="issued", index=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     issued_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date, index=True)
     subtotal: Mapped[Decimal]
@@ -74,8 +76,10 @@ class Payment(Base):
     invoice_id: Mapped[int] = fk("erp.invoice.id", ondelete="RESTRICT")
     customer_id: Mapped[int] = fk("crm.customer.id", ondelete="RESTRICT")
     amount: Mapped[Decimal]
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
-    method: Mapped[str] = mapped_column(String(20), default="bank_transfer")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    method: Mapped[str] = mapped_column(
+        String(20), default="bank_transfer", server_default="bank_transfer"
+    )
     reference: Mapped[str | None] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[CreatedAt]

@@ -6,7 +6,7 @@ Invariant: for every (item, warehouse), `on_hand` and `reserved` equal the sums 
 
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
@@ -41,7 +41,7 @@ class Supplier(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     country: Mapped[str | None] = mapped_column(String(2))
-    lead_time_days: Mapped[int] = mapped_column(default=14)
+    lead_time_days: Mapped[int] = mapped_column(default=14, server_default=text("14"))
     created_at: Mapped[CreatedAt]
 
 
@@ -65,13 +65,13 @@ class StockItem(Base):
     description: Mapped[str | None] = mapped_column(Text)
     unit_price: Mapped[Decimal]
     unit_cost: Mapped[Decimal]
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
-    reorder_point: Mapped[int] = mapped_column(default=0)
-    pack_size: Mapped[int] = mapped_column(default=1)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    reorder_point: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    pack_size: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     supplier_id: Mapped[int | None] = fk("erp.supplier.id", ondelete="SET NULL")
-    is_active: Mapped[bool] = mapped_column(default=True)
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_at: Mapped[CreatedAt]
-    version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class StockLevel(Base):
@@ -87,8 +87,8 @@ class StockLevel(Base):
     id: Mapped[BigId]
     stock_item_id: Mapped[int] = fk("erp.stock_item.id", ondelete="CASCADE")
     warehouse_id: Mapped[int] = fk("erp.warehouse.id", ondelete="RESTRICT")
-    on_hand: Mapped[int] = mapped_column(default=0)
-    reserved: Mapped[int] = mapped_column(default=0)
+    on_hand: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    reserved: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     updated_at: Mapped[CreatedAt]
 
 
@@ -105,8 +105,8 @@ class StockMovement(Base):
     stock_item_id: Mapped[int] = fk("erp.stock_item.id", ondelete="CASCADE")
     warehouse_id: Mapped[int] = fk("erp.warehouse.id", ondelete="RESTRICT")
     kind: Mapped[str] = mapped_column(String(20))
-    delta_on_hand: Mapped[int] = mapped_column(default=0)
-    delta_reserved: Mapped[int] = mapped_column(default=0)
+    delta_on_hand: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    delta_reserved: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     reason: Mapped[str | None] = mapped_column(String(500))
     sales_order_id: Mapped[int | None] = fk("erp.sales_order.id", ondelete="SET NULL")
     delivery_id: Mapped[int | None] = fk("erp.delivery.id", ondelete="SET NULL")

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Numeric, String
+from sqlalchemy import CheckConstraint, Date, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
@@ -41,7 +41,9 @@ class Employee(Base):
     title: Mapped[str] = mapped_column(String(100))
     hire_date: Mapped[date] = mapped_column(Date, index=True)
     salary: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    status: Mapped[str] = mapped_column(
+        String(20), default="active", server_default="active", index=True
+    )
     terminated_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[CreatedAt]
-    version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))

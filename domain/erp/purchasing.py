@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, String
+from sqlalchemy import CheckConstraint, Date, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.db import Base, BigId, CreatedAt, fk, one_of
@@ -24,9 +24,11 @@ class PurchaseOrder(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     supplier_id: Mapped[int] = fk("erp.supplier.id", ondelete="RESTRICT")
     warehouse_id: Mapped[int] = fk("erp.warehouse.id", ondelete="RESTRICT")
-    status: Mapped[str] = mapped_column(String(20), default="ordered", index=True)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
-    total: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    status: Mapped[str] = mapped_column(
+        String(20), default="ordered", server_default="ordered", index=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    total: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
     ordered_at: Mapped[datetime] = mapped_column(index=True)
     expected_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
@@ -52,5 +54,5 @@ class PurchaseOrderLine(Base):
     purchase_order_id: Mapped[int] = fk("erp.purchase_order.id", ondelete="CASCADE")
     stock_item_id: Mapped[int] = fk("erp.stock_item.id", ondelete="RESTRICT")
     quantity: Mapped[int]
-    quantity_received: Mapped[int] = mapped_column(default=0)
+    quantity_received: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     unit_cost: Mapped[Decimal]

@@ -7,7 +7,7 @@ changes to list prices or tier rules never rewrite history.
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
@@ -28,10 +28,10 @@ class PriceList(Base):
 
     id: Mapped[BigId]
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
-    is_active: Mapped[bool] = mapped_column(default=True)
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_at: Mapped[CreatedAt]
 
 
@@ -52,7 +52,7 @@ class PriceRule(Base):
     price_list_id: Mapped[int] = fk("erp.price_list.id", ondelete="CASCADE")
     tier: Mapped[str] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(20))
-    min_quantity: Mapped[int] = mapped_column(default=1)
+    min_quantity: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
 
 
@@ -74,20 +74,24 @@ class SalesOrder(Base):
     customer_id: Mapped[int] = fk("crm.customer.id", ondelete="RESTRICT")
     sales_rep_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
     warehouse_id: Mapped[int] = fk("erp.warehouse.id", ondelete="RESTRICT")
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
-    tax_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4), default=Decimal("0"))
-    subtotal: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    discount_total: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    tax_total: Mapped[Decimal] = mapped_column(default=Decimal("0"))
-    total: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    status: Mapped[str] = mapped_column(
+        String(20), default="draft", server_default="draft", index=True
+    )
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    tax_rate: Mapped[Decimal] = mapped_column(
+        Numeric(6, 4), default=Decimal("0"), server_default=text("0")
+    )
+    subtotal: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
+    discount_total: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
+    tax_total: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
+    total: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
     notes: Mapped[str | None] = mapped_column(Text)
     ordered_at: Mapped[datetime] = mapped_column(index=True)
     confirmed_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[CreatedAt]
-    version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
     lines: Mapped[list["SalesOrderLine"]] = relationship(
         lazy="raise", order_by="SalesOrderLine.line_no", cascade="all, delete-orphan"
@@ -110,10 +114,12 @@ class SalesOrderLine(Base):
     stock_item_id: Mapped[int] = fk("erp.stock_item.id", ondelete="RESTRICT")
     quantity: Mapped[int]
     list_price: Mapped[Decimal]
-    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
+    discount_percent: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2), default=Decimal("0"), server_default=text("0")
+    )
     unit_price: Mapped[Decimal]
     line_total: Mapped[Decimal]
-    tax_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    tax_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
 
 
 class Delivery(Base):
@@ -130,7 +136,9 @@ class Delivery(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     sales_order_id: Mapped[int] = fk("erp.sales_order.id", ondelete="CASCADE")
     warehouse_id: Mapped[int] = fk("erp.warehouse.id", ondelete="RESTRICT")
-    status: Mapped[str] = mapped_column(String(20), default="in_transit", index=True)
+    status: Mapped[str] = mapped_column(
+        String(20), default="in_transit", server_default="in_transit", index=True
+    )
     carrier: Mapped[str | None] = mapped_column(String(50))
     tracking_number: Mapped[str | None] = mapped_column(String(60))
     shipped_at: Mapped[datetime] = mapped_column(index=True)

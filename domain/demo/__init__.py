@@ -1,0 +1,1 @@
+"""Deterministic demo data: two years of CRM and ERP history, loaded with COPY."""

@@ -1,0 +1,220 @@
+"""`bizgraph seed`: generate the demo company and load it with COPY in one transaction.
+
+Loading follows what pg_restore does for speed without giving up integrity: secondary
+indexes and foreign keys are dropped inside the transaction, the data is copied, and then
+indexes are rebuilt and every foreign key is re-added — which validates all rows at once.
+Check, unique and primary-key constraints stay in force throughout. If anything fails,
+the transaction rolls back and the database is as it was.
+"""
+
+import io
+import time as clock
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+import asyncpg
+import pandas as pd
+
+from domain.core.database import asyncpg_dsn
+from domain.core.db import SCHEMAS
+from domain.demo.catalog import generate_catalog
+from domain.demo.customers import (
+    generate_campaigns,
+    generate_contacts,
+    generate_customers,
+    generate_interactions,
+)
+from domain.demo.frame import Frame
+from domain.demo.fulfilment import generate_deliveries, generate_invoices
+from domain.demo.orders import generate_orders
+from domain.demo.people import generate_people
+from domain.demo.pipeline import generate_campaign_members, generate_opportunities, generate_tickets
+from domain.demo.stock import generate_purchase_orders, generate_stock
+
+# Generators in dependency order: each may use what earlier ones left in `frame.pools`.
+GENERATORS: tuple[Callable[[Frame], None], ...] = (
+    generate_people,
+    generate_catalog,
+    generate_campaigns,
+    generate_customers,
+    generate_contacts,
+    generate_interactions,
+    generate_orders,
+    generate_deliveries,
+    generate_invoices,
+    generate_purchase_orders,
+    generate_stock,
+    generate_campaign_members,
+    generate_opportunities,
+    generate_tickets,
+)
+
+
+@dataclass
+class SeedReport:
+    customers: int
+    seed: int
+    rows: dict[str, int] = field(default_factory=dict)
+    generate_seconds: float = 0.0
+    load_seconds: float = 0.0
+
+    def __str__(self) -> str:
+        total = sum(self.rows.values())
+        biggest = ", ".join(
+            f"{name.split('.')[1]} {count:,}"
+            for name, count in sorted(self.rows.items(), key=lambda item: -item[1])[:6]
+        )
+        return (
+            f"seeded {self.customers:,} customers (seed {self.seed}): {total:,} rows in "
+            f"{len(self.rows)} tables ({biggest}, …); generated in {self.generate_seconds:.1f} s, "
+            f"loaded in {self.load_seconds:.1f} s"
+        )
+
+
+def generate(*, customers: int, seed: int, years: int, today: date) -> Frame:
+    """All demo tables as DataFrames (pure: no database)."""
+    frame = Frame(seed=seed, customers=customers, years=years, today=today)
+    for step in GENERATORS:
+        step(frame)
+    return frame
+
+
+async def database_is_empty(database_url: str) -> bool:
+    """True when the database holds no customers (a fresh install to seed)."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        return not await connection.fetchval("SELECT EXISTS (SELECT 1 FROM crm.customer)")
+    finally:
+        await connection.close()
+
+
+async def seed_database(
+    database_url: str,
+    *,
+    customers: int = 2000,
+    seed: int = 42,
+    years: int = 2,
+    reset: bool = False,
+    today: date | None = None,
+) -> SeedReport:
+    """Generate and load the demo company; refuses a non-empty database unless `reset`."""
+    if customers <= 0 or years <= 0:
+        raise ValueError("customers and years must be greater than zero")
+    report = SeedReport(customers=customers, seed=seed)
+    started = clock.perf_counter()
+    frame = generate(customers=customers, seed=seed, years=years, today=today or date.today())
+    report.generate_seconds = clock.perf_counter() - started
+    started = clock.perf_counter()
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with connection.transaction():
+            if reset:
+                await _truncate_everything(connection)
+            elif await connection.fetchval("SELECT EXISTS (SELECT 1 FROM crm.customer)"):
+                raise ValueError(
+                    "the database already holds customers; use --reset to replace them"
+                )
+            restore = await _drop_foreign_keys_and_indexes(connection)
+            loaded_at = datetime.combine(frame.today, time.min, tzinfo=UTC)
+            for name, table in frame.tables.items():
+                await _copy(
+                    connection, name, await _with_audit_times(connection, name, table, loaded_at)
+                )
+                report.rows[name] = len(table)
+            for statement in restore:
+                await connection.execute(statement)
+            await _advance_identities(connection, list(frame.tables))
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+    report.load_seconds = clock.perf_counter() - started
+    return report
+
+
+async def _truncate_everything(connection: asyncpg.Connection) -> None:
+    tables = await connection.fetch(
+        "SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables "
+        "WHERE schemaname = ANY($1::text[])",
+        list(SCHEMAS),
+    )
+    if tables:
+        names = ", ".join(row["name"] for row in tables)
+        await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+async def _drop_foreign_keys_and_indexes(connection: asyncpg.Connection) -> list[str]:
+    """Drop FKs and plain (non-constraint) indexes; return the statements that restore them."""
+    foreign_keys = await connection.fetch(
+        """
+        SELECT format('%I.%I', n.nspname, t.relname) AS table_name, c.conname,
+               pg_get_constraintdef(c.oid) AS definition
+        FROM pg_constraint c
+        JOIN pg_class t ON t.oid = c.conrelid
+        JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE c.contype = 'f' AND n.nspname = ANY($1::text[])
+        """,
+        list(SCHEMAS),
+    )
+    indexes = await connection.fetch(
+        """
+        SELECT format('%I.%I', n.nspname, i.relname) AS index_name,
+               pg_get_indexdef(i.oid) AS definition
+        FROM pg_index x
+        JOIN pg_class i ON i.oid = x.indexrelid
+        JOIN pg_namespace n ON n.oid = i.relnamespace
+        WHERE n.nspname = ANY($1::text[])
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+        """,
+        list(SCHEMAS),
+    )
+    for row in foreign_keys:
+        await connection.execute(
+            f'ALTER TABLE {row["table_name"]} DROP CONSTRAINT "{row["conname"]}"'
+        )
+    for row in indexes:
+        await connection.execute(f"DROP INDEX {row['index_name']}")
+    return [row["definition"] for row in indexes] + [
+        f'ALTER TABLE {row["table_name"]} ADD CONSTRAINT "{row["conname"]}" {row["definition"]}'
+        for row in foreign_keys
+    ]
+
+
+async def _with_audit_times(
+    connection: asyncpg.Connection, name: str, table: pd.DataFrame, loaded_at: datetime
+) -> pd.DataFrame:
+    """Fill bookkeeping timestamps the generator leaves out: same seed, same rows."""
+    schema, table_name = name.split(".")
+    columns = await connection.fetch(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = $1 AND table_name = $2 "
+        "AND column_name IN ('created_at', 'updated_at')",
+        schema,
+        table_name,
+    )
+    missing = [row["column_name"] for row in columns if row["column_name"] not in table.columns]
+    return table.assign(**dict.fromkeys(missing, loaded_at)) if missing else table
+
+
+async def _copy(connection: asyncpg.Connection, name: str, table: pd.DataFrame) -> None:
+    schema, table_name = name.split(".")
+    buffer = io.BytesIO(table.to_csv(index=False, header=False, na_rep="").encode())
+    try:
+        await connection.copy_to_table(
+            table_name, schema_name=schema, source=buffer, columns=list(table.columns), format="csv"
+        )
+    except asyncpg.PostgresError as error:
+        raise ValueError(f"loading {name} failed: {error}") from error
+
+
+async def _advance_identities(connection: asyncpg.Connection, names: list[str]) -> None:
+    """Identity sequences continue after the ids the generator chose."""
+    for name in names:
+        has_id = await connection.fetchval(
+            "SELECT pg_get_serial_sequence($1, 'id') IS NOT NULL", name
+        )
+        if has_id:
+            await connection.execute(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"coalesce((SELECT max(id) FROM {name}), 0) + 1, false)"
+            )
