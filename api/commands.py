@@ -67,6 +67,7 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
     import webbrowser
 
     import uvicorn
+
     from domain.demo.seed import database_is_empty, seed_database
 
     host = args.host or settings.host

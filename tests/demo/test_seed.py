@@ -29,7 +29,7 @@ HASHED_TABLES = (
 
 @pytest.fixture
 async def seeded(database_url: str, clean_db: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
-    await seed_database(database_url, customers=150, seed=7, today=TODAY)
+    await seed_database(database_url, customers=150, seed=7, today=TODAY, reset=True)
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     yield connection
     await connection.close()

@@ -1,0 +1,120 @@
+"""Keyset pagination: opaque cursors, page-size limits and generic connection types.
+
+A cursor encodes the connection it came from, the sort it was made for, and the row's
+sort key, so a cursor from another connection or ordering is refused instead of silently
+returning a wrong page.
+"""
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type(description="Where a page sits in its connection.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More rows follow this page.")
+    has_previous_page: bool = strawberry.field(
+        description="Rows precede this page (an `after` was given)."
+    )
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last edge; pass as `after`."
+    )
+
+
+@strawberry.type(description="One row of a connection with its cursor.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Opaque position of this row.")
+    node: NodeT = strawberry.field(description="The row.")
+
+
+@strawberry.type(description="A page of rows, keyset-paginated.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(description="The rows of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+    total_count: int = strawberry.field(description="Rows matching the filter, on all pages.")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a client asked for: how many rows after which position."""
+
+    first: int
+    after: tuple[Any, ...] | None
+
+
+def page_request(
+    connection: str, ordering: str, first: int | None, after: str | None
+) -> PageRequest:
+    """Validate `first`/`after` for `connection` sorted by `ordering`."""
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if size < 0:
+        raise GraphQLError("`first` must not be negative", extensions={"code": "BAD_USER_INPUT"})
+    if size > MAX_PAGE_SIZE:
+        raise GraphQLError(
+            f"`first` may be at most {MAX_PAGE_SIZE} (asked for {size})",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    return PageRequest(size, decode_cursor(connection, ordering, after) if after else None)
+
+
+def encode_cursor(connection: str, ordering: str, key: tuple[Any, ...]) -> str:
+    payload = json.dumps(
+        [connection, ordering, [_plain(value) for value in key]], separators=(",", ":")
+    )
+    return base64.urlsafe_b64encode(payload.encode()).decode()
+
+
+def decode_cursor(connection: str, ordering: str, cursor: str) -> tuple[Any, ...]:
+    try:
+        name, made_for, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as error:
+        raise GraphQLError(
+            "`after` is not a valid cursor", extensions={"code": "BAD_USER_INPUT"}
+        ) from error
+    if name != connection or made_for != ordering or not isinstance(key, list):
+        raise GraphQLError(
+            f"`after` is a cursor of another connection or ordering (expected {connection})",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    return tuple(key)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (int, str)) or value is None:
+        return value
+    return str(value)
+
+
+def build_connection(
+    nodes: list[Any],
+    keys: list[tuple[Any, ...]],
+    *,
+    connection: str,
+    ordering: str,
+    request: PageRequest,
+    total: int,
+) -> Connection[Any]:
+    """A connection from up to first+1 fetched rows (the extra row only signals a next page)."""
+    has_next = len(nodes) > request.first
+    nodes, keys = nodes[: request.first], keys[: request.first]
+    cursors = [encode_cursor(connection, ordering, key) for key in keys]
+    return Connection(
+        edges=[Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)],
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=request.after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+        total_count=total,
+    )

@@ -1,0 +1,318 @@
+"""The root Query: nodes by global ID and the root connections."""
+
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.types import Info
+
+from schema import filters as f
+from schema import tables as t
+from schema.erp_nodes import Invoice, PurchaseOrder, SalesOrder, StockItem, Supplier
+from schema.nodes import Campaign, Customer, Employee, Interaction, Opportunity, Ticket
+from schema.pagination import Connection
+from schema.roots import root_page
+
+First = Annotated[
+    int | None, strawberry.argument(description="Page size (at most 100; default 20).")
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Rows after this cursor (`endCursor`).")
+]
+Newest = Annotated[
+    f.DateOrder | None, strawberry.argument(description="Sort by date (default newest first).")
+]
+
+
+def _descending(order: f.DateOrder | None) -> bool:
+    return order is None or order.direction == f.Direction.DESC
+
+
+async def _node_or_error(
+    info: Info, id: relay.GlobalID, expected: type | None = None
+) -> relay.Node:
+    if expected is not None and id.type_name != expected.__name__:
+        raise GraphQLError(
+            f"expected a {expected.__name__} ID, got a {id.type_name} ID",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    try:
+        node = await id.resolve_node(info, required=False)
+    except (KeyError, ValueError) as error:
+        raise GraphQLError(
+            f"unknown node type {id.type_name!r}", extensions={"code": "BAD_USER_INPUT"}
+        ) from error
+    if node is None:
+        raise GraphQLError(
+            f"{id.type_name} {id.node_id} does not exist", extensions={"code": "NOT_FOUND"}
+        )
+    return node
+
+
+@strawberry.type(description="Read access to the whole graph.")
+class Query:
+    @strawberry.field(description="Any object by its global ID (an error if it does not exist).")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[relay.GlobalID, strawberry.argument(description="Global ID.")],
+    ) -> relay.Node | None:
+        return await _node_or_error(info, id)
+
+    @strawberry.field(
+        description="Objects by global IDs, in order; null for IDs that do not exist."
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[relay.GlobalID], strawberry.argument(description="Global IDs.")],
+    ) -> list[relay.Node | None]:
+        if len(ids) > 100:
+            raise GraphQLError("at most 100 IDs per request", extensions={"code": "BAD_USER_INPUT"})
+        return [await _resolve_optional(info, gid) for gid in ids]
+
+    @strawberry.field(description="One customer by global ID (an error if it does not exist).")
+    async def customer(
+        self,
+        info: Info,
+        id: Annotated[relay.GlobalID, strawberry.argument(description="Customer ID.")],
+    ) -> Customer | None:
+        return await _node_or_error(info, id, Customer)  # type: ignore[return-value]
+
+    @strawberry.field(description="Customers, filtered and sorted (default by name).")
+    async def customers(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.CustomerFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+        order_by: Annotated[
+            f.CustomerOrder | None, strawberry.argument(description="Sort order.")
+        ] = None,
+    ) -> Connection[Customer]:
+        return await root_page(
+            info,
+            Customer,
+            name="customers",
+            ordering=f.customer_ordering(order_by),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Sales orders by order date.")
+    async def sales_orders(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.SalesOrderFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+        order_by: Newest = None,
+    ) -> Connection[SalesOrder]:
+        return await root_page(
+            info,
+            SalesOrder,
+            name="salesOrders",
+            ordering=f.simple_ordering(t.sales_order, "ordered_at", _descending(order_by)),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Invoices by issue date.")
+    async def invoices(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.InvoiceFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+        order_by: Newest = None,
+    ) -> Connection[Invoice]:
+        return await root_page(
+            info,
+            Invoice,
+            name="invoices",
+            ordering=f.simple_ordering(t.invoice, "issued_on", _descending(order_by)),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Stock items by SKU.")
+    async def stock_items(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.StockItemFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+    ) -> Connection[StockItem]:
+        return await root_page(
+            info,
+            StockItem,
+            name="stockItems",
+            ordering=f.simple_ordering(t.stock_item, "sku", False),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Employees by name.")
+    async def employees(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.EmployeeFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+    ) -> Connection[Employee]:
+        return await root_page(
+            info,
+            Employee,
+            name="employees",
+            ordering=f.simple_ordering(t.employee, "name", False),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Campaigns by start date.")
+    async def campaigns(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.CampaignFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+        order_by: Newest = None,
+    ) -> Connection[Campaign]:
+        return await root_page(
+            info,
+            Campaign,
+            name="campaigns",
+            ordering=f.simple_ordering(t.campaign, "starts_on", _descending(order_by)),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Opportunities by expected close date.")
+    async def opportunities(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.OpportunityFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+        order_by: Newest = None,
+    ) -> Connection[Opportunity]:
+        return await root_page(
+            info,
+            Opportunity,
+            name="opportunities",
+            ordering=f.simple_ordering(t.opportunity, "created_at", _descending(order_by)),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Support tickets by opening time.")
+    async def tickets(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.TicketFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+        order_by: Newest = None,
+    ) -> Connection[Ticket]:
+        return await root_page(
+            info,
+            Ticket,
+            name="tickets",
+            ordering=f.simple_ordering(t.ticket, "opened_at", _descending(order_by)),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Interactions by time.")
+    async def interactions(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.InteractionFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+        order_by: Newest = None,
+    ) -> Connection[Interaction]:
+        return await root_page(
+            info,
+            Interaction,
+            name="interactions",
+            ordering=f.simple_ordering(t.interaction, "occurred_at", _descending(order_by)),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Purchase orders by order date.")
+    async def purchase_orders(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.PurchaseOrderFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+        order_by: Newest = None,
+    ) -> Connection[PurchaseOrder]:
+        return await root_page(
+            info,
+            PurchaseOrder,
+            name="purchaseOrders",
+            ordering=f.simple_ordering(t.purchase_order, "ordered_at", _descending(order_by)),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="Suppliers by name.")
+    async def suppliers(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            f.SupplierFilter | None, strawberry.argument(description="Filters.")
+        ] = None,
+    ) -> Connection[Supplier]:
+        return await root_page(
+            info,
+            Supplier,
+            name="suppliers",
+            ordering=f.simple_ordering(t.supplier, "name", False),
+            conditions=filter.conditions() if filter else [],
+            first=first,
+            after=after,
+        )
+
+
+async def _resolve_optional(info: Info, gid: relay.GlobalID) -> relay.Node | None:
+    try:
+        return await gid.resolve_node(info, required=False)
+    except (KeyError, ValueError):
+        return None

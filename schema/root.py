@@ -1,0 +1,50 @@
+"""The schema: Query, Mutation and every node type (relay nodes are found through `types`)."""
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from schema import erp_nodes, nodes
+from schema.mutations import Mutation
+from schema.queries import Query
+
+NODE_TYPES = [
+    nodes.Customer,
+    nodes.Contact,
+    nodes.Interaction,
+    nodes.Campaign,
+    nodes.CampaignMember,
+    nodes.Opportunity,
+    nodes.Ticket,
+    nodes.Employee,
+    nodes.Department,
+    erp_nodes.StockItem,
+    erp_nodes.Warehouse,
+    erp_nodes.SalesOrder,
+    erp_nodes.SalesOrderLine,
+    erp_nodes.Delivery,
+    erp_nodes.DeliveryLine,
+    erp_nodes.Invoice,
+    erp_nodes.Payment,
+    erp_nodes.Supplier,
+    erp_nodes.PurchaseOrder,
+]
+
+
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """The GraphQL schema; in production, field suggestions are switched off."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=NODE_TYPES,
+        config=StrawberryConfig(disable_field_suggestions=production),
+    )
+
+
+def export_sdl() -> str:
+    return str(build_schema()) + "\n"
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    Path("schema.graphql").write_text(export_sdl())
