@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     recompute.add_argument(
         "--what",
         action="append",
-        choices=["metrics", "customer-value", "revenue", "demand", "campaigns", "all"],
+        choices=["metrics", "all"],
         help="what to recompute (repeatable; default all)",
     )
 

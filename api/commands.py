@@ -107,3 +107,39 @@ def _export_endpoints(database_url: str, redis_url: str | None) -> None:
     from api.settings import get_settings
 
     get_settings.cache_clear()
+
+
+def worker(args: argparse.Namespace, settings: Settings) -> None:
+    import sys
+
+    from workers.main import check, run
+
+    with endpoints(settings) as found:
+        assert found.redis_url is not None
+        if args.check:
+            sys.exit(check(found.redis_url))
+        run(found.database_url, found.redis_url, burst=args.burst)
+
+
+def recompute(args: argparse.Namespace, settings: Settings) -> None:
+    import time
+
+    from domain.analytics import metrics
+    from domain.analytics.runs import recorded_run
+    from domain.core.database import create_engine
+
+    async def run_all(database_url: str) -> None:
+        engine = create_engine(database_url, pool_size=2)
+        try:
+            started = time.perf_counter()
+            async with (
+                recorded_run(engine, "recompute_all_metrics") as run,
+                engine.begin() as connection,
+            ):
+                run.rows = await metrics.recompute_all(connection)
+            print(f"metrics: {run.rows:,} customers in {time.perf_counter() - started:.1f} s")
+        finally:
+            await engine.dispose()
+
+    with endpoints(settings, need_redis=False) as found:
+        asyncio.run(run_all(found.database_url))

@@ -1,0 +1,112 @@
+"""Customer metrics: revenue, order counts, balances and RFM segments, computed in SQL.
+
+Revenue counts placed, confirmed and fulfilled orders, net of tax (drafts are not sales
+yet; cancelled orders never were). RFM scores are quintiles (5 = best) over customers
+with at least one such order: recency by last order, frequency by order count, monetary
+by revenue. The one-customer variant scores against the stored population, so an event
+does not rescore everyone; the nightly full pass re-bases all quintiles.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.analytics.rfm import segment_case_sql
+
+SALES_STATUSES = "('placed', 'confirmed', 'fulfilled')"
+
+_FIGURES = f"""
+orders AS (
+    SELECT customer_id, count(*) AS order_count, sum(subtotal) AS revenue,
+           min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at
+    FROM erp.sales_order
+    WHERE status IN {SALES_STATUSES} {{customer_filter}}
+    GROUP BY customer_id
+),
+balances AS (
+    SELECT i.customer_id,
+           sum(i.total - coalesce(p.paid, 0)) AS open_balance,
+           coalesce(sum(i.total - coalesce(p.paid, 0)) FILTER (WHERE i.due_on < current_date), 0)
+               AS overdue_balance
+    FROM erp.invoice i
+    LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM erp.payment GROUP BY invoice_id) p
+           ON p.invoice_id = i.id
+    WHERE i.status IN ('issued', 'partially_paid') {{invoice_filter}}
+    GROUP BY i.customer_id
+)"""
+
+_UPSERT = """
+INSERT INTO analytics.customer_metrics (
+    customer_id, lifetime_revenue, order_count, average_order_value, first_order_at,
+    last_order_at, open_balance, overdue_balance, recency_days, r_score, f_score, m_score,
+    rfm_segment, computed_at)
+SELECT c.id, coalesce(s.revenue, 0), coalesce(s.order_count, 0),
+       round(s.revenue / nullif(s.order_count, 0), 2), s.first_order_at, s.last_order_at,
+       coalesce(b.open_balance, 0), coalesce(b.overdue_balance, 0),
+       current_date - s.last_order_at::date, s.r, s.f, s.m, {segment}, now()
+FROM crm.customer c
+LEFT JOIN scored s ON s.customer_id = c.id
+LEFT JOIN balances b ON b.customer_id = c.id
+{where}
+ON CONFLICT (customer_id) DO UPDATE SET
+    lifetime_revenue = EXCLUDED.lifetime_revenue, order_count = EXCLUDED.order_count,
+    average_order_value = EXCLUDED.average_order_value, first_order_at = EXCLUDED.first_order_at,
+    last_order_at = EXCLUDED.last_order_at, open_balance = EXCLUDED.open_balance,
+    overdue_balance = EXCLUDED.overdue_balance, recency_days = EXCLUDED.recency_days,
+    r_score = EXCLUDED.r_score, f_score = EXCLUDED.f_score, m_score = EXCLUDED.m_score,
+    rfm_segment = EXCLUDED.rfm_segment, computed_at = EXCLUDED.computed_at
+"""
+
+SEGMENT = segment_case_sql("s.r", "s.f", "s.m")
+
+ALL_CUSTOMERS = (
+    "WITH"
+    + _FIGURES.format(customer_filter="", invoice_filter="")
+    + """,
+scored AS (
+    SELECT o.*, ntile(5) OVER (ORDER BY last_order_at, customer_id) AS r,
+           ntile(5) OVER (ORDER BY order_count, customer_id) AS f,
+           ntile(5) OVER (ORDER BY revenue, customer_id) AS m
+    FROM orders o
+)"""
+    + _UPSERT.format(segment=SEGMENT, where="")
+)
+
+# Scores against the stored population: the share of scored customers below this one.
+ONE_CUSTOMER = (
+    "WITH"
+    + _FIGURES.format(
+        customer_filter="AND customer_id = :customer_id",
+        invoice_filter="AND i.customer_id = :customer_id",
+    )
+    + """,
+population AS (
+    SELECT count(*) AS n FROM analytics.customer_metrics
+    WHERE order_count > 0 AND customer_id <> :customer_id
+),
+scored AS (
+    SELECT o.*,
+        least(5, 1 + (5 * (SELECT count(*) FROM analytics.customer_metrics m
+              WHERE m.order_count > 0 AND m.customer_id <> o.customer_id
+                AND m.last_order_at < o.last_order_at)) / greatest((SELECT n FROM population), 1)) AS r,
+        least(5, 1 + (5 * (SELECT count(*) FROM analytics.customer_metrics m
+              WHERE m.order_count > 0 AND m.customer_id <> o.customer_id
+                AND m.order_count < o.order_count)) / greatest((SELECT n FROM population), 1)) AS f,
+        least(5, 1 + (5 * (SELECT count(*) FROM analytics.customer_metrics m
+              WHERE m.order_count > 0 AND m.customer_id <> o.customer_id
+                AND m.lifetime_revenue < o.revenue)) / greatest((SELECT n FROM population), 1)) AS m
+    FROM orders o
+)"""
+    + _UPSERT.format(segment=SEGMENT, where="WHERE c.id = :customer_id")
+)
+
+
+async def recompute_all(connection: AsyncConnection) -> int:
+    """Recompute every customer's metrics in one statement; returns the rows written."""
+    result = await connection.execute(text(ALL_CUSTOMERS))
+    return result.rowcount or 0
+
+
+async def recompute_customer(connection: AsyncConnection, customer_id: int) -> int:
+    """Recompute one customer's metrics after an event about it (idempotent)."""
+    result = await connection.execute(text(ONE_CUSTOMER), {"customer_id": customer_id})
+    return result.rowcount or 0
