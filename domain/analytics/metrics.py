@@ -87,13 +87,16 @@ scored AS (
     SELECT o.*,
         least(5, 1 + (5 * (SELECT count(*) FROM analytics.customer_metrics m
               WHERE m.order_count > 0 AND m.customer_id <> o.customer_id
-                AND m.last_order_at < o.last_order_at)) / greatest((SELECT n FROM population), 1)) AS r,
+                AND m.last_order_at < o.last_order_at))
+              / greatest((SELECT n FROM population), 1)) AS r,
         least(5, 1 + (5 * (SELECT count(*) FROM analytics.customer_metrics m
               WHERE m.order_count > 0 AND m.customer_id <> o.customer_id
-                AND m.order_count < o.order_count)) / greatest((SELECT n FROM population), 1)) AS f,
+                AND m.order_count < o.order_count))
+              / greatest((SELECT n FROM population), 1)) AS f,
         least(5, 1 + (5 * (SELECT count(*) FROM analytics.customer_metrics m
               WHERE m.order_count > 0 AND m.customer_id <> o.customer_id
-                AND m.lifetime_revenue < o.revenue)) / greatest((SELECT n FROM population), 1)) AS m
+                AND m.lifetime_revenue < o.revenue))
+              / greatest((SELECT n FROM population), 1)) AS m
     FROM orders o
 )"""
     + _UPSERT.format(segment=SEGMENT, where="WHERE c.id = :customer_id")

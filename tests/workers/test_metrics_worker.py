@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import asyncpg
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.analytics import metrics
@@ -116,7 +117,7 @@ async def test_events_wait_in_the_outbox_while_redis_is_down(
             "VALUES ('customer.updated', 'customer', $1, $1)",
             customer_id,
         )
-        with pytest.raises(Exception):  # noqa: B017 - any connection error will do
+        with pytest.raises((RedisConnectionError, ConnectionError, OSError)):
             await _run_worker_burst(database_url, redis_url, queue="test-down")
         assert await db.fetchval("SELECT count(*) FROM ops.outbox WHERE processed_at IS NULL") == 1
     finally:
