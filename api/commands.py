@@ -78,6 +78,7 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
         if asyncio.run(database_is_empty(found.database_url)):
             print(f"seeding demo data ({args.customers} customers)…", flush=True)
             print(asyncio.run(seed_database(found.database_url, customers=args.customers)))
+            print(asyncio.run(_recompute_metrics(found.database_url)))
         worker = None
         if not args.no_worker:
             # A separate process: CPU-heavy forecasts never stall API requests.
@@ -122,24 +123,26 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def recompute(args: argparse.Namespace, settings: Settings) -> None:
+    with endpoints(settings, need_redis=False) as found:
+        print(asyncio.run(_recompute_metrics(found.database_url)))
+
+
+async def _recompute_metrics(database_url: str) -> str:
+    """Recompute every customer's metrics now, recorded as a run; returns a summary line."""
     import time
 
     from domain.analytics import metrics
     from domain.analytics.runs import recorded_run
     from domain.core.database import create_engine
 
-    async def run_all(database_url: str) -> None:
-        engine = create_engine(database_url, pool_size=2)
-        try:
-            started = time.perf_counter()
-            async with (
-                recorded_run(engine, "recompute_all_metrics") as run,
-                engine.begin() as connection,
-            ):
-                run.rows = await metrics.recompute_all(connection)
-            print(f"metrics: {run.rows:,} customers in {time.perf_counter() - started:.1f} s")
-        finally:
-            await engine.dispose()
-
-    with endpoints(settings, need_redis=False) as found:
-        asyncio.run(run_all(found.database_url))
+    engine = create_engine(database_url, pool_size=2)
+    try:
+        started = time.perf_counter()
+        async with (
+            recorded_run(engine, "recompute_all_metrics") as run,
+            engine.begin() as connection,
+        ):
+            run.rows = await metrics.recompute_all(connection)
+        return f"metrics: {run.rows:,} customers in {time.perf_counter() - started:.1f} s"
+    finally:
+        await engine.dispose()
