@@ -24,11 +24,13 @@ class InvoiceAmounts:
     days_overdue: int
 
 
-def _paid_per_invoice() -> Any:
-    return (
-        select(t.payment.c.invoice_id, func.sum(t.payment.c.amount).label("paid"))
-        .group_by(t.payment.c.invoice_id)
-        .subquery()
+def _paid(invoice: Any) -> Any:
+    """Payments received on `invoice`, as a correlated subquery (uses the invoice_id index)."""
+    return func.coalesce(
+        select(func.sum(t.payment.c.amount))
+        .where(t.payment.c.invoice_id == invoice.c.id)
+        .scalar_subquery(),
+        0,
     )
 
 
@@ -36,25 +38,20 @@ async def invoice_amounts(info: Info, invoice_id: int) -> InvoiceAmounts:
     ctx = loaders(info)
 
     async def batch(ids: list[int]) -> list[InvoiceAmounts]:
-        paid = _paid_per_invoice()
-        paid_amount = func.coalesce(paid.c.paid, 0)
+        paid_amount = _paid(t.invoice)
         due = case((t.invoice.c.status == "void", 0), else_=t.invoice.c.total - paid_amount)
-        statement = (
-            select(
-                t.invoice.c.id,
-                paid_amount.label("paid"),
-                due.label("due"),
-                case(
-                    (
-                        and_(due > 0, t.invoice.c.due_on < func.current_date()),
-                        func.current_date() - t.invoice.c.due_on,
-                    ),
-                    else_=0,
-                ).label("days_overdue"),
-            )
-            .select_from(t.invoice.outerjoin(paid, paid.c.invoice_id == t.invoice.c.id))
-            .where(t.invoice.c.id.in_(ids))
-        )
+        statement = select(
+            t.invoice.c.id,
+            paid_amount.label("paid"),
+            due.label("due"),
+            case(
+                (
+                    and_(due > 0, t.invoice.c.due_on < func.current_date()),
+                    func.current_date() - t.invoice.c.due_on,
+                ),
+                else_=0,
+            ).label("days_overdue"),
+        ).where(t.invoice.c.id.in_(ids))
         found = {
             row["id"]: InvoiceAmounts(
                 Decimal(row["paid"]), Decimal(row["due"]), row["days_overdue"]
@@ -70,13 +67,11 @@ async def open_balance(info: Info, customer_id: int) -> Decimal:
     ctx = loaders(info)
 
     async def batch(ids: list[int]) -> list[Decimal]:
-        paid = _paid_per_invoice()
         statement = (
             select(
                 t.invoice.c.customer_id,
-                func.sum(t.invoice.c.total - func.coalesce(paid.c.paid, 0)).label("due"),
+                func.sum(t.invoice.c.total - _paid(t.invoice)).label("due"),
             )
-            .select_from(t.invoice.outerjoin(paid, paid.c.invoice_id == t.invoice.c.id))
             .where(t.invoice.c.customer_id.in_(ids), t.invoice.c.status != "void")
             .group_by(t.invoice.c.customer_id)
         )
@@ -249,8 +244,7 @@ async def payment_status(info: Info, order_id: int) -> e.OrderPaymentStatus:
     ctx = loaders(info)
 
     async def batch(ids: list[int]) -> list[e.OrderPaymentStatus]:
-        paid = _paid_per_invoice()
-        paid_amount = func.coalesce(paid.c.paid, 0)
+        paid_amount = _paid(t.invoice)
         due = t.invoice.c.total - paid_amount
         statement = (
             select(
@@ -261,7 +255,6 @@ async def payment_status(info: Info, order_id: int) -> e.OrderPaymentStatus:
                     "overdue"
                 ),
             )
-            .select_from(t.invoice.outerjoin(paid, paid.c.invoice_id == t.invoice.c.id))
             .where(t.invoice.c.sales_order_id.in_(ids), t.invoice.c.status != "void")
             .group_by(t.invoice.c.sales_order_id)
         )

@@ -91,7 +91,8 @@ class Loaders:
     """All loaders of one request. Created lazily; keyed by what makes their SQL differ."""
 
     def __init__(self, engine: AsyncEngine, viewer: Viewer) -> None:
-        self.engine = engine
+        # Reads need no transaction: autocommit saves the BEGIN and ROLLBACK round trips.
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.viewer = viewer
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
