@@ -7,6 +7,7 @@ Check, unique and primary-key constraints stay in force throughout. If anything 
 the transaction rolls back and the database is as it was.
 """
 
+import asyncio
 import io
 import time as clock
 from collections.abc import Callable
@@ -115,12 +116,24 @@ async def seed_database(
                 raise ValueError(
                     "the database already holds customers; use --reset to replace them"
                 )
+            # Index builds after the load are the bulk of the work; give them memory.
+            await connection.execute("SET LOCAL maintenance_work_mem = '512MB'")
             restore = await _drop_foreign_keys_and_indexes(connection)
             loaded_at = datetime.combine(frame.today, time.min, tzinfo=UTC)
-            for name, table in frame.tables.items():
-                await _copy(
-                    connection, name, await _with_audit_times(connection, name, table, loaded_at)
-                )
+            audit_columns = await _audit_columns(connection)
+            tables = [
+                (name, _with_audit_times(table, audit_columns.get(name, []), loaded_at))
+                for name, table in frame.tables.items()
+            ]
+            # Encode the next table as CSV in a thread while the server ingests the current one.
+            pending = asyncio.create_task(asyncio.to_thread(_to_csv, tables[0][1]))
+            for position, (name, table) in enumerate(tables):
+                payload = await pending
+                if position + 1 < len(tables):
+                    pending = asyncio.create_task(
+                        asyncio.to_thread(_to_csv, tables[position + 1][1])
+                    )
+                await _copy(connection, name, list(table.columns), payload)
                 report.rows[name] = len(table)
             for statement in restore:
                 await connection.execute(statement)
@@ -180,28 +193,41 @@ async def _drop_foreign_keys_and_indexes(connection: asyncpg.Connection) -> list
     ]
 
 
-async def _with_audit_times(
-    connection: asyncpg.Connection, name: str, table: pd.DataFrame, loaded_at: datetime
-) -> pd.DataFrame:
-    """Fill bookkeeping timestamps the generator leaves out: same seed, same rows."""
-    schema, table_name = name.split(".")
-    columns = await connection.fetch(
-        "SELECT column_name FROM information_schema.columns "
-        "WHERE table_schema = $1 AND table_name = $2 "
+async def _audit_columns(connection: asyncpg.Connection) -> dict[str, list[str]]:
+    """Bookkeeping timestamp columns per table (`created_at`, `updated_at`)."""
+    rows = await connection.fetch(
+        "SELECT table_schema || '.' || table_name AS name, column_name "
+        "FROM information_schema.columns WHERE table_schema = ANY($1::text[]) "
         "AND column_name IN ('created_at', 'updated_at')",
-        schema,
-        table_name,
+        list(SCHEMAS),
     )
-    missing = [row["column_name"] for row in columns if row["column_name"] not in table.columns]
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["name"], []).append(row["column_name"])
+    return found
+
+
+def _with_audit_times(table: pd.DataFrame, columns: list[str], loaded_at: datetime) -> pd.DataFrame:
+    """Fill bookkeeping timestamps the generator leaves out: same seed, same rows."""
+    missing = [column for column in columns if column not in table.columns]
     return table.assign(**dict.fromkeys(missing, loaded_at)) if missing else table
 
 
-async def _copy(connection: asyncpg.Connection, name: str, table: pd.DataFrame) -> None:
+def _to_csv(table: pd.DataFrame) -> bytes:
+    return table.to_csv(index=False, header=False, na_rep="").encode()
+
+
+async def _copy(
+    connection: asyncpg.Connection, name: str, columns: list[str], payload: bytes
+) -> None:
     schema, table_name = name.split(".")
-    buffer = io.BytesIO(table.to_csv(index=False, header=False, na_rep="").encode())
     try:
         await connection.copy_to_table(
-            table_name, schema_name=schema, source=buffer, columns=list(table.columns), format="csv"
+            table_name,
+            schema_name=schema,
+            source=io.BytesIO(payload),
+            columns=columns,
+            format="csv",
         )
     except asyncpg.PostgresError as error:
         raise ValueError(f"loading {name} failed: {error}") from error
