@@ -1,0 +1,111 @@
+"""The permission table: which role may read and change each type, and which fields are closed.
+
+This is the one place access is decided. The GraphQL layer asks it before resolving a type
+or a restricted field and before running a mutation; `docs/SECURITY.md` renders it.
+Record rules (a sales rep sees only the customers they manage) live in `domain.core.access`.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from domain.core.access import ROLES, Viewer
+from domain.core.errors import DomainError
+
+EVERYONE = frozenset(ROLES)
+SALES = frozenset({"sales_manager", "sales_rep"})
+
+
+def _roles(*names: str | frozenset[str]) -> frozenset[str]:
+    found: set[str] = {"admin"}
+    for name in names:
+        found |= name if isinstance(name, frozenset) else {name}
+    unknown = found - EVERYONE
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may read a type and who may change it (admin always may)."""
+
+    read: frozenset[str]
+    write: frozenset[str]
+
+
+PERMISSIONS: Mapping[str, Access] = {
+    # CRM
+    "Customer": Access(
+        read=_roles(SALES, "marketing", "support", "finance", "warehouse"),
+        write=_roles(SALES, "marketing"),
+    ),
+    "Contact": Access(
+        read=_roles(SALES, "marketing", "support"), write=_roles(SALES, "marketing", "support")
+    ),
+    "Interaction": Access(
+        read=_roles(SALES, "marketing", "support"), write=_roles(SALES, "marketing", "support")
+    ),
+    "Campaign": Access(read=_roles(SALES, "marketing"), write=_roles("marketing")),
+    "CampaignMember": Access(
+        read=_roles(SALES, "marketing"), write=_roles("marketing", "sales_manager")
+    ),
+    "Opportunity": Access(read=_roles(SALES, "marketing", "finance"), write=_roles(SALES)),
+    "Ticket": Access(read=_roles(SALES, "support"), write=_roles(SALES, "support")),
+    # People
+    "Employee": Access(read=EVERYONE, write=_roles("hr")),
+    "Department": Access(read=EVERYONE, write=_roles("hr")),
+    # Stock and purchasing
+    "StockItem": Access(
+        read=_roles(SALES, "marketing", "support", "finance", "warehouse"),
+        write=_roles("warehouse"),
+    ),
+    "Warehouse": Access(
+        read=_roles(SALES, "support", "finance", "warehouse"), write=_roles("warehouse")
+    ),
+    "Supplier": Access(read=_roles("finance", "warehouse"), write=_roles("warehouse")),
+    "PurchaseOrder": Access(read=_roles("finance", "warehouse"), write=_roles("warehouse")),
+    # Order to cash
+    "SalesOrder": Access(
+        read=_roles(SALES, "support", "finance", "warehouse"), write=_roles(SALES)
+    ),
+    "Delivery": Access(
+        read=_roles(SALES, "support", "finance", "warehouse"), write=_roles("warehouse")
+    ),
+    "Invoice": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
+    "Payment": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
+    # Derived figures (written by workers only)
+    "CustomerMetrics": Access(read=_roles(SALES, "marketing", "finance"), write=_roles()),
+    "CustomerForecast": Access(read=_roles(SALES, "marketing", "finance"), write=_roles()),
+    "RevenueForecast": Access(read=_roles("sales_manager", "marketing", "finance"), write=_roles()),
+    "Replenishment": Access(read=_roles("warehouse", "finance"), write=_roles()),
+    "CampaignPerformance": Access(
+        read=_roles("sales_manager", "marketing", "finance"), write=_roles()
+    ),
+}
+
+# Fields closed to roles that may otherwise read their type: `(type, field)` -> readers.
+RESTRICTED_FIELDS: Mapping[tuple[str, str], frozenset[str]] = {
+    ("Employee", "salary"): _roles("hr"),
+    ("StockItem", "unitCost"): _roles("warehouse", "finance"),
+    ("Customer", "creditLimit"): _roles(SALES, "finance"),
+    ("Customer", "openBalance"): _roles(SALES, "finance"),
+}
+
+
+def can_read(viewer: Viewer, type_name: str) -> bool:
+    return viewer.has_any(*PERMISSIONS[type_name].read)
+
+
+def can_write(viewer: Viewer, type_name: str) -> bool:
+    return viewer.has_any(*PERMISSIONS[type_name].write)
+
+
+def can_read_field(viewer: Viewer, type_name: str, field: str) -> bool:
+    allowed = RESTRICTED_FIELDS.get((type_name, field))
+    return allowed is None or viewer.has_any(*allowed)
+
+
+def ensure_can_write(viewer: Viewer, type_name: str) -> None:
+    """Refuse a change the viewer's roles do not allow (a FORBIDDEN payload error)."""
+    if not can_write(viewer, type_name):
+        raise DomainError("FORBIDDEN", f"your roles may not change a {type_name}")
