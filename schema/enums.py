@@ -1,6 +1,7 @@
 """GraphQL enums: UPPER_CASE names over the lowercase values stored in the database."""
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -26,10 +27,14 @@ from domain.erp.people import EMPLOYEE_STATUSES
 from domain.erp.purchase_order_states import PURCHASE_ORDER_STATUSES
 
 
-def _enum(name: str, values: tuple[str, ...], description: str) -> type[Enum]:
+def _enum(name: str, values: tuple[str, ...], description: str) -> Any:
+    # Any, not type[Enum]: members are generated from the vocabularies, which mypy cannot see.
     members = {value.upper().replace("'", "").replace(" ", "_"): value for value in values}
     enum_class = Enum(name, members)  # type: ignore[misc]
     return strawberry.enum(enum_class, description=description)
+
+
+vocabulary_enum = _enum
 
 
 CustomerKind = _enum("CustomerKind", CUSTOMER_KINDS, "Company or private person.")

@@ -39,6 +39,7 @@ class Employee(TableNode):
     hire_date: date = desc("First working day.")
     salary: Decimal | None = desc("Annual gross salary (restricted to HR and admins).")
     status: e.EmployeeStatus = desc("Employment status.")
+    version: int = desc("Version for optimistic concurrency on updates.")
     department_id: Private[int | None]
     manager_id: Private[int | None]
 

@@ -5,8 +5,10 @@ customer-owned data applies them; resolvers never filter by hand.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, true
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnClause
 
 ROLES = (
@@ -44,7 +46,8 @@ class Viewer:
         return "sales_rep" in self.roles and not broader
 
     def customer_rule(
-        self, account_manager_column: ColumnClause | ColumnElement
+        self,
+        account_manager_column: ColumnClause[Any] | ColumnElement[Any] | QueryableAttribute[Any],
     ) -> ColumnElement[bool]:
         """A condition on a customer's account manager column restricting rows to this viewer."""
         if not self.limited_to_own_customers:

@@ -1,0 +1,161 @@
+"""Campaigns: planning them, targeting customers, and recording who responded or converted."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.core import references, validation
+from domain.core.errors import DomainError, InvalidTransition, NotFound, Problems
+from domain.core.journal import Journal
+from domain.crm.customers import get_visible
+from domain.crm.models import Campaign, CampaignMember, Customer
+from domain.crm.vocabulary import CAMPAIGN_CHANNELS
+
+MAX_MEMBERS_PER_CALL = 1000
+# Members move forward only: a converted customer has also responded.
+MEMBER_STEPS = {"targeted": 0, "responded": 1, "converted": 2}
+OPEN_FOR_MEMBERS = ("planned", "active")
+
+
+@dataclass(frozen=True)
+class CampaignRequest:
+    name: str
+    channel: str
+    budget: Decimal
+    starts_on: date
+    ends_on: date | None = None
+    currency: str = "EUR"
+    status: str = "planned"
+    owner_id: int | None = None
+
+
+async def create(*, session: AsyncSession, journal: Journal, request: CampaignRequest) -> Campaign:
+    """Plan a campaign with a budget (its cost) and a run of dates."""
+    problems = Problems()
+    name = validation.text(problems, "name", request.name, max_length=200)
+    budget = validation.amount(problems, "budget", request.budget)
+    currency = validation.currency(problems, "currency", request.currency)
+    if request.channel not in CAMPAIGN_CHANNELS:
+        problems.add("channel", f"must be one of {', '.join(CAMPAIGN_CHANNELS)}")
+    if request.status not in OPEN_FOR_MEMBERS:
+        problems.add("status", "a new campaign is planned or active")
+    earliest = date(2000, 1, 1)
+    validation.day(
+        problems,
+        "startsOn",
+        request.starts_on,
+        earliest=earliest,
+        latest=validation.years_from_today(5),
+    )
+    if request.ends_on is not None and request.ends_on < request.starts_on:
+        problems.add("endsOn", "must not be before startsOn")
+    owner_id = request.owner_id or journal.actor.employee_id
+    try:
+        await references.active_employee(session, owner_id, "owner")
+    except DomainError as error:
+        problems.collect(error)
+    problems.raise_if_any()
+    campaign = Campaign(
+        name=name,
+        channel=request.channel,
+        status=request.status,
+        budget=budget,
+        currency=currency,
+        starts_on=request.starts_on,
+        ends_on=request.ends_on,
+        owner_id=owner_id,
+    )
+    session.add(campaign)
+    await session.flush()
+    journal.record(
+        "campaign.created",
+        entity_type="campaign",
+        entity_id=campaign.id,
+        changes={"name": name, "channel": request.channel, "budget": budget},
+    )
+    return campaign
+
+
+async def add_members(
+    *, session: AsyncSession, journal: Journal, campaign_id: int, customer_ids: Sequence[int]
+) -> Campaign:
+    """Target customers; those already targeted stay as they are (safe to repeat)."""
+    campaign = await _campaign(session, campaign_id)
+    if campaign.status not in OPEN_FOR_MEMBERS:
+        raise InvalidTransition("campaign", campaign.status, "add members to")
+    if not customer_ids or len(customer_ids) > MAX_MEMBERS_PER_CALL:
+        raise DomainError("VALIDATION", f"give 1 to {MAX_MEMBERS_PER_CALL} customers", "customers")
+    wanted = set(customer_ids)
+    visible = set(
+        await session.scalars(
+            select(Customer.id).where(
+                Customer.id.in_(wanted), journal.actor.customer_rule(Customer.account_manager_id)
+            )
+        )
+    )
+    problems = Problems()
+    for position, customer_id in enumerate(customer_ids):
+        if customer_id not in visible:
+            problems.add(f"customers.{position}", "customer does not exist", "NOT_FOUND")
+    problems.raise_if_any()
+    added = await session.scalars(
+        insert(CampaignMember)
+        .values([{"campaign_id": campaign.id, "customer_id": c} for c in sorted(wanted)])
+        .on_conflict_do_nothing(constraint="uq_campaign_member_customer")
+        .returning(CampaignMember.customer_id)
+    )
+    for customer_id in added:
+        journal.record(
+            "campaign.member_added",
+            entity_type="campaign",
+            entity_id=campaign.id,
+            customer_id=customer_id,
+            changes={"customer_id": customer_id},
+        )
+    return campaign
+
+
+async def member_respond(
+    *, session: AsyncSession, journal: Journal, campaign_id: int, customer_id: int, status: str
+) -> CampaignMember:
+    """Record that a targeted customer responded to, or converted through, the campaign."""
+    if status not in ("responded", "converted"):
+        raise DomainError("VALIDATION", "must be RESPONDED or CONVERTED", "status")
+    await get_visible(session, journal.actor, customer_id)
+    member = await session.scalar(
+        select(CampaignMember)
+        .where(CampaignMember.campaign_id == campaign_id, CampaignMember.customer_id == customer_id)
+        .with_for_update()
+    )
+    if member is None:
+        raise NotFound("campaign member", "customer")
+    if MEMBER_STEPS[status] <= MEMBER_STEPS[member.status]:
+        raise InvalidTransition("campaign member", member.status, f"mark {status}")
+    now = datetime.now(UTC)
+    member.responded_at = member.responded_at or now
+    if status == "converted":
+        member.converted_at = now
+    member.status = status
+    await session.flush()
+    journal.record(
+        f"campaign.member_{status}",
+        entity_type="campaign",
+        entity_id=campaign_id,
+        customer_id=customer_id,
+        changes={"status": status},
+    )
+    return member
+
+
+async def _campaign(session: AsyncSession, campaign_id: int) -> Campaign:
+    campaign = await session.scalar(
+        select(Campaign).where(Campaign.id == campaign_id).with_for_update()
+    )
+    if campaign is None:
+        raise NotFound("campaign", "campaign")
+    return campaign

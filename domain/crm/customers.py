@@ -1,0 +1,170 @@
+"""Customers: creating, updating (optimistic concurrency) and finding them under record rules."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.core import references, validation
+from domain.core.access import Viewer
+from domain.core.errors import Conflict, DomainError, NotFound, Problems
+from domain.core.journal import Journal, changed_fields
+from domain.crm.models import Customer
+from domain.crm.vocabulary import CUSTOMER_KINDS, CUSTOMER_STATUSES, CUSTOMER_TIERS
+
+# Text fields a client may set, with the longest text each accepts.
+TEXT_LIMITS = {"name": 200, "phone": 40, "industry": 80}
+
+
+async def get_visible(
+    session: AsyncSession,
+    actor: Viewer,
+    customer_id: int,
+    *,
+    field: str = "customer",
+    lock: bool = False,
+) -> Customer:
+    """The customer if it exists and the actor's record rules let them see it."""
+    statement = select(Customer).where(
+        Customer.id == customer_id, actor.customer_rule(Customer.account_manager_id)
+    )
+    found = await session.scalar(statement.with_for_update() if lock else statement)
+    if found is None:
+        raise NotFound("customer", field)
+    return found
+
+
+async def create(*, session: AsyncSession, journal: Journal, given: Mapping[str, Any]) -> Customer:
+    """Register a new lead or customer; it gets the next customer number."""
+    values = await _validated(session, journal.actor, given, creating=True)
+    customer_id = await references.next_id(session, "crm.customer")
+    customer = Customer(id=customer_id, code=f"C{customer_id:06d}", **values)
+    session.add(customer)
+    await session.flush()
+    journal.record(
+        "customer.created",
+        entity_type="customer",
+        entity_id=customer_id,
+        customer_id=customer_id,
+        changes={"code": customer.code, **values},
+    )
+    return customer
+
+
+async def update(
+    *,
+    session: AsyncSession,
+    journal: Journal,
+    customer_id: int,
+    version: int,
+    given: Mapping[str, Any],
+) -> Customer:
+    """Change a customer's details, tier or account manager; refuses a stale `version`."""
+    customer = await get_visible(session, journal.actor, customer_id, field="id", lock=True)
+    if customer.version != version:
+        raise Conflict("customer")
+    values = await _validated(session, journal.actor, given, creating=False)
+    before = {name: getattr(customer, name) for name in values}
+    changes = changed_fields(before, values)
+    if changes:
+        for name, value in values.items():
+            setattr(customer, name, value)
+        customer.version += 1
+        customer.updated_at = func.now()
+        await session.flush()
+        await session.refresh(customer)
+        journal.record(
+            "customer.updated",
+            entity_type="customer",
+            entity_id=customer_id,
+            customer_id=customer_id,
+            changes=changes,
+        )
+    return customer
+
+
+async def _validated(
+    session: AsyncSession, actor: Viewer, given: Mapping[str, Any], *, creating: bool
+) -> dict[str, Any]:
+    problems = Problems()
+    values: dict[str, Any] = {}
+    for name, limit in TEXT_LIMITS.items():
+        if name in given:
+            required = name == "name"
+            values[name] = validation.text(
+                problems, name, given[name], max_length=limit, required=required
+            )
+    if creating and "name" not in given:
+        problems.add("name", "must not be empty")
+    if "email" in given:
+        values["email"] = validation.email(problems, "email", given["email"])
+    if "country" in given:
+        values["country"] = validation.country(problems, "country", given["country"])
+    if given.get("currency") is not None:
+        values["currency"] = validation.currency(problems, "currency", given["currency"])
+    if "credit_limit" in given:
+        values["credit_limit"] = validation.amount(problems, "creditLimit", given["credit_limit"])
+    for name, allowed in (
+        ("kind", CUSTOMER_KINDS),
+        ("tier", CUSTOMER_TIERS),
+        ("status", CUSTOMER_STATUSES),
+    ):
+        if given.get(name) is not None:
+            if given[name] not in allowed:
+                problems.add(name, f"must be one of {', '.join(allowed)}")
+            values[name] = given[name]
+    await _account_manager(session, actor, given, values, problems, creating=creating)
+    problems.raise_if_any()
+    return values
+
+
+async def _account_manager(
+    session: AsyncSession,
+    actor: Viewer,
+    given: Mapping[str, Any],
+    values: dict[str, Any],
+    problems: Problems,
+    *,
+    creating: bool,
+) -> None:
+    # A sales rep works on their own accounts: what they create is theirs, and handing an
+    # account to someone else is their manager's decision.
+    if actor.limited_to_own_customers:
+        if not creating and "account_manager_id" not in given:
+            return
+        wanted = given.get("account_manager_id")
+        if creating and wanted is None:
+            wanted = actor.employee_id
+        if wanted != actor.employee_id:
+            problems.add("accountManager", "only a sales manager may assign accounts", "FORBIDDEN")
+        values["account_manager_id"] = wanted
+        return
+    if "account_manager_id" in given:
+        try:
+            values["account_manager_id"] = await references.active_employee(
+                session, given["account_manager_id"], "accountManager"
+            )
+        except DomainError as error:
+            problems.collect(error)
+
+
+# A customer who orders is active, whatever the pipeline said before.
+BUYING_STATUS = "active"
+
+
+async def mark_buying(*, session: AsyncSession, journal: Journal, customer: Customer) -> None:
+    """Move a lead, prospect or churned customer to active when it orders."""
+    if customer.status == BUYING_STATUS:
+        return
+    journal.record(
+        "customer.updated",
+        entity_type="customer",
+        entity_id=customer.id,
+        customer_id=customer.id,
+        changes={"status": {"from": customer.status, "to": BUYING_STATUS}},
+    )
+    customer.status = BUYING_STATUS
+    customer.version += 1
+    customer.updated_at = func.now()
+    await session.flush()

@@ -1,0 +1,120 @@
+"""Support tickets: opened by or for a customer (optionally about an order), then resolved."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.core import references, validation
+from domain.core.errors import DomainError, NotFound, Problems
+from domain.core.journal import Journal
+from domain.crm.customers import get_visible
+from domain.crm.models import Contact, Customer, Ticket
+from domain.crm.ticket_states import TICKET_CATEGORIES, TICKET_MACHINE, TICKET_PRIORITIES
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    customer_id: int
+    subject: str
+    category: str
+    priority: str = "normal"
+    description: str | None = None
+    sales_order_id: int | None = None
+    contact_id: int | None = None
+    assignee_id: int | None = None
+
+
+async def open_ticket(*, session: AsyncSession, journal: Journal, request: TicketRequest) -> Ticket:
+    """Open a ticket; one about an order must name an order of the same customer."""
+    problems = Problems()
+    subject = validation.text(problems, "subject", request.subject, max_length=200)
+    description = validation.text(
+        problems, "description", request.description, max_length=10_000, required=False
+    )
+    if request.category not in TICKET_CATEGORIES:
+        problems.add("category", f"must be one of {', '.join(TICKET_CATEGORIES)}")
+    if request.priority not in TICKET_PRIORITIES:
+        problems.add("priority", f"must be one of {', '.join(TICKET_PRIORITIES)}")
+    customer = await get_visible(session, journal.actor, request.customer_id)
+    if request.sales_order_id is not None:
+        order = await references.fetch(
+            session, "erp.sales_order", request.sales_order_id, ("customer_id",)
+        )
+        if order is None or order["customer_id"] != customer.id:
+            problems.add("salesOrder", "not an order of this customer", "NOT_FOUND")
+    if request.contact_id is not None:
+        contact = await session.get(Contact, request.contact_id)
+        if contact is None or contact.customer_id != customer.id:
+            problems.add("contact", "not a contact of this customer", "NOT_FOUND")
+    try:
+        await references.active_employee(session, request.assignee_id, "assignee")
+    except DomainError as error:
+        problems.collect(error)
+    problems.raise_if_any()
+    ticket_id = await references.next_id(session, "crm.ticket")
+    ticket = Ticket(
+        id=ticket_id,
+        number=f"TCK-{ticket_id:07d}",
+        customer_id=customer.id,
+        contact_id=request.contact_id,
+        sales_order_id=request.sales_order_id,
+        assignee_id=request.assignee_id,
+        subject=subject,
+        description=description,
+        category=request.category,
+        priority=request.priority,
+        status="open",
+        opened_at=datetime.now(UTC),
+    )
+    session.add(ticket)
+    await session.flush()
+    journal.record(
+        "ticket.opened",
+        entity_type="ticket",
+        entity_id=ticket_id,
+        customer_id=customer.id,
+        changes={
+            "number": ticket.number,
+            "category": request.category,
+            "priority": request.priority,
+        },
+    )
+    return ticket
+
+
+async def resolve(
+    *,
+    session: AsyncSession,
+    journal: Journal,
+    ticket_id: int,
+    resolution: str,
+    satisfaction: int | None,
+) -> Ticket:
+    """Close the customer's problem with a written resolution (and, if asked, a rating)."""
+    problems = Problems()
+    cleaned = validation.text(problems, "resolution", resolution, max_length=10_000)
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        problems.add("satisfaction", "must be between 1 and 5")
+    problems.raise_if_any()
+    ticket = await session.scalar(
+        select(Ticket)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .where(Ticket.id == ticket_id, journal.actor.customer_rule(Customer.account_manager_id))
+        .with_for_update(of=Ticket)
+    )
+    if ticket is None:
+        raise NotFound("ticket", "id")
+    ticket.status = TICKET_MACHINE.next(ticket.status, "resolve")
+    ticket.resolution, ticket.satisfaction = cleaned, satisfaction
+    ticket.resolved_at = datetime.now(UTC)
+    await session.flush()
+    journal.record(
+        "ticket.resolved",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        customer_id=ticket.customer_id,
+        changes={"status": ticket.status, "satisfaction": satisfaction},
+    )
+    return ticket

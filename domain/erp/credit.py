@@ -1,0 +1,57 @@
+"""Credit limits: a customer may not owe more than its limit, counting what it has ordered."""
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.core.errors import DomainError
+from domain.core.money import ZERO
+from domain.crm.models import Customer
+from domain.erp.billing import Invoice, Payment
+from domain.erp.sales import SalesOrder
+
+
+async def exposure(
+    session: AsyncSession, customer_id: int, *, exclude_order: int | None
+) -> Decimal:
+    """Unpaid invoices plus the not-yet-invoiced value of open (placed/confirmed) orders."""
+    paid = (
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.invoice_id == Invoice.id)
+        .scalar_subquery()
+    )
+    unpaid = await session.scalar(
+        select(func.coalesce(func.sum(Invoice.total - paid), 0)).where(
+            Invoice.customer_id == customer_id, Invoice.status != "void"
+        )
+    )
+    invoiced = (
+        select(func.coalesce(func.sum(Invoice.total), 0))
+        .where(Invoice.sales_order_id == SalesOrder.id, Invoice.status != "void")
+        .scalar_subquery()
+    )
+    uninvoiced = await session.scalar(
+        select(func.coalesce(func.sum(func.greatest(SalesOrder.total - invoiced, 0)), 0)).where(
+            SalesOrder.customer_id == customer_id,
+            SalesOrder.status.in_(("placed", "confirmed")),
+            SalesOrder.id != (exclude_order or 0),
+        )
+    )
+    return Decimal(unpaid or ZERO) + Decimal(uninvoiced or ZERO)
+
+
+async def ensure_within_limit(
+    session: AsyncSession, customer: Customer, amount: Decimal, *, exclude_order: int | None = None
+) -> None:
+    """CREDIT_LIMIT_EXCEEDED when `amount` more would take the customer over its limit."""
+    if customer.credit_limit is None:
+        return
+    owed = await exposure(session, customer.id, exclude_order=exclude_order)
+    if owed + amount > customer.credit_limit:
+        headroom = max(customer.credit_limit - owed, ZERO)
+        raise DomainError(
+            "CREDIT_LIMIT_EXCEEDED",
+            f"order of {amount} exceeds the credit left ({headroom} of {customer.credit_limit})",
+            "customer",
+        )
