@@ -79,7 +79,9 @@ async def _validated(
         if creating or name in given:
             values[name] = validation.text(problems, name, given.get(name), max_length=limit)
     if creating or "email" in given:
-        values["email"] = validation.email(problems, "email", given.get("email"), required=True)
+        # The email is the login identity: compared and stored in lower case.
+        address = validation.email(problems, "email", given.get("email"), required=True)
+        values["email"] = address.lower() if address else None
         if values["email"] and await session.scalar(
             select(Employee.id).where(
                 Employee.email == values["email"], Employee.id != (employee_id or 0)

@@ -1,0 +1,108 @@
+"""200 clients race over real HTTP for the last 10 units: exactly 10 orders get them."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import asyncpg
+import httpx
+import pytest
+
+from tests.mutations.conftest import Execute, World
+from tests.mutations.operations import create_customer, create_item
+
+ROUNDS = 20
+CLIENTS = 200
+UNITS = 10
+
+
+PLACE = """mutation($input: SalesOrderPlaceInput!) {
+  salesOrderPlace(input: $input) { salesOrder { id } errors { code } } }"""
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, redis_url: str) -> Iterator[str]:
+    """`bizgraph serve` in its own process, as in production; yields its GraphQL URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)], env=environment
+    )
+    url = f"http://127.0.0.1:{port}/graphql"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.post(url, json={"query": "{ __typename }"}, timeout=5).raise_for_status()
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, "the server exited"
+                assert time.monotonic() < deadline, "the server did not start"
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def test_the_last_units_are_sold_exactly_once(
+    execute: Execute, world: World, db: asyncpg.Connection, server: str
+) -> None:
+    customer = await create_customer(execute)
+    for round_number in range(ROUNDS):
+        item = await create_item(
+            execute, world, sku=f"LAST-{round_number}", price="9.99", stock=UNITS
+        )
+        order = {
+            "customer": customer["id"],
+            "lines": [{"stockItem": item, "quantity": 1}],
+            "warehouse": World.gid("Warehouse", world.warehouse),
+        }
+        # Fresh connections each round: 200 clients arriving at once, as the test means.
+        # (aiohttp: httpx's connection pool costs more CPU than the server at this fan-out.)
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=CLIENTS), timeout=aiohttp.ClientTimeout(120)
+        ) as client:
+            payloads = await asyncio.gather(
+                *(
+                    _post(client, server, {"query": PLACE, "variables": {"input": order}})
+                    for _ in range(CLIENTS)
+                )
+            )
+        outcomes = Counter(
+            "placed" if payload["salesOrder"] else payload["errors"][0]["code"]
+            for payload in (p["data"]["salesOrderPlace"] for p in payloads)
+        )
+        assert outcomes == {"placed": UNITS, "INSUFFICIENT_STOCK": CLIENTS - UNITS}
+        level = await db.fetchrow(
+            "SELECT l.on_hand, l.reserved FROM erp.stock_level l JOIN erp.stock_item i "
+            "ON i.id = l.stock_item_id WHERE i.sku = $1",
+            f"LAST-{round_number}",
+        )
+        assert (level["on_hand"], level["reserved"]) == (UNITS, UNITS)
+    drift = await db.fetchval(
+        """
+        SELECT count(*) FROM erp.stock_level l
+        LEFT JOIN (SELECT stock_item_id, warehouse_id, sum(delta_on_hand) AS on_hand,
+                          sum(delta_reserved) AS reserved
+                   FROM erp.stock_movement GROUP BY 1, 2) m USING (stock_item_id, warehouse_id)
+        WHERE l.on_hand <> coalesce(m.on_hand, 0) OR l.reserved <> coalesce(m.reserved, 0)
+           OR l.on_hand < 0 OR l.reserved > l.on_hand
+        """
+    )
+    assert drift == 0
+
+
+async def _post(client: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    async with client.post(url, json=body) as response:
+        assert response.status == 200, await response.text()
+        result: dict[str, Any] = await response.json()
+        return result

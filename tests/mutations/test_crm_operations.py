@@ -1,0 +1,131 @@
+"""CRM operations: campaigns, the deal pipeline into a sales order, tickets, contacts."""
+
+import asyncpg
+
+from tests.mutations.conftest import Execute, World
+from tests.mutations.operations import ERRORS, create_customer, create_item, place
+
+
+async def test_a_campaign_targets_customers_who_respond_and_convert(
+    execute: Execute, world: World, db: asyncpg.Connection
+) -> None:
+    first = await create_customer(execute, name="One")
+    second = await create_customer(execute, name="Two")
+    campaign = (
+        await execute(
+            f"""mutation {{ campaignCreate(input: {{name: "Spring promo", channel: EMAIL,
+                budget: "2500.00", startsOn: "2026-03-01", endsOn: "2026-04-30"}}) {{
+                campaign {{ id status budget owner {{ email }} }} {ERRORS} }} }}"""
+        )
+    )["campaignCreate"]["campaign"]
+    assert (campaign["status"], campaign["budget"]) == ("PLANNED", "2500.00")
+    add = f"""mutation($c: ID!, $m: [ID!]!) {{ campaignAddMembers(input: {{campaign: $c, customers: $m}}) {{
+        campaign {{ members {{ totalCount }} }} {ERRORS} }} }}"""
+    added = await execute(add, {"c": campaign["id"], "m": [first["id"], second["id"]]})
+    assert added["campaignAddMembers"]["campaign"]["members"]["totalCount"] == 2
+    again = await execute(add, {"c": campaign["id"], "m": [first["id"]]})
+    assert again["campaignAddMembers"]["campaign"]["members"]["totalCount"] == 2  # no duplicate
+
+    respond = f"""mutation($c: ID!, $m: ID!, $s: CampaignMemberStatus!) {{
+        campaignMemberRespond(input: {{campaign: $c, customer: $m, status: $s}}) {{
+        member {{ status respondedAt convertedAt }} {ERRORS} }} }}"""
+    converted = await execute(respond, {"c": campaign["id"], "m": first["id"], "s": "CONVERTED"})
+    member = converted["campaignMemberRespond"]["member"]
+    assert member["status"] == "CONVERTED" and member["respondedAt"] and member["convertedAt"]
+    backwards = await execute(respond, {"c": campaign["id"], "m": first["id"], "s": "RESPONDED"})
+    assert backwards["campaignMemberRespond"]["errors"][0]["code"] == "INVALID_TRANSITION"
+    assert (
+        await db.fetchval("SELECT count(*) FROM ops.outbox WHERE topic = 'campaign.member_added'")
+        == 2
+    )
+
+
+async def test_a_won_deal_becomes_a_draft_order_that_reserves_on_confirmation(
+    execute: Execute, world: World
+) -> None:
+    customer = await create_customer(execute, tier="SILVER", country="FR")
+    item = await create_item(execute, world, sku="DEAL-1", price="200.00", stock=10)
+    create = f"""mutation($c: ID!) {{ opportunityCreate(input: {{customer: $c, name: "Fleet upgrade",
+        amount: "1900.00"}}) {{ opportunity {{ id stage probability version }} {ERRORS} }} }}"""
+    deal = (await execute(create, {"c": customer["id"]}))["opportunityCreate"]["opportunity"]
+    assert (deal["stage"], deal["probability"]) == ("PROSPECTING", 10)
+    move = f"""mutation($id: ID!, $s: OpportunityStage!) {{ opportunityMoveStage(input: {{id: $id, stage: $s}}) {{
+        opportunity {{ stage probability }} {ERRORS} }} }}"""
+    win = f"""mutation($id: ID!, $item: ID!) {{ opportunityWin(input: {{id: $id,
+        lines: [{{stockItem: $item, quantity: 10}}]}}) {{
+        opportunity {{ stage probability salesOrder {{ id status total version }} }} {ERRORS} }} }}"""
+    too_early = (await execute(win, {"id": deal["id"], "item": item}))["opportunityWin"]
+    assert too_early["errors"][0]["code"] == "INVALID_TRANSITION"
+    moved = (await execute(move, {"id": deal["id"], "s": "PROPOSAL"}))["opportunityMoveStage"]
+    assert moved["opportunity"] == {"stage": "PROPOSAL", "probability": 50}
+    won = (await execute(win, {"id": deal["id"], "item": item}))["opportunityWin"]["opportunity"]
+    order = won["salesOrder"]
+    # Silver with 10 units: 7.5 % off 200.00 = 185.00 each; French VAT 20 %.
+    assert (won["stage"], won["probability"], order["status"], order["total"]) == (
+        "WON",
+        100,
+        "DRAFT",
+        "2220.00",
+    )
+    stock = """query($id: ID!) { node(id: $id) { ... on StockItem { reserved } } }"""
+    assert (await execute(stock, {"id": item}))["node"]["reserved"] == 0
+    confirm = f"""mutation($id: ID!, $v: Int) {{ salesOrderConfirm(input: {{id: $id, version: $v}}) {{
+        salesOrder {{ status }} {ERRORS} }} }}"""
+    confirmed = await execute(confirm, {"id": order["id"], "v": order["version"]})
+    assert confirmed["salesOrderConfirm"]["salesOrder"]["status"] == "CONFIRMED"
+    assert (await execute(stock, {"id": item}))["node"]["reserved"] == 10
+    lose = f"""mutation($id: ID!) {{ opportunityLose(input: {{id: $id, reason: "  "}}) {{ {ERRORS} }} }}"""
+    assert (await execute(lose, {"id": deal["id"]}))["opportunityLose"]["errors"][0][
+        "field"
+    ] == "reason"
+
+
+async def test_a_ticket_about_an_order_must_name_the_customers_own_order(
+    execute: Execute, world: World
+) -> None:
+    customer = await create_customer(execute)
+    stranger = await create_customer(execute, name="Stranger")
+    item = await create_item(execute, world, sku="TCK-1", price="1.00", stock=5)
+    theirs = (await place(execute, world, stranger["id"], [(item, 1)]))["salesOrder"]
+    mine = (await place(execute, world, customer["id"], [(item, 1)]))["salesOrder"]
+    open_ticket = f"""mutation($c: ID!, $o: ID) {{ ticketOpen(input: {{customer: $c, subject: "Broken",
+        category: COMPLAINT, priority: HIGH, salesOrder: $o}}) {{
+        ticket {{ id number status salesOrder {{ number }} }} {ERRORS} }} }}"""
+    wrong = (await execute(open_ticket, {"c": customer["id"], "o": theirs["id"]}))["ticketOpen"]
+    assert wrong["errors"] == [
+        {"field": "salesOrder", "message": "not an order of this customer", "code": "NOT_FOUND"}
+    ]
+    ticket = (await execute(open_ticket, {"c": customer["id"], "o": mine["id"]}))["ticketOpen"][
+        "ticket"
+    ]
+    assert ticket["status"] == "OPEN" and ticket["salesOrder"]["number"] == mine["number"]
+    resolve = f"""mutation($id: ID!) {{ ticketResolve(input: {{id: $id, resolution: "Replaced",
+        satisfaction: 5}}) {{ ticket {{ status satisfaction }} {ERRORS} }} }}"""
+    assert (await execute(resolve, {"id": ticket["id"]}))["ticketResolve"]["ticket"] == {
+        "status": "RESOLVED",
+        "satisfaction": 5,
+    }
+    twice = (await execute(resolve, {"id": ticket["id"]}))["ticketResolve"]
+    assert twice["errors"][0]["code"] == "INVALID_TRANSITION"
+
+
+async def test_a_new_primary_contact_replaces_the_old_one(execute: Execute, world: World) -> None:
+    customer = await create_customer(execute)
+    add = f"""mutation($c: ID!, $first: String!) {{ contactCreate(input: {{customer: $c,
+        firstName: $first, lastName: "Doe", email: "jo@example.com", isPrimary: true}}) {{ {ERRORS} }} }}"""
+    for first in ("Jo", "Max"):
+        assert (await execute(add, {"c": customer["id"], "first": first}))["contactCreate"][
+            "errors"
+        ] == []
+    contacts = await execute(
+        """query($id: ID!) { customer(id: $id) { contacts { firstName isPrimary } } }""",
+        {"id": customer["id"]},
+    )
+    assert contacts["customer"]["contacts"] == [
+        {"firstName": "Max", "isPrimary": True},
+        {"firstName": "Jo", "isPrimary": False},
+    ]
+    log = f"""mutation($c: ID!) {{ interactionLog(input: {{customer: $c, channel: PHONE,
+        subject: "Follow-up", direction: INBOUND}}) {{ interaction {{ channel employee {{ email }} }} {ERRORS} }} }}"""
+    logged = (await execute(log, {"c": customer["id"]}))["interactionLog"]["interaction"]
+    assert logged == {"channel": "PHONE", "employee": {"email": "ada@example.com"}}

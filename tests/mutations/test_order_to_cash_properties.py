@@ -1,0 +1,286 @@
+"""Random sequences of order-to-cash operations never break the books.
+
+Hypothesis drives the domain services against the real database; after every step the
+invariants are checked in SQL: stock equals its ledger and the needs of open orders,
+invoices add up, nothing is paid beyond what is due.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from domain.core.database import create_engine, session_factory
+from domain.core.errors import DomainError, Rejected
+from domain.core.journal import Journal
+from domain.crm import customers
+from domain.erp import deliveries, invoicing, orders, payments, purchase_orders, stock_items
+from tests.mutations.conftest import World
+
+ITEMS = 3
+INVARIANTS = {
+    "stock differs from its ledger": """
+        SELECT count(*) FROM erp.stock_level l
+        LEFT JOIN (SELECT stock_item_id, warehouse_id, sum(delta_on_hand) AS on_hand,
+                          sum(delta_reserved) AS reserved
+                   FROM erp.stock_movement GROUP BY 1, 2) m USING (stock_item_id, warehouse_id)
+        WHERE l.on_hand <> coalesce(m.on_hand, 0) OR l.reserved <> coalesce(m.reserved, 0)
+           OR l.reserved < 0 OR l.on_hand < l.reserved""",
+    "reservations differ from what open orders still need": """
+        WITH needed AS (
+            SELECT l.stock_item_id, o.warehouse_id,
+                   sum(l.quantity - coalesce(s.shipped, 0)) AS units
+            FROM erp.sales_order o JOIN erp.sales_order_line l ON l.sales_order_id = o.id
+            LEFT JOIN (SELECT dl.sales_order_line_id, sum(dl.quantity) AS shipped
+                       FROM erp.delivery_line dl JOIN erp.delivery d ON d.id = dl.delivery_id
+                       WHERE d.status <> 'failed' GROUP BY 1) s ON s.sales_order_line_id = l.id
+            WHERE o.status IN ('placed', 'confirmed') GROUP BY 1, 2)
+        SELECT count(*) FROM erp.stock_level v
+        FULL JOIN needed n USING (stock_item_id, warehouse_id)
+        WHERE coalesce(v.reserved, 0) <> coalesce(n.units, 0)""",
+    "an invoice does not add up": """
+        SELECT count(*) FROM erp.invoice i
+        JOIN (SELECT invoice_id, sum(line_total) AS net, sum(tax_amount) AS tax
+              FROM erp.invoice_line GROUP BY 1) l ON l.invoice_id = i.id
+        WHERE i.subtotal <> l.net OR i.tax_total <> l.tax OR i.total <> i.subtotal + i.tax_total""",
+    "payments exceed an invoice or disagree with its status": """
+        SELECT count(*) FROM erp.invoice i
+        LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM erp.payment GROUP BY 1) p
+               ON p.invoice_id = i.id
+        WHERE coalesce(p.paid, 0) > i.total
+           OR (i.status = 'paid') <> (coalesce(p.paid, 0) = i.total AND i.status <> 'void')
+           OR (i.status = 'void' AND coalesce(p.paid, 0) > 0)""",
+    "more invoiced than ordered": """
+        SELECT count(*) FROM erp.sales_order_line l
+        JOIN (SELECT il.sales_order_line_id, sum(il.quantity) AS billed FROM erp.invoice_line il
+              JOIN erp.invoice i ON i.id = il.invoice_id WHERE i.status <> 'void' GROUP BY 1) b
+          ON b.sales_order_line_id = l.id
+        WHERE b.billed > l.quantity""",
+    "a change without its audit row or outbox event": """
+        SELECT abs((SELECT count(*) FROM ops.audit_log) - (SELECT count(*) FROM ops.outbox))""",
+}
+
+
+class OrderToCash(RuleBasedStateMachine):
+    """The books of a small company, exercised one random business operation at a time."""
+
+    world: World
+    database_url: str
+
+    order_ids = Bundle("orders")
+    delivery_ids = Bundle("deliveries")
+    invoice_ids = Bundle("invoices")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.engine: AsyncEngine = create_engine(self.database_url, pool_size=2)
+        self.sessions = session_factory(self.engine)
+        self.journal_actor = self.world.admin
+        self.customer_id, self.item_ids = self.run(self._setup())
+
+    def teardown(self) -> None:
+        self.run(self.engine.dispose())
+        self.loop.close()
+
+    def run(self, work: Awaitable[Any]) -> Any:
+        return self.loop.run_until_complete(work)
+
+    def act(self, operation: Callable[[AsyncSession, Journal], Awaitable[Any]]) -> Any:
+        """Run one operation in its own transaction; refusals are fine, anything else is a bug."""
+
+        async def attempt() -> Any:
+            journal = Journal(actor=self.journal_actor, request_id="property-test")
+            try:
+                async with self.sessions() as session, session.begin():
+                    result = await operation(session, journal)
+                    await journal.write(session)
+                    return result.id
+            except (DomainError, Rejected):
+                return None
+
+        return self.run(attempt())
+
+    async def _setup(self) -> tuple[int, list[int]]:
+        async with self.sessions() as session, session.begin():
+            journal = Journal(actor=self.journal_actor)
+            customer = await customers.create(
+                session=session,
+                journal=journal,
+                given={"name": "Property Ltd", "country": "NL", "tier": "silver"},
+            )
+            items = []
+            for number in range(ITEMS):
+                item = await stock_items.create(
+                    session=session,
+                    journal=journal,
+                    given={
+                        "sku": f"P-{number}-{id(self)}",
+                        "name": f"Part {number}",
+                        "category": "hardware",
+                        "unit_price": Decimal("12.34") * (number + 1),
+                        "unit_cost": Decimal("5.00"),
+                        "supplier_id": self.world.supplier,
+                    },
+                )
+                await stock_items.adjust(
+                    session=session,
+                    journal=journal,
+                    stock_item_id=item.id,
+                    warehouse_id=self.world.warehouse,
+                    quantity=20,
+                    reason="Opening count",
+                )
+                items.append(item.id)
+            await journal.write(session)
+            return customer.id, items
+
+    @rule(
+        target=order_ids,
+        lines=st.lists(
+            st.tuples(st.integers(0, ITEMS - 1), st.integers(1, 12)), min_size=1, max_size=3
+        ),
+        draft=st.booleans(),
+    )
+    def place(self, lines: list[tuple[int, int]], draft: bool) -> int | None:
+        request = orders.OrderRequest(
+            customer_id=self.customer_id,
+            lines=[orders.LineRequest(self.item_ids[i], qty) for i, qty in lines],
+            warehouse_id=self.world.warehouse,
+        )
+        service = orders.create_draft if draft else orders.place
+        return self.act(lambda s, j: service(session=s, journal=j, request=request))  # type: ignore[no-any-return]
+
+    @rule(order=order_ids)
+    def confirm(self, order: int | None) -> None:
+        if order is not None:
+            self.act(
+                lambda s, j: orders.confirm(session=s, journal=j, order_id=order, version=None)
+            )
+
+    @rule(order=order_ids)
+    def cancel(self, order: int | None) -> None:
+        if order is not None:
+            self.act(
+                lambda s, j: orders.cancel(
+                    session=s, journal=j, order_id=order, version=None, reason=None
+                )
+            )
+
+    @rule(target=delivery_ids, order=order_ids, everything=st.booleans())
+    def ship(self, order: int | None, everything: bool) -> int | None:
+        if order is None:
+            return None
+
+        async def partly(session: AsyncSession, journal: Journal) -> Any:
+            lines = None
+            if not everything:
+                rows = await session.execute(
+                    text("SELECT id FROM erp.sales_order_line WHERE sales_order_id = :o"),
+                    {"o": order},
+                )
+                lines = [deliveries.ShipLine(row.id, 1) for row in rows]
+            shipment = deliveries.Shipment(sales_order_id=order, lines=lines)
+            return await deliveries.create(session=session, journal=journal, shipment=shipment)
+
+        return self.act(partly)  # type: ignore[no-any-return]
+
+    @rule(delivery=delivery_ids, arrived=st.booleans())
+    def settle_delivery(self, delivery: int | None, arrived: bool) -> None:
+        if delivery is None:
+            return
+        if arrived:
+            self.act(
+                lambda s, j: deliveries.mark_delivered(
+                    session=s, journal=j, delivery_id=delivery, delivered_at=None
+                )
+            )
+        else:
+            self.act(
+                lambda s, j: deliveries.mark_failed(
+                    session=s, journal=j, delivery_id=delivery, reason="Nobody home"
+                )
+            )
+
+    @rule(target=invoice_ids, order=order_ids, basis=st.sampled_from(invoicing.BASES))
+    def invoice(self, order: int | None, basis: str) -> int | None:
+        if order is None:
+            return None
+        request = invoicing.InvoiceRequest(sales_order_id=order, basis=basis)
+        return self.act(lambda s, j: invoicing.issue(session=s, journal=j, request=request))  # type: ignore[no-any-return]
+
+    @rule(invoice=invoice_ids, cents=st.integers(1, 60_000))
+    def pay(self, invoice: int | None, cents: int) -> None:
+        if invoice is not None:
+            request = payments.PaymentRequest(invoice_id=invoice, amount=Decimal(cents) / 100)
+            self.act(lambda s, j: payments.record(session=s, journal=j, request=request))
+
+    @rule(invoice=invoice_ids)
+    def void(self, invoice: int | None) -> None:
+        if invoice is not None:
+            self.act(
+                lambda s, j: invoicing.void(session=s, journal=j, invoice_id=invoice, reason="Typo")
+            )
+
+    @rule(item=st.integers(0, ITEMS - 1), change=st.integers(-15, 15).filter(bool))
+    def adjust(self, item: int, change: int) -> None:
+        self.act(
+            lambda s, j: stock_items.adjust(
+                session=s,
+                journal=j,
+                stock_item_id=self.item_ids[item],
+                warehouse_id=self.world.warehouse,
+                quantity=change,
+                reason="Count",
+            )
+        )
+
+    @rule(item=st.integers(0, ITEMS - 1), ordered=st.integers(1, 30), received=st.integers(1, 30))
+    def restock(self, item: int, ordered: int, received: int) -> None:
+        request = purchase_orders.PurchaseRequest(
+            supplier_id=self.world.supplier,
+            warehouse_id=self.world.warehouse,
+            lines=[purchase_orders.PurchaseLine(self.item_ids[item], ordered)],
+        )
+        purchase = self.act(
+            lambda s, j: purchase_orders.create(session=s, journal=j, request=request)
+        )
+        receipt = [purchase_orders.Receipt(self.item_ids[item], received)]
+        self.act(
+            lambda s, j: purchase_orders.receive(
+                session=s, journal=j, purchase_order_id=purchase, receipts=receipt
+            )
+        )
+
+    @invariant()
+    def books_balance(self) -> None:
+        async def broken() -> list[str]:
+            async with self.engine.connect() as connection:
+                return [
+                    name
+                    for name, query in INVARIANTS.items()
+                    if await connection.scalar(text(query))
+                ]
+
+        assert self.run(broken()) == []
+
+
+@pytest.mark.slow
+def test_random_order_to_cash_sequences_keep_the_books(world: World, database_url: str) -> None:
+    OrderToCash.world = world
+    OrderToCash.database_url = database_url
+    machine = settings(
+        max_examples=25,
+        stateful_step_count=30,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )(OrderToCash).TestCase
+    machine().runTest()
