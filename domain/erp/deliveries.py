@@ -130,9 +130,9 @@ async def mark_delivered(
     arrived = validation.past_instant(problems, "deliveredAt", delivered_at)
     problems.raise_if_any()
     delivery, order = await _load(session, journal, delivery_id)
-    delivery.status = DELIVERY_MACHINE.next(delivery.status, "deliver")
     if arrived < delivery.shipped_at:
         raise DomainError("VALIDATION", "must not be before the goods shipped", "deliveredAt")
+    delivery.status = DELIVERY_MACHINE.next(delivery.status, "deliver")
     delivery.delivered_at = arrived
     await session.flush()
     delivered = await delivered_by_line(session, order.id)
