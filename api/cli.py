@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -38,6 +39,14 @@ def _email(value: str) -> str:
     if "@" not in value or value != value.strip():
         raise argparse.ArgumentTypeError(f"{value!r} is not an email address")
     return value.lower()
+
+
+def _role_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a plain role name (lower-case letters, digits, underscores)"
+        )
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,9 +117,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--ttl", type=_positive, default=3600 * 8, help="seconds (default 8h)")
 
-    bi_role = commands.add_parser("bi-role", help="create/update the read-only BI login role")
-    bi_role.add_argument("--password", required=True, help="the role's password")
-    bi_role.add_argument("--name", default="bizgraph_bi", help="role name (default bizgraph_bi)")
+    bi_role = commands.add_parser(
+        "bi-role",
+        help="create/update the read-only BI login role",
+        description="Create or update a login role that may read the `bi` views and nothing "
+        "else. Rerun it after upgrading: it re-grants every view.",
+    )
+    bi_role.add_argument(
+        "--password", required=True, help="the role's password, or - to read it from stdin"
+    )
+    bi_role.add_argument(
+        "--name", default="bizgraph_bi", type=_role_name, help="role name (default bizgraph_bi)"
+    )
     return parser
 
 

@@ -200,6 +200,22 @@ def token(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def bi_role(args: argparse.Namespace, settings: Settings) -> None:
+    import sys
+
+    from api.bi_role import BiRoleError, ensure_bi_role
+
+    password = sys.stdin.readline().rstrip("\n") if args.password == "-" else args.password
+    if not password:
+        raise CliError("the password must not be empty")
+    with endpoints(settings, need_redis=False) as found:
+        try:
+            asyncio.run(ensure_bi_role(found.database_url, name=args.name, password=password))
+        except BiRoleError as error:
+            raise CliError(str(error)) from error
+    print(f"role {args.name} may read the bi views and nothing else; rerun after upgrades")
+
+
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     import sys
 

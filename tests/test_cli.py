@@ -101,6 +101,7 @@ def test_dev_tokens_are_signed_with_a_secret_kept_under_the_data_dir(tmp_path: P
     [
         (["token", "--employee", "a@example.com", "--role", "root"], "invalid choice"),
         (["token", "--employee", "nobody", "--role", "admin"], "is not an email address"),
+        (["bi-role", "--password", "x", "--name", "Robert'); DROP"], "is not a plain role name"),
     ],
 )
 def test_bad_security_arguments_give_one_line(
@@ -121,3 +122,29 @@ def test_prod_without_a_configured_key_gives_one_line(command: list[str], tmp_pa
     assert result.stderr.startswith("bizgraph: error: ")
     assert result.stderr.count("\n") == 1
     assert not (tmp_path / "jwt-secret").exists()
+
+
+async def test_bi_role_reads_its_password_from_stdin(database_url: str, tmp_path: Path) -> None:
+    import asyncio
+    import uuid
+
+    from tests.bi.conftest import drop_role
+
+    name = f"bizgraph_bi_cli_{uuid.uuid4().hex[:8]}"
+    env = _env(DATABASE_URL=database_url, BIZGRAPH_DATA_DIR=str(tmp_path))
+    try:
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "api.cli", "bi-role", "--password", "-", "--name", name],
+            input="s3cret-from-stdin\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "s3cret" not in result.stdout + result.stderr
+        assert f"role {name} may read the bi views" in result.stdout
+    finally:
+        await drop_role(database_url, name)
