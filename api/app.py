@@ -4,19 +4,25 @@ Each concern lives in its own module (GraphQL view, health, metrics, security); 
 only wires them together in order.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from api.security.layer import Security
 from api.settings import Settings, get_settings
 from domain.core.database import create_engine, session_factory
 from schema.context import AppState
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """The ASGI application (uvicorn calls this as a factory)."""
+def create_app(
+    settings: Settings | None = None, *, graphiql_token: Callable[[], str] | None = None
+) -> Starlette:
+    """The ASGI application (uvicorn calls this as a factory).
+
+    `graphiql_token` (dev only) mints the token GraphiQL opens with in its headers.
+    """
     settings = settings or get_settings()
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (bizgraph serve/dev set it for you)")
@@ -27,10 +33,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         statement_timeout_ms=settings.statement_timeout_ms,
     )
     state = AppState(engine=engine, sessions=session_factory(engine), settings=settings)
+    security = Security(settings, engine, graphiql_token=graphiql_token)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await security.close()
         await engine.dispose()
 
     from api.graphql_view import graphql_endpoint
@@ -39,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=security.middleware())
     app.state.bizgraph = state
+    app.state.security = security
     return app

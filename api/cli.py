@@ -2,11 +2,13 @@
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from api.settings import Settings, get_settings
+from domain.core.access import ROLES
 
 
 class CliError(Exception):
@@ -31,6 +33,20 @@ def _positive(value: str) -> int:
 
 def _non_negative(value: str) -> int:
     return 0 if value.strip() == "0" else _positive(value)
+
+
+def _email(value: str) -> str:
+    if "@" not in value or value != value.strip():
+        raise argparse.ArgumentTypeError(f"{value!r} is not an email address")
+    return value.lower()
+
+
+def _role_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a plain role name (lower-case letters, digits, underscores)"
+        )
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,14 +105,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to recompute (repeatable; default all)",
     )
 
-    token = commands.add_parser("token", help="mint a development access token")
-    token.add_argument("--employee", required=True, help="the employee's email")
-    token.add_argument("--role", action="append", required=True, help="a role (repeatable)")
+    token = commands.add_parser(
+        "token",
+        help="mint a development access token",
+        description="Print an HS256 token signed with BIZGRAPH_JWT_SECRET (in dev, the secret "
+        "generated under BIZGRAPH_DATA_DIR). Send it as `Authorization: Bearer <token>`.",
+    )
+    token.add_argument("--employee", required=True, type=_email, help="the employee's email")
+    token.add_argument(
+        "--role", action="append", required=True, choices=ROLES, help="a role (repeatable)"
+    )
     token.add_argument("--ttl", type=_positive, default=3600 * 8, help="seconds (default 8h)")
 
-    bi_role = commands.add_parser("bi-role", help="create/update the read-only BI login role")
-    bi_role.add_argument("--password", required=True, help="the role's password")
-    bi_role.add_argument("--name", default="bizgraph_bi", help="role name (default bizgraph_bi)")
+    bi_role = commands.add_parser(
+        "bi-role",
+        help="create/update the read-only BI login role",
+        description="Create or update a login role that may read the `bi` views and nothing "
+        "else. Rerun it after upgrading: it re-grants every view.",
+    )
+    bi_role.add_argument(
+        "--password", required=True, help="the role's password, or - to read it from stdin"
+    )
+    bi_role.add_argument(
+        "--name", default="bizgraph_bi", type=_role_name, help="role name (default bizgraph_bi)"
+    )
     return parser
 
 

@@ -3,10 +3,15 @@
 import argparse
 import asyncio
 import socket
+from collections.abc import Callable
 
 from api import migrate as migrations
+from api.cli import CliError
 from api.runtime import endpoints
 from api.settings import Settings
+
+DEV_TOKEN_TTL_S = 12 * 3600
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def describe_error(error: BaseException) -> str:
@@ -46,6 +51,7 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    _check_security(settings)
     with endpoints(settings) as found:
         _export_endpoints(found.database_url, found.redis_url)
         uvicorn.run(
@@ -68,10 +74,12 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
 
     import uvicorn
 
+    from api.app import create_app
     from domain.demo.seed import database_is_empty, seed_database
 
     host = args.host or settings.host
     port = args.port or settings.port
+    _check_security(settings)
     with endpoints(settings) as found:
         _export_endpoints(found.database_url, found.redis_url)
         migrations.upgrade(found.database_url)
@@ -79,6 +87,8 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
             print(f"seeding demo data ({args.customers} customers)…", flush=True)
             print(asyncio.run(seed_database(found.database_url, customers=args.customers)))
             print(asyncio.run(_recompute_metrics(found.database_url)))
+        settings = _reloaded_settings()
+        graphiql_token = _dev_admin_token(settings, found.database_url, host)
         worker = None
         if not args.no_worker:
             # A separate process: CPU-heavy forecasts never stall API requests.
@@ -87,8 +97,9 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
         print(f"GraphiQL: {url}", flush=True)
         if not args.no_browser:
             webbrowser.open(url)
+        app = create_app(settings, graphiql_token=graphiql_token)
         try:
-            uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+            uvicorn.run(app, host=host, port=port, log_level="info")
         finally:
             if worker is not None:
                 worker.terminate()
@@ -105,9 +116,104 @@ def _export_endpoints(database_url: str, redis_url: str | None) -> None:
     os.environ["DATABASE_URL"] = database_url
     if redis_url is not None:
         os.environ["REDIS_URL"] = redis_url
+    _reloaded_settings()
+
+
+def _reloaded_settings() -> Settings:
     from api.settings import get_settings
 
     get_settings.cache_clear()
+    return get_settings()
+
+
+def _check_security(settings: Settings) -> None:
+    from api.security.layer import InsecureConfiguration, check
+
+    try:
+        check(settings)
+    except InsecureConfiguration as error:
+        raise CliError(str(error)) from error
+
+
+def _dev_admin_token(settings: Settings, database_url: str, host: str) -> Callable[[], str] | None:
+    """Print an admin token for the first active employee; GraphiQL opens with a fresh one.
+
+    Only on a loopback interface: anyone who can load the page would get the token.
+    """
+    from api.security.tokens import hs256_secret, mint
+
+    email = asyncio.run(_first_active_employee(database_url))
+    secret = hs256_secret(settings, settings.data_dir)
+    if email is None or secret is None:
+        print("no active employee (or no HS256 secret): no development token", flush=True)
+        return None
+
+    def admin_token(ttl_seconds: int = DEV_TOKEN_TTL_S) -> str:
+        return mint(
+            secret,
+            email=email,
+            roles=["admin"],
+            ttl_seconds=ttl_seconds,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+
+    print(f"development admin token ({email}, 12 h):\n{admin_token()}", flush=True)
+    if host not in LOOPBACK_HOSTS:
+        print(f"GraphiQL gets no token: {host} is not a loopback interface", flush=True)
+        return None
+    return admin_token
+
+
+async def _first_active_employee(database_url: str) -> str | None:
+    import asyncpg
+
+    from domain.core.database import asyncpg_dsn
+
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        email = await connection.fetchval(
+            "SELECT email FROM erp.employee WHERE status = 'active' ORDER BY id LIMIT 1"
+        )
+        return str(email) if email is not None else None
+    finally:
+        await connection.close()
+
+
+def token(args: argparse.Namespace, settings: Settings) -> None:
+    from api.security.tokens import hs256_secret, mint
+
+    secret = hs256_secret(settings, settings.data_dir)
+    if secret is None:
+        raise CliError(
+            "no BIZGRAPH_JWT_SECRET to sign with (in prod, tokens come from your identity provider)"
+        )
+    print(
+        mint(
+            secret,
+            email=args.employee,
+            roles=sorted(set(args.role)),
+            ttl_seconds=args.ttl,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+    )
+
+
+def bi_role(args: argparse.Namespace, settings: Settings) -> None:
+    import sys
+
+    from api.bi_role import BiRoleError, ensure_bi_role
+
+    password = sys.stdin.readline().rstrip("\n") if args.password == "-" else args.password
+    if not password:
+        raise CliError("the password must not be empty")
+    with endpoints(settings, need_redis=False) as found:
+        try:
+            asyncio.run(ensure_bi_role(found.database_url, name=args.name, password=password))
+        except BiRoleError as error:
+            raise CliError(str(error)) from error
+    print(f"role {args.name} may read the bi views and nothing else; rerun after upgrades")
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> None:

@@ -11,6 +11,7 @@ from strawberry.asgi import GraphQL
 from strawberry.relay import to_base64
 
 from api import graphiql
+from api.security import query_limits
 from domain.core.access import Viewer
 from schema import tables
 from schema.context import AppState, Context
@@ -20,16 +21,22 @@ from schema.root import build_schema
 
 class GraphQLView(GraphQL[Context, None]):
     def __init__(self, state: AppState) -> None:
-        production = state.settings.is_prod
+        settings = state.settings
         super().__init__(
-            build_schema(production=production),
-            graphql_ide=None if production else "graphiql",
+            build_schema(
+                production=settings.is_prod,
+                extensions=query_limits.extension_factories(settings),
+                max_batch_operations=settings.max_batch_operations,
+            ),
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=True,
         )
         self.state = state
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
-        viewer = getattr(request.state, "viewer", None) or Viewer.system()
+        # Authentication lets no operation through without a viewer; the GraphiQL page, the
+        # one unauthenticated request that reaches this view, runs nothing and gets no roles.
+        viewer = getattr(request.state, "viewer", None) or Viewer(employee_id=None, email="")
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
         return Context(
             state=self.state,

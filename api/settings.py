@@ -5,18 +5,20 @@ Every setting is documented in README's configuration table; keep the two in ste
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from api.security.settings import SecuritySettings
 
 
-class Settings(BaseSettings):
+class Settings(SecuritySettings):
+    """Process settings; authentication, limits and CORS come from `SecuritySettings`."""
+
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
-    env: Literal["dev", "prod"] = Field(default="dev", alias="BIZGRAPH_ENV")
     data_dir: Path = Field(default=Path("./.bizgraph"), alias="BIZGRAPH_DATA_DIR")
 
     host: str = Field(default="127.0.0.1", alias="BIZGRAPH_HOST")

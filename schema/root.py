@@ -1,7 +1,9 @@
 """The schema: Query, Mutation and every node type (relay nodes are found through `types`)."""
 
+from collections.abc import Callable, Sequence
+
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema import erp_nodes, nodes
@@ -31,15 +33,33 @@ NODE_TYPES = [
 ]
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
-    """The GraphQL schema; in production, field suggestions are switched off."""
+def build_schema(
+    *,
+    production: bool = False,
+    extensions: Sequence[Callable[[], SchemaExtension]] = (),
+    max_batch_operations: int = 0,
+) -> strawberry.Schema:
+    """The GraphQL schema; in production, field suggestions are switched off.
+
+    `extensions` (factories) add the API's limits; batching is off unless
+    `max_batch_operations` allows it.
+    """
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
         # Parsing and validating a Customer 360 document costs ~25 ms; clients repeat documents.
-        extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
-        config=StrawberryConfig(disable_field_suggestions=production),
+        extensions=[
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            *extensions,
+        ],
+        config=StrawberryConfig(
+            disable_field_suggestions=production,
+            batching_config={"max_operations": max_batch_operations}
+            if max_batch_operations
+            else None,
+        ),
     )
 
 

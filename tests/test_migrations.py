@@ -104,3 +104,29 @@ async def test_every_foreign_key_is_indexed(engine: AsyncEngine) -> None:
 
     async with engine.connect() as connection:
         assert await connection.run_sync(unindexed) == []
+
+
+async def _bi_views(url: str) -> set[str] | None:
+    """The views in schema `bi`, or None when there is no such schema."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        if await connection.fetchval("SELECT to_regnamespace('bi')") is None:
+            return None
+        rows = await connection.fetch("SELECT viewname FROM pg_views WHERE schemaname = 'bi'")
+        return {row["viewname"] for row in rows}
+    finally:
+        await connection.close()
+
+
+async def test_bi_views_come_and_go_with_their_revision(scratch_database: str) -> None:
+    from api.bi_role import BiRoleError, ensure_bi_role
+
+    await asyncio.to_thread(migrate.upgrade, scratch_database)
+    assert len(await _bi_views(scratch_database) or ()) == 9
+    await asyncio.to_thread(migrate.downgrade, scratch_database, "0001")
+    assert await _bi_views(scratch_database) is None
+    assert await _tables(scratch_database), "the data model stays"
+    with pytest.raises(BiRoleError, match="run `bizgraph migrate` first"):
+        await ensure_bi_role(scratch_database, name="bizgraph_bi_never", password="never-made")
+    await asyncio.to_thread(migrate.upgrade, scratch_database)
+    assert len(await _bi_views(scratch_database) or ()) == 9

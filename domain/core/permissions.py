@@ -13,6 +13,8 @@ from domain.core.errors import DomainError
 
 EVERYONE = frozenset(ROLES)
 SALES = frozenset({"sales_manager", "sales_rep"})
+# Derived figures are recomputed by workers; a change by hand would be overwritten.
+NOBODY: frozenset[str] = frozenset()
 
 
 def _roles(*names: str | frozenset[str]) -> frozenset[str]:
@@ -27,11 +29,20 @@ def _roles(*names: str | frozenset[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Access:
-    """Who may read a type and who may change it (admin always may)."""
+    """Who may read a type and who may change it (admin may read all and change what people may)."""
 
     read: frozenset[str]
     write: frozenset[str]
 
+
+# Lines and stock levels are read and changed with the document or item they belong to.
+_STOCK_ITEM = Access(
+    read=_roles(SALES, "marketing", "support", "finance", "warehouse"),
+    write=_roles("warehouse"),
+)
+_PURCHASE_ORDER = Access(read=_roles("finance", "warehouse"), write=_roles("warehouse"))
+_SALES_ORDER = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=_roles(SALES))
+_DELIVERY = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=_roles("warehouse"))
 
 PERMISSIONS: Mapping[str, Access] = {
     # CRM
@@ -55,31 +66,28 @@ PERMISSIONS: Mapping[str, Access] = {
     "Employee": Access(read=EVERYONE, write=_roles("hr")),
     "Department": Access(read=EVERYONE, write=_roles("hr")),
     # Stock and purchasing
-    "StockItem": Access(
-        read=_roles(SALES, "marketing", "support", "finance", "warehouse"),
-        write=_roles("warehouse"),
-    ),
+    "StockItem": _STOCK_ITEM,
+    "StockLevel": _STOCK_ITEM,
     "Warehouse": Access(
         read=_roles(SALES, "support", "finance", "warehouse"), write=_roles("warehouse")
     ),
     "Supplier": Access(read=_roles("finance", "warehouse"), write=_roles("warehouse")),
-    "PurchaseOrder": Access(read=_roles("finance", "warehouse"), write=_roles("warehouse")),
+    "PurchaseOrder": _PURCHASE_ORDER,
+    "PurchaseOrderLine": _PURCHASE_ORDER,
     # Order to cash
-    "SalesOrder": Access(
-        read=_roles(SALES, "support", "finance", "warehouse"), write=_roles(SALES)
-    ),
-    "Delivery": Access(
-        read=_roles(SALES, "support", "finance", "warehouse"), write=_roles("warehouse")
-    ),
+    "SalesOrder": _SALES_ORDER,
+    "SalesOrderLine": _SALES_ORDER,
+    "Delivery": _DELIVERY,
+    "DeliveryLine": _DELIVERY,
     "Invoice": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
     "Payment": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
-    # Derived figures (written by workers only)
-    "CustomerMetrics": Access(read=_roles(SALES, "marketing", "finance"), write=_roles()),
-    "CustomerForecast": Access(read=_roles(SALES, "marketing", "finance"), write=_roles()),
-    "RevenueForecast": Access(read=_roles("sales_manager", "marketing", "finance"), write=_roles()),
-    "Replenishment": Access(read=_roles("warehouse", "finance"), write=_roles()),
+    # Derived figures (written by workers only, never through the API)
+    "CustomerMetrics": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
+    "CustomerForecast": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
+    "RevenueForecast": Access(read=_roles("sales_manager", "marketing", "finance"), write=NOBODY),
+    "Replenishment": Access(read=_roles("warehouse", "finance"), write=NOBODY),
     "CampaignPerformance": Access(
-        read=_roles("sales_manager", "marketing", "finance"), write=_roles()
+        read=_roles("sales_manager", "marketing", "finance"), write=NOBODY
     ),
 }
 

@@ -48,3 +48,9 @@ def test_a_forbidden_change_is_a_payload_error() -> None:
         ensure_can_write(viewer("support"), "Invoice")
     assert refused.value.code == "FORBIDDEN"
     ensure_can_write(viewer("finance"), "Invoice")
+
+
+def test_derived_figures_are_changed_by_workers_only() -> None:
+    for name in ("CustomerMetrics", "CustomerForecast", "RevenueForecast", "Replenishment"):
+        assert not can_write(viewer("admin"), name)
+        assert can_read(viewer("admin"), name)

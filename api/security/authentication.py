@@ -1,0 +1,96 @@
+"""Authentication middleware: every request carries a valid bearer token, or is refused.
+
+Open without a token: the health, readiness and metrics endpoints (probes and scrapers
+carry no tokens; `/metrics` holds counters, no business data — keep it off the public
+network), and, where GraphiQL is enabled, the GraphiQL page itself (a browser cannot send
+a header when navigating). Everything else, including unknown paths, needs a token.
+"""
+
+from collections.abc import Callable
+
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.security.directory import EmployeeDirectory
+from api.security.responses import graphql_error
+from api.security.tokens import AuthError, TokenVerifier
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class Authentication:
+    """Sets `request.state.viewer` from the bearer token; answers 401/403 otherwise."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        verifier: TokenVerifier,
+        directory: EmployeeDirectory,
+        graphiql: bool,
+        graphiql_token: Callable[[], str] | None = None,
+    ) -> None:
+        self.app = app
+        self.verifier = verifier
+        self.directory = directory
+        self.graphiql = graphiql
+        self.graphiql_token = graphiql_token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # No subscriptions are served; refuse the handshake rather than pass it on unchecked.
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        state = scope.setdefault("state", {})
+        if self.graphiql and _is_graphiql_page(scope, headers):
+            if self.graphiql_token is not None:
+                state["graphiql_headers"] = {"Authorization": f"Bearer {self.graphiql_token()}"}
+            await self.app(scope, receive, send)
+            return
+        try:
+            claims = await self.verifier.verify(_bearer_token(headers.get("authorization")))
+            state["viewer"] = await self.directory.viewer(claims)
+        except AuthError as error:
+            response = graphql_error(
+                error.status, error.code, error.message, headers=_challenge(error)
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _is_graphiql_page(scope: Scope, headers: Headers) -> bool:
+    """Exactly the requests strawberry answers with the GraphiQL page: they execute nothing."""
+    accept = headers.get("accept", "")
+    return (
+        scope["method"] == "GET"
+        and scope["path"] == "/graphql"
+        and QueryParams(scope.get("query_string", b"")).get("query") is None
+        and ("text/html" in accept or "*/*" in accept)
+    )
+
+
+def _bearer_token(header: str | None) -> str:
+    if header is None:
+        raise AuthError("authentication required: send `Authorization: Bearer <token>`")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("the Authorization header must read `Bearer <token>`")
+    return token.strip()
+
+
+def _challenge(error: AuthError) -> dict[str, str]:
+    """RFC 6750 §3: tell the client which scheme to use and what went wrong."""
+    if error.status == 401:
+        description = error.message.replace('"', "'")
+        return {
+            "WWW-Authenticate": f'Bearer realm="bizgraph", error="invalid_token", '
+            f'error_description="{description}"'
+        }
+    if error.status == 403:
+        return {"WWW-Authenticate": 'Bearer realm="bizgraph", error="insufficient_scope"'}
+    return {}

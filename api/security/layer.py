@@ -1,0 +1,94 @@
+"""Everything that guards the API, built once per process and wired in front of it.
+
+Order of the middleware, outermost first, and why:
+1. CORS — answers preflights before anything else, and adds its headers to refusals too,
+   so a browser app can read why it was refused.
+2. Authentication — no token, no further work (the body is not even read).
+3. Rate limit — needs the authenticated viewer.
+4. Request guard — content type, body size and batch size of POSTs.
+"""
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+from api.security.authentication import Authentication
+from api.security.directory import EmployeeDirectory
+from api.security.rate_limit import RateLimit, RateLimiter
+from api.security.request_guard import RequestGuard
+from api.security.tokens import TokenVerifier, configuration_problem, hs256_secret
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class InsecureConfiguration(RuntimeError):
+    """Settings that would leave the API open: the process refuses to start."""
+
+
+def check(settings: Settings) -> None:
+    """Refuse settings that cannot authenticate anyone safely (see `configuration_problem`)."""
+    problem = configuration_problem(settings)
+    if problem is not None:
+        raise InsecureConfiguration(problem)
+
+
+class Security:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        *,
+        graphiql_token: Callable[[], str] | None = None,
+    ) -> None:
+        check(settings)
+        if graphiql_token is not None and settings.is_prod:
+            raise InsecureConfiguration("GraphiQL never carries a token in prod")
+        self.settings = settings
+        self.verifier = TokenVerifier(settings, secret=hs256_secret(settings, settings.data_dir))
+        self.directory = EmployeeDirectory(engine)
+        self.graphiql_token = graphiql_token
+        self.rate_limiter: RateLimiter | None = None
+        if settings.rate_limit_per_minute and settings.redis_url:
+            self.rate_limiter = RateLimiter(settings.redis_url, settings.rate_limit_per_minute)
+        elif settings.rate_limit_per_minute:
+            log.warning("no REDIS_URL: the per-token rate limit is not enforced")
+
+    def middleware(self) -> list[Middleware]:
+        settings = self.settings
+        stack = [
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_allow_list,
+                allow_origin_regex=settings.cors_origin_pattern,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                expose_headers=["Retry-After"],
+                allow_credentials=False,  # bearer tokens, never cookies
+                max_age=600,
+            ),
+            Middleware(
+                Authentication,
+                verifier=self.verifier,
+                directory=self.directory,
+                graphiql=settings.graphiql_enabled,
+                graphiql_token=self.graphiql_token,
+            ),
+        ]
+        if self.rate_limiter is not None:
+            stack.append(Middleware(RateLimit, limiter=self.rate_limiter))
+        stack.append(
+            Middleware(
+                RequestGuard,
+                max_body_bytes=settings.max_body_bytes,
+                max_batch_operations=settings.max_batch_operations,
+            )
+        )
+        return stack
+
+    async def close(self) -> None:
+        if self.rate_limiter is not None:
+            await self.rate_limiter.close()

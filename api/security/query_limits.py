@@ -1,0 +1,321 @@
+"""Query limits, checked before any resolver or SQL runs.
+
+- tokens: counted before parsing (the parse is what they bound);
+- depth and aliases: a validation rule, so results share strawberry's validation cache;
+- `first` per connection and the estimated rows (`first`, or the default page size,
+  multiplied along each path of connections, so `customers(first: 100) { orders(first:
+  100) }` counts 10,100): at the start of execution, once variables are known.
+
+strawberry ships depth and alias limiters, but they re-walk a fragment at every spread:
+1.2 KB of 22 fragments, each spreading the next twice, kept its depth limiter busy for 24 s
+(x86_64, 2 cores), and every further fragment doubles that. Here every fragment is
+measured once, so the cost is linear in the document.
+
+A refused request gets a GraphQL error with `extensions.code = "LIMIT_EXCEEDED"`, the
+`limit` it hit and its `maximum`; the message is written for the client to read.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLNamedType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    Node,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    ValueNode,
+    get_named_type,
+    get_operation_ast,
+)
+from graphql.error import GraphQLSyntaxError
+from graphql.language import Lexer, Source, TokenKind
+from graphql.utilities import value_from_ast_untyped
+from strawberry.extensions import SchemaExtension
+
+from api.security.settings import SecuritySettings
+from schema.pagination import DEFAULT_PAGE_SIZE
+
+CACHED_QUERY_CHARS = 16_384
+
+
+def limit_error(
+    limit: str, maximum: int, message: str, nodes: list[Node] | None = None
+) -> GraphQLError:
+    return GraphQLError(
+        message, nodes, extensions={"code": "LIMIT_EXCEEDED", "limit": limit, "maximum": maximum}
+    )
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    max_tokens: int
+    max_depth: int
+    max_aliases: int
+    max_page_size: int
+    max_nodes: int
+    shape_rule: type[ValidationRule] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # One rule class per process: the validation cache keys on the rule classes.
+        object.__setattr__(self, "shape_rule", _shape_rule(self.max_depth, self.max_aliases))
+
+    @classmethod
+    def from_settings(cls, settings: SecuritySettings) -> "QueryLimits":
+        return cls(
+            max_tokens=settings.max_tokens,
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_page_size=settings.max_page_size,
+            max_nodes=settings.max_nodes,
+        )
+
+    def check_tokens(self, query: str) -> None:
+        counted = (
+            _cached_token_count(query, self.max_tokens)
+            if len(query) <= CACHED_QUERY_CHARS
+            else _token_count(query, self.max_tokens)
+        )
+        if counted > self.max_tokens:
+            raise limit_error(
+                "tokens",
+                self.max_tokens,
+                f"the document has more than {self.max_tokens} tokens",
+            )
+
+    def check_rows(
+        self,
+        schema: GraphQLSchema,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
+    ) -> None:
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        defaults = {
+            d.variable.name.value: value_from_ast_untyped(d.default_value)
+            for d in operation.variable_definitions or ()
+            if d.default_value is not None
+        }
+        rows = _Rows(self, schema, fragments, {**defaults, **variables})
+        root = schema.get_root_type(operation.operation)
+        estimated = rows.selections(operation.selection_set, root)
+        if estimated > self.max_nodes:
+            raise limit_error(
+                "nodes",
+                self.max_nodes,
+                f"the query could return about {estimated} rows of connections; the maximum "
+                f"is {self.max_nodes} (ask for smaller pages and follow the cursors)",
+                [operation],
+            )
+
+
+def extension_factories(settings: SecuritySettings) -> list[Callable[[], SchemaExtension]]:
+    """The schema extensions enforcing these limits, as factories (never shared instances)."""
+    limits = QueryLimits.from_settings(settings)
+    factories: list[Callable[[], SchemaExtension]] = [lambda: QueryLimitsExtension(limits)]
+    if not settings.introspection_enabled:
+        from strawberry.extensions import DisableIntrospection
+
+        factories.append(DisableIntrospection)
+    return factories
+
+
+class QueryLimitsExtension(SchemaExtension):
+    def __init__(self, limits: QueryLimits) -> None:
+        self.limits = limits
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query:
+            self.limits.check_tokens(context.query)
+        context.validation_rules = (*context.validation_rules, self.limits.shape_rule)
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        operation = get_operation_ast(document, context.operation_name) if document else None
+        if operation is not None:
+            self.limits.check_rows(
+                context.schema._schema, document, operation, context.variables or {}
+            )
+        yield
+
+
+def _token_count(query: str, limit: int) -> int:
+    """Tokens in `query`, counting at most limit + 1 (graphql-core counts the same way)."""
+    lexer = Lexer(Source(query))
+    count = 0
+    try:
+        while lexer.advance().kind != TokenKind.EOF and count <= limit:
+            count += 1
+    except GraphQLSyntaxError:
+        pass  # the parser reports syntax errors with their position
+    return count
+
+
+_cached_token_count = lru_cache(maxsize=512)(_token_count)
+
+
+def _shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
+    class QueryShape(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            definitions = context.document.definitions
+            shape = _Shape(
+                {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+            )
+            for operation in definitions:
+                if not isinstance(operation, OperationDefinitionNode):
+                    continue
+                depth, aliases = shape.selections(operation.selection_set)
+                if depth > max_depth:
+                    context.report_error(
+                        limit_error(
+                            "depth",
+                            max_depth,
+                            f"the query is {depth} fields deep; the maximum is {max_depth}",
+                            [operation],
+                        )
+                    )
+                if aliases > max_aliases:
+                    context.report_error(
+                        limit_error(
+                            "aliases",
+                            max_aliases,
+                            f"the query uses {aliases} aliases; the maximum is {max_aliases}",
+                            [operation],
+                        )
+                    )
+
+    return QueryShape
+
+
+class _Shape:
+    """Depth (fields on the longest path) and aliases, each fragment measured once."""
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.fragments = fragments
+        self.measured: dict[str, tuple[int, int]] = {}
+
+    def selections(self, selection_set: SelectionSetNode) -> tuple[int, int]:
+        depth = aliases = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                inner_depth, inner_aliases = (
+                    self.selections(selection.selection_set) if selection.selection_set else (0, 0)
+                )
+                # Introspection is as deep as the schema's type wrappers, and bounded by it.
+                if not selection.name.value.startswith("__"):
+                    depth = max(depth, 1 + inner_depth)
+                aliases += inner_aliases + (selection.alias is not None)
+            elif isinstance(selection, InlineFragmentNode):
+                inner_depth, inner_aliases = self.selections(selection.selection_set)
+                depth, aliases = max(depth, inner_depth), aliases + inner_aliases
+            elif isinstance(selection, FragmentSpreadNode):
+                inner_depth, inner_aliases = self.fragment(selection.name.value)
+                depth, aliases = max(depth, inner_depth), aliases + inner_aliases
+        return depth, aliases
+
+    def fragment(self, name: str) -> tuple[int, int]:
+        if name not in self.measured:
+            self.measured[name] = (0, 0)  # a cycle (reported by graphql-core) counts nothing
+            definition = self.fragments.get(name)
+            if definition is not None:
+                self.measured[name] = self.selections(definition.selection_set)
+        return self.measured[name]
+
+
+class _Rows:
+    """Rows a query may return from connections, per parent row; checks each `first`.
+
+    A connection is a field taking `first`; without one it still returns a default page.
+    """
+
+    def __init__(
+        self,
+        limits: QueryLimits,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.limits = limits
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.measured: dict[str, int] = {}
+
+    def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None) -> int:
+        rows = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                fields = getattr(parent, "fields", {})
+                definition = fields.get(selection.name.value)
+                inner = (
+                    self.selections(selection.selection_set, get_named_type(definition.type))
+                    if selection.selection_set and definition is not None
+                    else 0
+                )
+                page = self.page_size(selection, definition)
+                rows += inner if page is None else page * (1 + inner)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                narrowed = self.schema.get_type(condition.name.value) if condition else parent
+                rows += self.selections(selection.selection_set, narrowed)
+            elif isinstance(selection, FragmentSpreadNode):
+                rows += self.fragment(selection.name.value)
+        return rows
+
+    def fragment(self, name: str) -> int:
+        # Rows grow linearly with the rows above, so one measure per fragment serves every spread.
+        if name not in self.measured:
+            self.measured[name] = 0
+            definition = self.fragments.get(name)
+            if definition is not None:
+                condition = self.schema.get_type(definition.type_condition.name.value)
+                self.measured[name] = self.selections(definition.selection_set, condition)
+        return self.measured[name]
+
+    def page_size(self, node: FieldNode, definition: GraphQLField | None) -> int | None:
+        """Rows per parent: a connection's page, or the number of `ids` asked for by list."""
+        if definition is None:
+            return None
+        if "ids" in definition.args and "first" not in definition.args:
+            ids = self.argument(node, "ids")
+            return len(ids) if isinstance(ids, list) else None
+        if "first" not in definition.args:
+            return None
+        argument = next((a for a in node.arguments or () if a.name.value == "first"), None)
+        if argument is None:
+            return DEFAULT_PAGE_SIZE
+        value = self.value(argument.value)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return DEFAULT_PAGE_SIZE  # null, or a value the resolver refuses with its own error
+        if value > self.limits.max_page_size:
+            raise limit_error(
+                "first",
+                self.limits.max_page_size,
+                f"`first` may be at most {self.limits.max_page_size} (asked for {value} "
+                f"on `{node.name.value}`)",
+                [node],
+            )
+        return value
+
+    def argument(self, node: FieldNode, name: str) -> Any:
+        found = next((a for a in node.arguments or () if a.name.value == name), None)
+        return None if found is None else self.value(found.value)
+
+    def value(self, node: ValueNode) -> Any:
+        return value_from_ast_untyped(node, dict(self.variables))
