@@ -1,7 +1,9 @@
 """What browsers may do: CORS from allowed origins only, no mutations by GET or form; prod
 hides the schema (no introspection, GraphiQL or field suggestions)."""
 
+import json
 from collections.abc import AsyncIterator
+from urllib.parse import quote_plus
 
 import httpx
 import pytest
@@ -15,7 +17,11 @@ from tests.api.conftest import GraphQL, StatementCounter, Tokens, bearer
 
 pytestmark = pytest.mark.usefixtures("demo")
 
-MUTATION = "mutation { ping }"
+# A harmless mutation: customer 0 never exists, so it answers NOT_FOUND and writes nothing.
+MUTATION = (
+    'mutation { customerUpdate(input: {id: "Q3VzdG9tZXI6MA==", version: 1}) { errors { code } } }'
+)
+
 PREFLIGHT = {
     "Access-Control-Request-Method": "POST",
     "Access-Control-Request-Headers": "authorization, content-type",
@@ -23,7 +29,9 @@ PREFLIGHT = {
 
 
 async def test_mutations_run_over_post_with_json(graphql: GraphQL) -> None:
-    assert (await graphql(MUTATION))["data"] == {"ping": True}
+    assert (await graphql(MUTATION))["data"] == {
+        "customerUpdate": {"errors": [{"code": "NOT_FOUND"}]}
+    }
 
 
 async def test_mutations_over_get_are_refused(
@@ -33,18 +41,18 @@ async def test_mutations_over_get_are_refused(
     statements.reset()
     response = await client.get("/graphql", params={"query": MUTATION}, headers=headers)
     assert response.status_code in (400, 405)
-    assert "ping" not in response.text
+    assert "NOT_FOUND" not in response.text
     assert statements.count == 0
 
 
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [
-        ("application/x-www-form-urlencoded", "query=mutation+%7B+ping+%7D"),
-        ("text/plain", '{"query": "mutation { ping }"}'),
+        ("application/x-www-form-urlencoded", "query=" + quote_plus(MUTATION)),
+        ("text/plain", json.dumps({"query": MUTATION})),
         (
             "multipart/form-data; boundary=x",
-            '--x\r\nContent-Disposition: form-data; name="query"\r\n\r\nmutation { ping }\r\n--x--',
+            '--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n' + MUTATION + "\r\n--x--",
         ),
     ],
     ids=["form", "text-plain", "multipart"],
