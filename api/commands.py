@@ -3,6 +3,8 @@
 import argparse
 import asyncio
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from api import migrate as migrations
 from api.runtime import endpoints
@@ -46,7 +48,9 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    with endpoints(settings) as found:
+    from api.logs import logging_config
+
+    with endpoints(settings) as found, _metrics_directory(settings, args.workers):
         _export_endpoints(found.database_url, found.redis_url)
         uvicorn.run(
             "api.app:create_app",
@@ -54,10 +58,43 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             host=args.host or settings.host,
             port=args.port or settings.port,
             workers=args.workers,
+            log_config=logging_config(settings),
             log_level=settings.log_level.lower(),
+            access_log=False,  # the request line comes from api.observability
             proxy_headers=True,
-            timeout_graceful_shutdown=20,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
         )
+
+
+@contextmanager
+def _metrics_directory(settings: Settings, processes: int) -> Iterator[None]:
+    """With several processes, prometheus-client's multiprocess mode in a clean directory.
+
+    Set before uvicorn starts its processes, which read it when they import the metrics.
+    """
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if processes == 1 and settings.metrics_dir is None:
+        yield
+        return
+    owned = settings.metrics_dir is None
+    directory = (
+        Path(tempfile.mkdtemp(prefix="bizgraph-metrics-")) if owned else settings.metrics_dir
+    )
+    assert directory is not None
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    try:
+        yield
+    finally:
+        if owned:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def dev(args: argparse.Namespace, settings: Settings) -> None:
@@ -68,6 +105,7 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
 
     import uvicorn
 
+    from api.logs import logging_config
     from domain.demo.seed import database_is_empty, seed_database
 
     host = args.host or settings.host
@@ -88,7 +126,14 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
         if not args.no_browser:
             webbrowser.open(url)
         try:
-            uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+            uvicorn.run(
+                "api.app:create_app",
+                factory=True,
+                host=host,
+                port=port,
+                log_config=logging_config(settings),
+                access_log=False,
+            )
         finally:
             if worker is not None:
                 worker.terminate()
@@ -113,13 +158,21 @@ def _export_endpoints(database_url: str, redis_url: str | None) -> None:
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     import sys
 
-    from workers.main import check, run
+    from api.logs import configure_logging
+    from workers.main import WorkerOptions, check, run
 
     with endpoints(settings) as found:
         assert found.redis_url is not None
         if args.check:
             sys.exit(check(found.redis_url))
-        run(found.database_url, found.redis_url, burst=args.burst)
+        configure_logging(settings)
+        options = WorkerOptions(
+            queue_name=settings.queue_name,
+            job_timeout_s=settings.job_timeout_s,
+            shutdown_grace_s=settings.shutdown_grace_s,
+            metrics_port=settings.worker_metrics_port,
+        )
+        run(found.database_url, found.redis_url, burst=args.burst, options=options)
 
 
 def recompute(args: argparse.Namespace, settings: Settings) -> None:

@@ -11,6 +11,8 @@ from strawberry.asgi import GraphQL
 from strawberry.relay import to_base64
 
 from api import graphiql
+from api.errors import ErrorPolicy
+from api.observability import OperationName
 from domain.core.access import Viewer
 from schema import tables
 from schema.context import AppState, Context
@@ -22,7 +24,7 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, state: AppState) -> None:
         production = state.settings.is_prod
         super().__init__(
-            build_schema(production=production),
+            build_schema(production=production, extensions=[OperationName, ErrorPolicy]),
             graphql_ide=None if production else "graphiql",
             allow_queries_via_get=True,
         )

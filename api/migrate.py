@@ -24,3 +24,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def downgrade(database_url: str, revision: str = "base") -> None:
     """Migrate the database down to `revision`."""
     command.downgrade(alembic_config(database_url), revision)
+
+
+def expected_heads() -> list[str]:
+    """The head revisions of the packaged migrations: where a migrated database stands."""
+    from alembic.script import ScriptDirectory
+
+    return list(ScriptDirectory.from_config(alembic_config("")).get_heads())

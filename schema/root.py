@@ -1,7 +1,9 @@
 """The schema: Query, Mutation and every node type (relay nodes are found through `types`)."""
 
+from collections.abc import Callable, Sequence
+
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema import erp_nodes, nodes
@@ -31,14 +33,25 @@ NODE_TYPES = [
 ]
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
-    """The GraphQL schema; in production, field suggestions are switched off."""
+def build_schema(
+    *,
+    production: bool = False,
+    extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
+) -> strawberry.Schema:
+    """The GraphQL schema; in production, field suggestions are switched off.
+
+    `extensions` (request-level ones: error masking, operation naming) come from the API.
+    """
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
         # Parsing and validating a Customer 360 document costs ~25 ms; clients repeat documents.
-        extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+        extensions=[
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            *extensions,
+        ],
         config=StrawberryConfig(disable_field_suggestions=production),
     )
 
