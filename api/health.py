@@ -1,7 +1,8 @@
 """`/healthz` (the process answers) and `/readyz` (it can serve: database, schema, queue).
 
-`/readyz` is 503 when PostgreSQL is unreachable or its schema is not at the migrations'
-head: a load balancer should stop sending requests to this process. Redis is reported
+`/readyz` is 503 when PostgreSQL is unreachable or its schema is behind the migrations'
+head: a load balancer should stop sending requests to this process. A schema *ahead* of
+this version is fine (a rolling upgrade migrates first; see docs/DEPLOYMENT.md). Redis is reported
 but does not make the API unready: reads and mutations work without it (the outbox in
 PostgreSQL holds pending work), so taking every replica out of rotation during a Redis
 outage would turn a delay of background work into a full outage.

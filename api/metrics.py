@@ -13,6 +13,8 @@ scrape time by `api.probes`; when a server is down they are left out and
 import os
 import re
 from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -97,24 +99,40 @@ def operation_label(name: str | None) -> str:
     return name
 
 
+@cache
+def _per_operation(operation: str) -> tuple[Histogram, Histogram, Histogram]:
+    # Looking up labelled children costs more than observing; each is looked up once.
+    return DURATION.labels(operation), STATEMENTS.labels(operation), SQL_TIME.labels(operation)
+
+
+@cache
+def _child(metric: Counter | Histogram, *labels: str) -> Any:
+    return metric.labels(*labels)
+
+
 def record_request(stats: RequestStats, status: int, seconds: float) -> None:
     """Count one /graphql request."""
     operation = operation_label(stats.operation)
-    REQUESTS.labels(operation, str(status)).inc()
-    DURATION.labels(operation).observe(seconds)
-    STATEMENTS.labels(operation).observe(stats.statements)
-    SQL_TIME.labels(operation).observe(stats.sql_seconds)
+    duration, statements, sql_time = _per_operation(operation)
+    _child(REQUESTS, operation, str(status)).inc()
+    duration.observe(seconds)
+    statements.observe(stats.statements)
+    sql_time.observe(stats.sql_seconds)
     for code in stats.error_codes:
-        ERRORS.labels(operation, code).inc()
+        _child(ERRORS, operation, code).inc()
     for loader, size in stats.batches:
-        BATCH_SIZE.labels(loader).observe(size)
+        _child(BATCH_SIZE, loader).observe(size)
+
+
+_IN_USE = POOL.labels("in_use")
+_IDLE = POOL.labels("idle")
 
 
 def sample_pool(engine: AsyncEngine) -> None:
     """Read this process's pool counts (after each request and at scrape time)."""
     pool = engine.pool
-    POOL.labels("in_use").set(pool.checkedout())  # type: ignore[attr-defined]
-    POOL.labels("idle").set(pool.checkedin())  # type: ignore[attr-defined]
+    _IN_USE.set(pool.checkedout())  # type: ignore[attr-defined]
+    _IDLE.set(pool.checkedin())  # type: ignore[attr-defined]
 
 
 def _base_registry() -> CollectorRegistry:

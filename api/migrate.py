@@ -26,8 +26,9 @@ def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def expected_heads() -> list[str]:
-    """The head revisions of the packaged migrations: where a migrated database stands."""
+def known_revisions() -> tuple[list[str], set[str]]:
+    """(head revisions, every revision) of the packaged migrations."""
     from alembic.script import ScriptDirectory
 
-    return list(ScriptDirectory.from_config(alembic_config("")).get_heads())
+    scripts = ScriptDirectory.from_config(alembic_config(""))
+    return list(scripts.get_heads()), {script.revision for script in scripts.walk_revisions()}

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.migrate import expected_heads
+from api.migrate import known_revisions
 from domain.analytics.operational import OperationalSnapshot, snapshot
 
 PROBE_TIMEOUT_S = 1.0
@@ -41,8 +41,21 @@ def _describe(error: BaseException) -> str:
 
 
 @cache
-def _heads() -> frozenset[str]:
-    return frozenset(expected_heads())
+def _revisions() -> tuple[list[str], frozenset[str]]:
+    heads, known = known_revisions()
+    return sorted(heads), frozenset(known)
+
+
+def migrations_check(current: list[str]) -> Check:
+    """At head, or ahead: a revision this code does not know is a newer one, applied by
+    the migrate step of a rolling upgrade while this (older) version still serves."""
+    heads, known = _revisions()
+    detail: dict[str, Any] = {"current": current, "head": heads}
+    if current == heads:
+        return Check(True, 0.0, detail)
+    if current and not set(current) & known:
+        return Check(True, 0.0, {**detail, "note": "database is ahead of this version"})
+    return Check(False, 0.0, {**detail, "error": "database is behind: run bizgraph migrate"})
 
 
 class Probes:
@@ -63,7 +76,6 @@ class Probes:
     async def database(self) -> tuple[Check, Check]:
         """(PostgreSQL reachable, migrations at head)."""
         started = perf_counter()
-        heads = sorted(_heads())
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_S), self.engine.connect() as connection:
                 try:
@@ -74,10 +86,9 @@ class Probes:
         except Exception as error:
             elapsed = (perf_counter() - started) * 1000
             down = Check(False, elapsed, {"error": _describe(error)})
-            return down, Check(False, 0.0, {"error": "database unreachable", "head": heads})
+            return down, Check(False, 0.0, {"error": "database unreachable"})
         elapsed = (perf_counter() - started) * 1000
-        migrations = {"current": current, "head": heads}
-        return Check(True, elapsed, {}), Check(current == heads, 0.0, migrations)
+        return Check(True, elapsed, {}), migrations_check(current)
 
     async def redis_ping(self) -> Check:
         started = perf_counter()
