@@ -59,7 +59,7 @@ STATEMENTS = Histogram(
 )
 SQL_TIME = Histogram(
     "bizgraph_sql_seconds_per_request",
-    "Time one request spent in SQL, by operation.",
+    "Wall time one request waited for SQL (concurrent statements counted once).",
     ["operation"],
     buckets=LATENCY,
 )

@@ -24,10 +24,25 @@ Value = TypeVar("Value")
 class RequestStats:
     request_id: str
     statements: int = 0
-    sql_seconds: float = 0.0
+    sql_intervals: list[tuple[float, float]] = field(default_factory=list)
     batches: list[tuple[str, int]] = field(default_factory=list)
     operation: str | None = None
     error_codes: list[str] = field(default_factory=list)
+
+    @property
+    def sql_seconds(self) -> float:
+        """Wall time during which at least one statement ran.
+
+        DataLoader batches run concurrently on their own connections, so summing statement
+        times would count overlapping waits twice (and exceed the request's duration).
+        """
+        total = 0.0
+        covered_until = float("-inf")
+        for start, end in sorted(self.sql_intervals):
+            if end > covered_until:
+                total += end - max(start, covered_until)
+                covered_until = end
+        return total
 
 
 current_request: ContextVar[RequestStats | None] = ContextVar("current_request", default=None)
@@ -51,7 +66,7 @@ def _after_cursor_execute(
     stats = current_request.get()
     started = getattr(context, _STARTED, None)
     if stats is not None and started is not None:
-        stats.sql_seconds += perf_counter() - started
+        stats.sql_intervals.append((started, perf_counter()))
 
 
 def track_statements(engine: AsyncEngine) -> None:

@@ -3,6 +3,7 @@
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,6 +24,12 @@ async def wait_until(
         if time.monotonic() - started > within:
             raise AssertionError(f"not within {within:g} s: {what}")
         await asyncio.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class BizgraphProcess:
@@ -95,3 +102,10 @@ def worker_process(
         **settings,
     }
     return BizgraphProcess(["worker"], env, log_file)
+
+
+def worker_check(redis_url: str, database_url: str) -> int:
+    """The exit status of `bizgraph worker --check` (the container health check)."""
+    env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "api.cli", "worker", "--check"]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False).returncode

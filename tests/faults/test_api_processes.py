@@ -3,7 +3,6 @@
 import asyncio
 import json
 import signal
-import socket
 from pathlib import Path
 
 import asyncpg
@@ -11,21 +10,15 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from domain.core.database import asyncpg_dsn
-from tests.faults.processes import BizgraphProcess, wait_until
+from tests.faults.processes import BizgraphProcess, free_port, wait_until
 
 QUERY = "query Spread { customers(first: 3) { edges { node { name } } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _server(
     database_url: str, redis_url: str, tmp_path: Path, workers: int, **settings: str
 ) -> tuple[BizgraphProcess, str]:
-    port = _free_port()
+    port = free_port()
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
@@ -16,7 +17,7 @@ from domain.core.database import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.faults.conftest import StoppableRedis
 from tests.faults.mutations import place_order
-from tests.faults.processes import wait_until, worker_process
+from tests.faults.processes import free_port, wait_until, worker_process
 
 READ = "query Read { customers(first: 3) { edges { node { name } } } }"
 
@@ -27,8 +28,14 @@ async def test_redis_outage_delays_background_work_but_loses_nothing(
     await seed_database(database_url, customers=30, seed=5, today=date(2026, 6, 30), reset=True)
     db = await asyncpg.connect(asyncpg_dsn(database_url))
     redis = stoppable_redis.server
+    metrics_port = free_port()
+    queue = f"test-outage-{uuid.uuid4().hex[:8]}"
     worker = worker_process(
-        database_url, stoppable_redis.url, f"test-outage-{uuid.uuid4().hex[:8]}", tmp_path / "w.log"
+        database_url,
+        stoppable_redis.url,
+        queue,
+        tmp_path / "w.log",
+        BIZGRAPH_WORKER_METRICS_PORT=str(metrics_port),
     )
     app = create_app(Settings(DATABASE_URL=database_url, REDIS_URL=stoppable_redis.url))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
@@ -91,6 +98,16 @@ async def test_redis_outage_delays_background_work_but_loses_nothing(
         redis.start()
         await wait_until(drained, within=30, what="outbox drained and metrics updated")
         assert worker.alive()  # the same process throughout: it never exited
+        async with httpx.AsyncClient() as http:
+            scraped = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(scraped)
+            for sample in family.samples
+        }
+        succeeded = (("job", "recompute_customer_metrics"), ("outcome", "succeeded"))
+        assert samples[("bizgraph_job_duration_seconds_count", succeeded)] == len(changed) + 1
+        assert samples[("bizgraph_worker_redis_outages_total", ())] >= 1
         worker.signal(signal.SIGTERM)
         assert await worker.exit_code() == 0
     finally:

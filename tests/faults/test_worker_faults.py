@@ -5,6 +5,7 @@
 acts once PostgreSQL shows the worker's session waiting for that lock.
 """
 
+import asyncio
 import signal
 import uuid
 from collections.abc import AsyncIterator
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.analytics import metrics
 from domain.core.database import asyncpg_dsn
 from domain.demo.seed import seed_database
-from tests.faults.processes import BizgraphProcess, wait_until, worker_process
+from tests.faults.processes import BizgraphProcess, wait_until, worker_check, worker_process
 from workers.jobs import RECOMPUTE_ALL_METRICS
 from workers.settings import redis_settings
 
@@ -141,6 +142,7 @@ async def test_sigterm_lets_the_running_job_finish(
         await pool.enqueue_job(RECOMPUTE_ALL_METRICS, _job_id="recompute-all-sigterm")
         worker.start()
         await _wait_until_blocked(db, worker)
+        assert await asyncio.to_thread(worker_check, redis_url, database_url) == 0
         worker.signal(signal.SIGTERM)
         await worker.wait_for_log("shutdown on SIGTERM")
         await holder.execute("ROLLBACK")
@@ -148,6 +150,7 @@ async def test_sigterm_lets_the_running_job_finish(
         assert await _succeeded_runs(db) == 1
         assert await db.fetch(METRICS) == expected
         assert "0 ongoing to cancel" in worker.log()
+        assert await asyncio.to_thread(worker_check, redis_url, database_url) == 1
     finally:
         worker.stop()
         await holder.close()
