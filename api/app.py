@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await probes.close()
         await engine.dispose()
+        metrics.forget_this_process()
 
     from api.graphql_view import graphql_endpoint
 

@@ -50,7 +50,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
 
     from api.logs import logging_config
 
-    with endpoints(settings) as found, _metrics_directory(settings, args.workers):
+    with (
+        _sigterm_exits(),
+        endpoints(settings) as found,
+        _metrics_directory(settings, args.workers),
+    ):
         _export_endpoints(found.database_url, found.redis_url)
         uvicorn.run(
             "api.app:create_app",
@@ -65,6 +69,25 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             forwarded_allow_ips=settings.forwarded_allow_ips,
             timeout_graceful_shutdown=settings.shutdown_grace_s,
         )
+
+
+@contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """SIGTERM raises SystemExit, so embedded servers started here are stopped on the way out.
+
+    While serving, uvicorn handles SIGTERM itself; after its graceful shutdown it restores
+    this handler and raises the signal again, which lands here.
+    """
+    import signal
+
+    def exit_now(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, exit_now)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -110,7 +133,7 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
 
     host = args.host or settings.host
     port = args.port or settings.port
-    with endpoints(settings) as found:
+    with _sigterm_exits(), endpoints(settings) as found:
         _export_endpoints(found.database_url, found.redis_url)
         migrations.upgrade(found.database_url)
         if asyncio.run(database_is_empty(found.database_url)):

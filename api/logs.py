@@ -99,6 +99,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "strawberry.execution": {"level": "CRITICAL"},
             "uvicorn": {"level": level},
             "uvicorn.access": {"level": "WARNING"},
+            "alembic": {"level": "WARNING"},  # reading the migrations' heads is not news
         },
     }
 

@@ -25,7 +25,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
@@ -133,6 +133,12 @@ def sample_pool(engine: AsyncEngine) -> None:
     pool = engine.pool
     _IN_USE.set(pool.checkedout())  # type: ignore[attr-defined]
     _IDLE.set(pool.checkedin())  # type: ignore[attr-defined]
+
+
+def forget_this_process() -> None:
+    """On shutdown: drop this process's live gauges (pool) from the shared directory."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        mark_process_dead(os.getpid())
 
 
 def _base_registry() -> CollectorRegistry:

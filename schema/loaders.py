@@ -107,7 +107,7 @@ class Loaders:
     ) -> DataLoader[Any, Any]:
         loader = self._loaders.get(key)
         if loader is None:
-            # Batch sizes feed the request's metrics, labelled "kind:table" ("by_id:crm.customer").
+            # Batch sizes feed the request's metrics, labelled "kind:name" ("by_id:crm.customer").
             label = ":".join(map(str, key[:2])) if isinstance(key, tuple) else str(key)
             loader = DataLoader(load_fn=observed_batch(label, batch))
             self._loaders[key] = loader

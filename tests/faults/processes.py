@@ -35,9 +35,13 @@ def free_port() -> int:
 class BizgraphProcess:
     """`python -m api.cli <args>` with its own environment; stderr goes to a file we can read."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log_file: Path) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str], log_file: Path, unset: tuple[str, ...] = ()
+    ) -> None:
         self.args = args
         self.env = {**os.environ, "BIZGRAPH_ENV": "dev", "BIZGRAPH_LOG_LEVEL": "INFO", **env}
+        for name in unset:
+            self.env.pop(name, None)
         self.log_file = log_file
         self.process: subprocess.Popen[bytes] | None = None
 

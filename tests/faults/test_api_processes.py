@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from api.embedded import EmbeddedRedis
 from domain.core.database import asyncpg_dsn
 from tests.faults.processes import BizgraphProcess, free_port, wait_until
 
@@ -116,9 +117,39 @@ async def test_sigterm_lets_an_in_flight_request_finish(
             response = await in_flight
         assert response.status_code == 200
         assert "errors" not in response.json()
-        # uvicorn re-raises the signal after its graceful shutdown: "killed by SIGTERM".
-        assert await server.exit_code() == -signal.SIGTERM
+        # uvicorn re-raises the signal after its graceful shutdown; the CLI exits 128 + 15.
+        assert await server.exit_code() == 128 + signal.SIGTERM
         assert "Finished server process" in server.log()
     finally:
         server.stop()
         await holder.close()
+
+
+async def test_sigterm_also_stops_the_embedded_servers_serve_started(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    port = free_port()
+    env = {"BIZGRAPH_DATA_DIR": str(data), "BIZGRAPH_PORT": str(port)}
+    server = BizgraphProcess(
+        ["serve"], env, tmp_path / "api.log", unset=("DATABASE_URL", "REDIS_URL")
+    )
+    server.start()
+    try:
+
+        async def alive() -> bool:
+            assert server.alive(), server.log()[-3000:]
+            try:
+                async with httpx.AsyncClient() as http:
+                    return (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await wait_until(alive, within=60, what="the API answering /healthz", interval=0.2)
+        assert (data / "postgres" / "postmaster.pid").exists()
+        redis_socket = EmbeddedRedis(data).socket_path
+        assert redis_socket.exists()
+        server.signal(signal.SIGTERM)
+        assert await server.exit_code() == 128 + signal.SIGTERM
+        assert not (data / "postgres" / "postmaster.pid").exists()
+        assert not redis_socket.exists()
+    finally:
+        server.stop()
