@@ -1,9 +1,9 @@
 """Running the worker: through Redis outages, and to a clean stop on SIGTERM.
 
-- SIGTERM / SIGINT: the worker stops taking jobs and lets running ones finish for up to
-  `shutdown_grace_s` (arq's `job_completion_wait`); what is still running then is
-  cancelled, and arq puts a cancelled job back in the queue for another worker. Jobs are
-  idempotent, so a re-run is safe.
+- SIGTERM / SIGINT: left to itself, arq cancels running jobs at once (and queues them
+  again). With `job_completion_wait` set to `shutdown_grace_s` it stops taking jobs and
+  lets running ones finish for up to that long; what still runs then is cancelled and
+  queued again for another worker. Jobs are idempotent, so a re-run is safe.
 - Redis lost while running: arq's loop raises. Running jobs finish their database work,
   resources are released, and a fresh arq worker connects with backoff; Redis down at
   start is the same loop. The process never exits because of Redis. Pending work waits
