@@ -69,8 +69,8 @@ class RequestObservability:
                 await _internal_error(send_with_id, request_id)
         finally:
             seconds = perf_counter() - started
-            self._finish(scope, stats, status, seconds)
             current_request.reset(token)
+            self._finish(scope, stats, status, seconds)
 
     def _finish(self, scope: Scope, stats: RequestStats, status: int, seconds: float) -> None:
         path = scope["path"]

@@ -61,6 +61,11 @@ async def test_processes_share_metrics_and_log_json_lines(
     )
     server.start()
     try:
+
+        async def both_started() -> bool:
+            return server.log().count("Application startup complete") == 2
+
+        await wait_until(both_started, within=60, what="both processes started")
         await _wait_ready(server, base)
         async with httpx.AsyncClient(base_url=base) as http:
             for _ in range(20):
