@@ -8,11 +8,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from api import metrics
+from api.health import health_routes
+from api.observability import RequestObservability
+from api.probes import Probes
 from api.security.layer import Security
 from api.settings import Settings, get_settings
 from domain.core.database import create_engine, session_factory
+from domain.core.telemetry import track_statements
 from schema.context import AppState
 
 
@@ -31,23 +37,35 @@ def create_app(
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         statement_timeout_ms=settings.statement_timeout_ms,
+        connect_timeout_s=settings.db_connect_timeout_s,
+        pool_timeout_s=settings.db_pool_timeout_s,
     )
     state = AppState(engine=engine, sessions=session_factory(engine), settings=settings)
     security = Security(settings, engine, graphiql_token=graphiql_token)
+    # Operation: per-request SQL accounting, probes for /readyz and /metrics, pool gauges.
+    track_statements(engine)
+    probes = Probes(engine, settings.redis_url, settings.queue_name)
+    metrics.POOL_CAPACITY.set(settings.db_pool_size + settings.db_max_overflow)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         await security.close()
+        await probes.close()
         await engine.dispose()
+        metrics.forget_this_process()
 
     from api.graphql_view import graphql_endpoint
 
     graphql = graphql_endpoint(state)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        *health_routes(probes),
+        Route("/metrics", metrics.metrics_endpoint(probes, engine), methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=security.middleware())
+    # Request ids and logging outermost, so even refusals by the security layer carry one.
+    middleware = [Middleware(RequestObservability, engine=engine), *security.middleware()]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.bizgraph = state
     app.state.security = security
     return app

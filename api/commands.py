@@ -3,7 +3,8 @@
 import argparse
 import asyncio
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from api import migrate as migrations
 from api.cli import CliError
@@ -51,8 +52,14 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from api.logs import logging_config
+
     _check_security(settings)
-    with endpoints(settings) as found:
+    with (
+        _sigterm_exits(),
+        endpoints(settings) as found,
+        _metrics_directory(settings, args.workers),
+    ):
         _export_endpoints(found.database_url, found.redis_url)
         uvicorn.run(
             "api.app:create_app",
@@ -60,10 +67,62 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             host=args.host or settings.host,
             port=args.port or settings.port,
             workers=args.workers,
+            log_config=logging_config(settings),
             log_level=settings.log_level.lower(),
+            access_log=False,  # the request line comes from api.observability
             proxy_headers=True,
-            timeout_graceful_shutdown=20,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
         )
+
+
+@contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """SIGTERM raises SystemExit, so embedded servers started here are stopped on the way out.
+
+    While serving, uvicorn handles SIGTERM itself; after its graceful shutdown it restores
+    this handler and raises the signal again, which lands here.
+    """
+    import signal
+
+    def exit_now(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, exit_now)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _metrics_directory(settings: Settings, processes: int) -> Iterator[None]:
+    """With several processes, prometheus-client's multiprocess mode in a clean directory.
+
+    Set before uvicorn starts its processes, which read it when they import the metrics.
+    """
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if processes == 1 and settings.metrics_dir is None:
+        yield
+        return
+    owned = settings.metrics_dir is None
+    directory = (
+        Path(tempfile.mkdtemp(prefix="bizgraph-metrics-")) if owned else settings.metrics_dir
+    )
+    assert directory is not None
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    try:
+        yield
+    finally:
+        if owned:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def dev(args: argparse.Namespace, settings: Settings) -> None:
@@ -75,12 +134,13 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.logs import logging_config
     from domain.demo.seed import database_is_empty, seed_database
 
     host = args.host or settings.host
     port = args.port or settings.port
     _check_security(settings)
-    with endpoints(settings) as found:
+    with _sigterm_exits(), endpoints(settings) as found:
         _export_endpoints(found.database_url, found.redis_url)
         migrations.upgrade(found.database_url)
         if asyncio.run(database_is_empty(found.database_url)):
@@ -99,7 +159,9 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
             webbrowser.open(url)
         app = create_app(settings, graphiql_token=graphiql_token)
         try:
-            uvicorn.run(app, host=host, port=port, log_level="info")
+            uvicorn.run(
+                app, host=host, port=port, log_config=logging_config(settings), access_log=False
+            )
         finally:
             if worker is not None:
                 worker.terminate()
@@ -219,13 +281,21 @@ def bi_role(args: argparse.Namespace, settings: Settings) -> None:
 def worker(args: argparse.Namespace, settings: Settings) -> None:
     import sys
 
-    from workers.main import check, run
+    from api.logs import configure_logging
+    from workers.main import WorkerOptions, check, run
 
     with endpoints(settings) as found:
         assert found.redis_url is not None
         if args.check:
             sys.exit(check(found.redis_url))
-        run(found.database_url, found.redis_url, burst=args.burst)
+        configure_logging(settings)
+        options = WorkerOptions(
+            queue_name=settings.queue_name,
+            job_timeout_s=settings.job_timeout_s,
+            shutdown_grace_s=settings.shutdown_grace_s,
+            metrics_port=settings.worker_metrics_port,
+        )
+        run(found.database_url, found.redis_url, burst=args.burst, options=options)
 
 
 def recompute(args: argparse.Namespace, settings: Settings) -> None:

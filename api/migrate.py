@@ -24,3 +24,11 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def downgrade(database_url: str, revision: str = "base") -> None:
     """Migrate the database down to `revision`."""
     command.downgrade(alembic_config(database_url), revision)
+
+
+def known_revisions() -> tuple[list[str], set[str]]:
+    """(head revisions, every revision) of the packaged migrations."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config(""))
+    return list(scripts.get_heads()), {script.revision for script in scripts.walk_revisions()}

@@ -29,6 +29,17 @@ class Settings(SecuritySettings):
     queue_name: str = Field(default="bizgraph:queue", alias="BIZGRAPH_QUEUE_NAME")
     log_level: str = Field(default="INFO", alias="BIZGRAPH_LOG_LEVEL")
 
+    # Operation: failure behaviour, shutdown, metrics (see docs/DEPLOYMENT.md).
+    db_connect_timeout_s: float = Field(default=2.0, alias="BIZGRAPH_DB_CONNECT_TIMEOUT_S", gt=0)
+    db_pool_timeout_s: float = Field(default=3.0, alias="BIZGRAPH_DB_POOL_TIMEOUT_S", gt=0)
+    shutdown_grace_s: int = Field(default=20, alias="BIZGRAPH_SHUTDOWN_GRACE_S", ge=1)
+    job_timeout_s: int = Field(default=600, alias="BIZGRAPH_JOB_TIMEOUT_S", ge=1)
+    metrics_dir: Path | None = Field(default=None, alias="BIZGRAPH_METRICS_DIR")
+    worker_metrics_port: int = Field(
+        default=0, alias="BIZGRAPH_WORKER_METRICS_PORT", ge=0, le=65535
+    )
+    forwarded_allow_ips: str = Field(default="127.0.0.1", alias="BIZGRAPH_FORWARDED_ALLOW_IPS")
+
     @property
     def is_prod(self) -> bool:
         return self.env == "prod"

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from domain.core.access import Viewer
+from domain.core.telemetry import observed_batch
 from schema import tables as t
 from schema.pagination import PageRequest
 
@@ -106,7 +107,9 @@ class Loaders:
     ) -> DataLoader[Any, Any]:
         loader = self._loaders.get(key)
         if loader is None:
-            loader = DataLoader(load_fn=batch)
+            # Batch sizes feed the request's metrics, labelled "kind:name" ("by_id:crm.customer").
+            label = ":".join(map(str, key[:2])) if isinstance(key, tuple) else str(key)
+            loader = DataLoader(load_fn=observed_batch(label, batch))
             self._loaders[key] = loader
         return loader
 

@@ -36,13 +36,13 @@ NODE_TYPES = [
 def build_schema(
     *,
     production: bool = False,
-    extensions: Sequence[Callable[[], SchemaExtension]] = (),
+    extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
     max_batch_operations: int = 0,
 ) -> strawberry.Schema:
     """The GraphQL schema; in production, field suggestions are switched off.
 
-    `extensions` (factories) add the API's limits; batching is off unless
-    `max_batch_operations` allows it.
+    `extensions` (classes or factories: error policy, operation naming, limits) come from the
+    API; batching is off unless `max_batch_operations` allows it.
     """
     return strawberry.Schema(
         query=Query,

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.security.directory import EmployeeDirectory
 from api.security.responses import graphql_error
 from api.security.tokens import AuthError, TokenVerifier
+from domain.core.availability import is_database_unavailable
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
@@ -57,6 +58,20 @@ class Authentication:
         except AuthError as error:
             response = graphql_error(
                 error.status, error.code, error.message, headers=_challenge(error)
+            )
+            await response(scope, receive, send)
+            return
+        except Exception as error:
+            # Looking the employee up needs the database: an outage is "retry later", not a
+            # crash, exactly as it would be for the query itself.
+            if not is_database_unavailable(error):
+                raise
+            request_id = state.get("request_id")
+            response = graphql_error(
+                503,
+                "SERVICE_UNAVAILABLE",
+                f"The database is unavailable; retry shortly (request id {request_id}).",
+                requestId=request_id,
             )
             await response(scope, receive, send)
             return

@@ -65,8 +65,8 @@ class Security:
                 allow_origins=settings.cors_allow_list,
                 allow_origin_regex=settings.cors_origin_pattern,
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type"],
-                expose_headers=["Retry-After"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                expose_headers=["Retry-After", "X-Request-ID"],
                 allow_credentials=False,  # bearer tokens, never cookies
                 max_age=600,
             ),

@@ -27,9 +27,18 @@ def create_engine(
     pool_size: int = 10,
     max_overflow: int = 10,
     statement_timeout_ms: int | None = None,
+    connect_timeout_s: float = 5.0,
+    pool_timeout_s: float = 30.0,
     application_name: str = "bizgraph",
 ) -> AsyncEngine:
-    """An async engine; a statement timeout bounds what any single statement may cost."""
+    """An async engine; a statement timeout bounds what any single statement may cost.
+
+    With the server down, a request fails within `connect_timeout_s` (at once when the
+    connection is refused) and never waits longer than `pool_timeout_s` for a free pooled
+    connection. Without pre-ping, the first use of a connection the server dropped fails
+    and SQLAlchemy then discards every older pooled connection, so the pool recovers by
+    itself once the server is back.
+    """
     # JIT compilation costs 10-50 ms per query and never pays off for short OLTP reads.
     server_settings = {"application_name": application_name, "jit": "off"}
     if statement_timeout_ms is not None:
@@ -38,8 +47,9 @@ def create_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
         pool_pre_ping=False,
-        connect_args={"server_settings": server_settings, "timeout": 5},
+        connect_args={"server_settings": server_settings, "timeout": connect_timeout_s},
     )
 
 

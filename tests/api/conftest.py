@@ -90,6 +90,17 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def admin_client(app: Starlette, tokens: Tokens) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests carry an admin token."""
+    transport = httpx.ASGITransport(app=app)
+    headers = bearer(await tokens.admin())
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=headers
+    ) as http:
+        yield http
+
+
+@pytest.fixture
 def graphql(client: httpx.AsyncClient, tokens: Tokens) -> GraphQL:
     """POST a document; as an admin by default, or with `token=` (None: no token at all)."""
 

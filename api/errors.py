@@ -1,0 +1,97 @@
+"""Which GraphQL errors reach clients as they are, and what the others become.
+
+An error is shown verbatim only when it was raised deliberately as a `GraphQLError`
+(parse, validation and limit errors, our BAD_USER_INPUT / NOT_FOUND / FORBIDDEN /
+UNAUTHENTICATED errors): then `original_error` is None or itself a GraphQLError. Every
+other exception is masked. A database outage becomes SERVICE_UNAVAILABLE (logged as a
+warning, no stack: outages are expected and noisy); anything else INTERNAL_SERVER_ERROR
+(logged with its stack). Both masked messages carry the request id, which is also in the
+log line, so a user's report leads straight to the stack trace.
+
+This is strawberry's `MaskErrors` idea with our own rule for what to mask, as a
+request-level extension (`on_operation` only: no per-field hook).
+"""
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+
+from domain.core.availability import is_database_unavailable
+from domain.core.telemetry import current_request
+
+log = logging.getLogger("bizgraph.errors")
+
+INTERNAL = "INTERNAL_SERVER_ERROR"
+UNAVAILABLE = "SERVICE_UNAVAILABLE"
+MESSAGES = {
+    INTERNAL: "Internal server error (request id {request_id}).",
+    UNAVAILABLE: "The service is temporarily unavailable; retry shortly (request id {request_id}).",
+}
+
+
+def masked_code(error: GraphQLError) -> str | None:
+    """None when `error` may be shown as it is, else the code it is masked with."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return None
+    return UNAVAILABLE if is_database_unavailable(original) else INTERNAL
+
+
+def error_code(error: GraphQLError) -> str:
+    """The code metrics count an error under."""
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED" if error.original_error is None else "UNSPECIFIED"
+
+
+def masked(error: GraphQLError, code: str, request_id: str) -> GraphQLError:
+    return GraphQLError(
+        MESSAGES[code].format(request_id=request_id),
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={"code": code, "requestId": request_id},
+    )
+
+
+def _log(error: GraphQLError, code: str) -> None:
+    original = error.original_error
+    assert original is not None
+    where = ".".join(str(part) for part in error.path or []) or "operation"
+    if code == UNAVAILABLE:
+        log.warning(
+            "database unavailable at %s: %s: %s", where, original.__class__.__name__, original
+        )
+    else:
+        log.error("unexpected error at %s", where, exc_info=original)
+
+
+class ErrorPolicy(SchemaExtension):
+    """Masks unexpected errors (see the module docstring) and counts every error's code."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors:
+            return
+        stats = current_request.get()
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None) or (stats.request_id if stats else "-")
+        shown: list[GraphQLError] = []
+        for error in errors:
+            code = masked_code(error)
+            if code is not None:
+                _log(error, code)
+                error = masked(error, code, request_id)
+            if stats is not None:
+                stats.error_codes.append(error_code(error))
+            shown.append(error)
+        result.errors = shown  # type: ignore[union-attr]

@@ -1,0 +1,59 @@
+"""Telling "PostgreSQL is unreachable" apart from every other failure.
+
+An outage surfaces in several shapes: a raw OSError from connecting (refused, no Unix
+socket, unreachable host), a connect timeout, a pooled connection found dead (SQLAlchemy
+marks the error `connection_invalidated`), a server shutting down or starting up, too many
+connections, or no pooled connection free in time. Callers turn these into "retry later"
+(the API's SERVICE_UNAVAILABLE, a job's retry) instead of a generic failure.
+"""
+
+import errno
+import socket
+
+import asyncpg
+from sqlalchemy import exc as sa_exc
+
+_NETWORK_ERRNOS = {
+    errno.ENOENT,  # the Unix socket is gone: the server is stopped
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.EPIPE,
+    errno.ETIMEDOUT,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+}
+
+_SERVER_GONE = (
+    asyncpg.exceptions.PostgresConnectionError,  # class 08: connection exceptions
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,  # starting up or in recovery
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error, what it wraps (`orig`) and what caused it, without cycles."""
+    found: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        pending.extend([getattr(current, "orig", None), current.__cause__, current.__context__])
+    return found
+
+
+def _is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, (sa_exc.TimeoutError, TimeoutError, socket.gaierror, *_SERVER_GONE)):
+        return True
+    return isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True when `error` means the database could not be reached, not that a query was wrong."""
+    return any(_is_unavailable(cause) for cause in _causes(error))
