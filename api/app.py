@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from api.settings import Settings, get_settings
 from domain.core.database import create_engine, session_factory
+from domain.core.reads import ReadPool
 from schema.context import AppState
 
 
@@ -26,11 +27,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_overflow=settings.db_max_overflow,
         statement_timeout_ms=settings.statement_timeout_ms,
     )
-    state = AppState(engine=engine, sessions=session_factory(engine), settings=settings)
+    reads = ReadPool(
+        settings.database_url,
+        max_size=settings.db_pool_size + settings.db_max_overflow,
+        statement_timeout_ms=settings.statement_timeout_ms,
+    )
+    state = AppState(
+        engine=engine, sessions=session_factory(engine), reads=reads, settings=settings
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await reads.close()
         await engine.dispose()
 
     from api.graphql_view import graphql_endpoint

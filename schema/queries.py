@@ -1,5 +1,6 @@
 """The root Query: nodes by global ID and the root connections."""
 
+import asyncio
 from typing import Annotated
 
 import strawberry
@@ -12,6 +13,7 @@ from schema import tables as t
 from schema.erp_nodes import Invoice, PurchaseOrder, SalesOrder, StockItem, Supplier
 from schema.nodes import Campaign, Customer, Employee, Interaction, Opportunity, Ticket
 from schema.pagination import Connection
+from schema.prefetch import prefetch_for
 from schema.roots import root_page
 
 First = Annotated[
@@ -58,7 +60,9 @@ class Query:
         info: Info,
         id: Annotated[relay.GlobalID, strawberry.argument(description="Global ID.")],
     ) -> relay.Node | None:
-        return await _node_or_error(info, id)
+        node = await _node_or_error(info, id)
+        await prefetch_for(info, [node])
+        return node
 
     @strawberry.field(
         description="Objects by global IDs, in order; null for IDs that do not exist."
@@ -70,7 +74,10 @@ class Query:
     ) -> list[relay.Node | None]:
         if len(ids) > 100:
             raise GraphQLError("at most 100 IDs per request", extensions={"code": "BAD_USER_INPUT"})
-        return [await _resolve_optional(info, gid) for gid in ids]
+        # Gathered, so the by-id loader batches every ID of a type into one statement.
+        found = list(await asyncio.gather(*(_resolve_optional(info, gid) for gid in ids)))
+        await prefetch_for(info, found)
+        return found
 
     @strawberry.field(description="One customer by global ID (an error if it does not exist).")
     async def customer(
@@ -78,7 +85,9 @@ class Query:
         info: Info,
         id: Annotated[relay.GlobalID, strawberry.argument(description="Customer ID.")],
     ) -> Customer | None:
-        return await _node_or_error(info, id, Customer)  # type: ignore[return-value]
+        customer = await _node_or_error(info, id, Customer)
+        await prefetch_for(info, [customer])
+        return customer  # type: ignore[return-value]
 
     @strawberry.field(description="Customers, filtered and sorted (default by name).")
     async def customers(

@@ -68,8 +68,10 @@ def statements(app: Starlette) -> Iterator[StatementCounter]:
         counter.count += 1
 
     event.listen(engine, "before_cursor_execute", count)
+    app.state.bizgraph.reads.listeners.append(count)
     yield counter
     event.remove(engine, "before_cursor_execute", count)
+    app.state.bizgraph.reads.listeners.remove(count)
 
 
 @pytest.fixture(scope="module")
