@@ -116,6 +116,8 @@ class StockLevel(FromRow):
 
 
 ITEM_TOTALS = r.derived("StockItem.totals", derived.stock_totals)
+ITEM_ON_HAND = ITEM_TOTALS.picking(itemgetter(0))
+ITEM_RESERVED = ITEM_TOTALS.picking(itemgetter(1))
 ITEM_LEVELS = r.children(
     "StockItem.stockLevels",
     lambda: StockLevel,
@@ -135,13 +137,16 @@ def _available(totals: tuple[int, int]) -> int:
     return totals[0] - totals[1]
 
 
+ITEM_AVAILABLE = ITEM_TOTALS.picking(_available)
+
+
 @strawberry.type(description="A product or service the company sells.")
 class StockItem(TableNode):
     TABLE = t.stock_item
     RELATIONS = {
-        "onHand": ITEM_TOTALS,
-        "reserved": ITEM_TOTALS,
-        "available": ITEM_TOTALS,
+        "onHand": ITEM_ON_HAND,
+        "reserved": ITEM_RESERVED,
+        "available": ITEM_AVAILABLE,
         "stockLevels": ITEM_LEVELS,
         "supplier": ITEM_SUPPLIER,
         "openPurchaseOrders": ITEM_OPEN_ORDERS,
@@ -162,15 +167,15 @@ class StockItem(TableNode):
 
     @strawberry.field(description="Units on hand over all warehouses.")
     def on_hand(self, info: Info) -> int:
-        return r.related(self, info, ITEM_TOTALS, pick=itemgetter(0))
+        return r.related(self, info, ITEM_ON_HAND)
 
     @strawberry.field(description="Units reserved for open orders over all warehouses.")
     def reserved(self, info: Info) -> int:
-        return r.related(self, info, ITEM_TOTALS, pick=itemgetter(1))
+        return r.related(self, info, ITEM_RESERVED)
 
     @strawberry.field(description="Units available to sell over all warehouses.")
     def available(self, info: Info) -> int:
-        return r.related(self, info, ITEM_TOTALS, pick=_available)
+        return r.related(self, info, ITEM_AVAILABLE)
 
     @strawberry.field(description="Stock per warehouse.")
     def stock_levels(self, info: Info) -> list[StockLevel]:
@@ -413,14 +418,20 @@ def _is_overdue(amounts: derived.InvoiceAmounts) -> bool:
     return amounts.days_overdue > 0
 
 
+AMOUNT_PAID = INVOICE_AMOUNTS.picking(attrgetter("paid"))
+AMOUNT_DUE = INVOICE_AMOUNTS.picking(attrgetter("due"))
+IS_OVERDUE = INVOICE_AMOUNTS.picking(_is_overdue)
+DAYS_OVERDUE = INVOICE_AMOUNTS.picking(attrgetter("days_overdue"))
+
+
 @strawberry.type(description="A bill to a customer.")
 class Invoice(TableNode):
     TABLE = t.invoice
     RELATIONS = {
-        "amountPaid": INVOICE_AMOUNTS,
-        "amountDue": INVOICE_AMOUNTS,
-        "isOverdue": INVOICE_AMOUNTS,
-        "daysOverdue": INVOICE_AMOUNTS,
+        "amountPaid": AMOUNT_PAID,
+        "amountDue": AMOUNT_DUE,
+        "isOverdue": IS_OVERDUE,
+        "daysOverdue": DAYS_OVERDUE,
         "customer": INVOICE_CUSTOMER,
         "salesOrder": INVOICE_ORDER,
         "payments": INVOICE_PAYMENTS,
@@ -448,19 +459,19 @@ class Invoice(TableNode):
 
     @strawberry.field(description="Sum of payments received.")
     def amount_paid(self, info: Info) -> Decimal:
-        return r.related(self, info, INVOICE_AMOUNTS, pick=attrgetter("paid"))
+        return r.related(self, info, AMOUNT_PAID)
 
     @strawberry.field(description="Total minus payments (zero for void invoices).")
     def amount_due(self, info: Info) -> Decimal:
-        return r.related(self, info, INVOICE_AMOUNTS, pick=attrgetter("due"))
+        return r.related(self, info, AMOUNT_DUE)
 
     @strawberry.field(description="Something is due and the due date has passed.")
     def is_overdue(self, info: Info) -> bool:
-        return r.related(self, info, INVOICE_AMOUNTS, pick=_is_overdue)
+        return r.related(self, info, IS_OVERDUE)
 
     @strawberry.field(description="Days past the due date while something is due (0 otherwise).")
     def days_overdue(self, info: Info) -> int:
-        return r.related(self, info, INVOICE_AMOUNTS, pick=attrgetter("days_overdue"))
+        return r.related(self, info, DAYS_OVERDUE)
 
     @strawberry.field(description="The customer billed.")
     def customer(self, info: Info) -> CustomerRef | None:

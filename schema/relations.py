@@ -13,7 +13,7 @@ batched per level.
 """
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Table
@@ -48,6 +48,11 @@ class Relation:
     paged: bool = False
     page_name: str = ""
     ordering: Ordering | None = None
+    pick: Callable[[Any], Any] | None = None
+
+    def picking(self, pick: Callable[[Any], Any]) -> "Relation":
+        """The same loaded value, seen through `pick` (one load serves several fields)."""
+        return replace(self, pick=pick)
 
     def store_key(self, args: Args) -> Hashable:
         if self.paged:
@@ -87,30 +92,21 @@ def store(obj: Any, key: Hashable, value: Any) -> None:
     stored[key] = value
 
 
-def related(
-    obj: Any, info: Info, relation: Relation, pick: Callable[[Any], Any] | None = None, **args: Any
-) -> Any:
+def related(obj: Any, info: Info, relation: Relation, **args: Any) -> Any:
     """A relation field's value: the prefetched one, or else an awaitable loading it."""
     stored = obj.__dict__.get(STORE)
     key = relation.store_key(args)
     if stored is not None and key in stored:
         value = stored[key]
-        return pick(value) if pick is not None else value
-    return _load(obj, info, relation, key, pick, args)
+        return relation.pick(value) if relation.pick is not None else value
+    return _load(obj, info, relation, key, args)
 
 
-async def _load(
-    obj: Any,
-    info: Info,
-    relation: Relation,
-    key: Hashable,
-    pick: Callable[[Any], Any] | None,
-    args: Args,
-) -> Any:
+async def _load(obj: Any, info: Info, relation: Relation, key: Hashable, args: Args) -> Any:
     prepared = relation.prepare(args)
     [value] = await relation.load(info.context.loaders, [obj], prepared)
     store(obj, key, value)
-    return pick(value) if pick is not None else value
+    return relation.pick(value) if relation.pick is not None else value
 
 
 def _build(target: Target, row: Row | None) -> Any:

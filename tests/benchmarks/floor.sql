@@ -1,8 +1,9 @@
--- The floor: the Customer 360 JSON for a set of customers from ONE hand-written statement.
+-- The floor: the Customer 360 JSON for a set of customers from ONE hand-written statement,
+-- with every field the API returns (derived statuses and amounts included).
 -- $1 = array of customer ids, in the order wanted.
 SELECT json_agg(c360 ORDER BY ord) FROM (
   SELECT ids.ord, json_build_object(
-    'id', c.id, 'code', c.code, 'name', c.name, 'tier', upper(c.tier), 'status', upper(c.status),
+    'id', encode(convert_to('Customer:' || c.id, 'utf8'), 'base64'), 'code', c.code, 'name', c.name, 'tier', upper(c.tier), 'status', upper(c.status),
     'accountManager', (SELECT json_build_object('name', e.name, 'email', e.email) FROM erp.employee e WHERE e.id = c.account_manager_id),
     'openBalance', (SELECT coalesce(sum(i.total - coalesce((SELECT sum(p.amount) FROM erp.payment p WHERE p.invoice_id = i.id), 0)), 0)
                     FROM erp.invoice i WHERE i.customer_id = c.id AND i.status <> 'void'),
@@ -16,8 +17,24 @@ SELECT json_agg(c360 ORDER BY ord) FROM (
                  FROM analytics.customer_forecast f WHERE f.customer_id = c.id),
     'orders', json_build_object(
       'totalCount', (SELECT count(*) FROM erp.sales_order o WHERE o.customer_id = c.id),
+      'pageInfo', (SELECT json_build_object('hasNextPage', (SELECT count(*) > 10 FROM erp.sales_order o WHERE o.customer_id = c.id), 'endCursor',
+          encode(convert_to(json_build_array('Customer.orders', 'newest', json_build_array(k.ordered_at, k.id))::text, 'utf8'), 'base64'))
+        FROM (SELECT o.ordered_at, o.id FROM erp.sales_order o WHERE o.customer_id = c.id ORDER BY o.ordered_at DESC, o.id DESC LIMIT 10) k
+        ORDER BY k.ordered_at, k.id LIMIT 1),
       'edges', (SELECT coalesce(json_agg(json_build_object('node', json_build_object(
           'number', o.number, 'status', upper(o.status), 'orderedAt', o.ordered_at, 'currency', o.currency, 'total', o.total,
+          'deliveryStatus', (SELECT CASE
+              WHEN s.shipped = 0 THEN CASE WHEN s.failed THEN 'FAILED' ELSE 'NOT_SHIPPED' END
+              WHEN s.shipped < (SELECT sum(l.quantity) FROM erp.sales_order_line l WHERE l.sales_order_id = o.id) THEN 'PARTIALLY_SHIPPED'
+              WHEN s.in_transit THEN 'IN_TRANSIT' ELSE 'DELIVERED' END
+            FROM (SELECT coalesce(sum(dl.quantity) FILTER (WHERE d.status <> 'failed'), 0) AS shipped,
+                         bool_or(d.status = 'in_transit') AS in_transit, bool_or(d.status = 'failed') AS failed
+                  FROM erp.delivery d JOIN erp.delivery_line dl ON dl.delivery_id = d.id WHERE d.sales_order_id = o.id) s),
+          'paymentStatus', (SELECT CASE WHEN count(*) = 0 THEN 'NOT_INVOICED' WHEN sum(x.due) <= 0 THEN 'PAID'
+              WHEN bool_or(x.due > 0 AND x.due_on < current_date) THEN 'OVERDUE' WHEN sum(x.paid) > 0 THEN 'PARTIALLY_PAID' ELSE 'UNPAID' END
+            FROM (SELECT i.due_on, i.total - p.paid AS due, p.paid FROM erp.invoice i,
+                  LATERAL (SELECT coalesce(sum(p.amount), 0) AS paid FROM erp.payment p WHERE p.invoice_id = i.id) p
+                  WHERE i.sales_order_id = o.id AND i.status <> 'void') x),
           'lines', (SELECT json_agg(json_build_object('quantity', l.quantity, 'unitPrice', l.unit_price, 'lineTotal', l.line_total,
                      'stockItem', json_build_object('sku', s.sku, 'name', s.name)) ORDER BY l.line_no)
                     FROM erp.sales_order_line l JOIN erp.stock_item s ON s.id = l.stock_item_id WHERE l.sales_order_id = o.id),

@@ -67,6 +67,14 @@ async def measure(call: Call, concurrency: int, seconds: float) -> tuple[float, 
     return len(latencies) / (time.perf_counter() - started), latencies
 
 
+async def best_of(
+    runs: int, call: Call, concurrency: int, seconds: float
+) -> tuple[float, list[float]]:
+    """The run with the lowest median of `runs`: other work on a shared machine only slows."""
+    results = [await measure(call, concurrency, seconds) for _ in range(runs)]
+    return min(results, key=lambda result: percentile(result[1], 50))
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
@@ -89,11 +97,13 @@ async def count_statements(database_url: str, query: str, variables: dict[str, s
         seen += 1
 
     event.listen(app.state.bizgraph.engine.sync_engine, "before_cursor_execute", count)
+    app.state.bizgraph.reads.listeners.append(count)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://b"
     ) as client:
         response = await client.post("/graphql", json={"query": query, "variables": variables})
         assert "errors" not in response.json(), response.text[:500]
+    await app.state.bizgraph.reads.close()
     await app.state.bizgraph.engine.dispose()
     return seen
 
@@ -165,7 +175,8 @@ async def bench(database_url: str, args: argparse.Namespace) -> None:
             page_statements = await count_statements(database_url, PAGE_QUERY, {})
             print(
                 f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}; "
-                f"{len(ids):,} customers; API processes: {args.workers}"
+                f"{len(ids):,} customers; API processes: {args.workers}; best of {args.repeat} "
+                f"run(s) of {args.seconds:g} s"
             )
             print(
                 "| query | concurrency | API req/s | API p50 / p95 / p99 ms | floor req/s | floor p50 ms "
@@ -178,8 +189,10 @@ async def bench(database_url: str, args: argparse.Namespace) -> None:
             ):
                 await measure(api, 2, 1.0)  # warm-up
                 for concurrency in args.concurrency:
-                    api_rate, api_lat = await measure(api, concurrency, args.seconds)
-                    floor_rate, floor_lat = await measure(floor, concurrency, args.seconds)
+                    api_rate, api_lat = await best_of(args.repeat, api, concurrency, args.seconds)
+                    floor_rate, floor_lat = await best_of(
+                        args.repeat, floor, concurrency, args.seconds
+                    )
                     p50, floor_p50 = percentile(api_lat, 50), percentile(floor_lat, 50)
                     print(
                         f"| {label} | {concurrency} | {api_rate:.0f} | {p50:.1f} / {percentile(api_lat, 95):.1f} / "
@@ -209,6 +222,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--workers", type=int, default=1, help="API processes")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per measurement; the best is reported"
+    )
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL")
     data_dir = Path(tempfile.mkdtemp(prefix="bizgraph-bench-"))
