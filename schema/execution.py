@@ -16,10 +16,14 @@ from typing import Any
 
 from graphql import (
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLSchema,
+    get_named_type,
     is_leaf_type,
+    is_object_type,
 )
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -33,12 +37,17 @@ DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 _MISSING = object()
 
 
+class _Unusual(Exception):
+    """A value the shortcut does not handle; the field takes graphql-core's normal path."""
+
+
 @dataclass(frozen=True)
-class _Leaf:
-    """How to read a scalar field without a resolver: an attribute or a prefetched value."""
+class _Shortcut:
+    """How to read a field without calling a resolver: an attribute or a prefetched value."""
 
     attribute: str
-    type: GraphQLLeafType
+    type: GraphQLOutputType
+    leaf: GraphQLLeafType | None
     non_null: bool
     relation: Relation | None = None
 
@@ -52,33 +61,34 @@ class _Leaf:
         return self.relation.pick(value) if self.relation.pick is not None else value
 
 
-_LEAVES: dict[tuple[str, str], _Leaf | None] = {}
+_SHORTCUTS: dict[tuple[str, str], _Shortcut | None] = {}
 
 
-def _leaf(parent_type: GraphQLObjectType, field_name: str) -> _Leaf | None:
+def _shortcut(parent_type: GraphQLObjectType, field_name: str) -> _Shortcut | None:
     key = (parent_type.name, field_name)
-    if key in _LEAVES:
-        return _LEAVES[key]
+    if key in _SHORTCUTS:
+        return _SHORTCUTS[key]
     found = None
     field = parent_type.fields.get(field_name)
     definition = field.extensions.get(DEFINITION) if field is not None else None
     if field is not None and definition is not None and not field.args:
-        non_null = isinstance(field.type, GraphQLNonNull)
-        named = field.type.of_type if non_null else field.type
+        named = get_named_type(field.type)
+        leaf = named if is_leaf_type(named) else None
         owner = parent_type.extensions.get(DEFINITION)
         relation = getattr(getattr(owner, "origin", None), "RELATIONS", {}).get(field_name)
-        if not is_leaf_type(named):
-            pass
+        non_null = isinstance(field.type, GraphQLNonNull)
+        if leaf is None and not is_object_type(named):
+            pass  # interfaces and unions need their runtime type resolved: normal path
         elif relation is not None and not relation.paged:
-            found = _Leaf(definition.python_name, named, non_null, relation)
+            found = _Shortcut(definition.python_name, field.type, leaf, non_null, relation)
         elif getattr(field.resolve, "_is_default", False) and definition.is_basic_field:
-            found = _Leaf(definition.python_name, named, non_null)
-    _LEAVES[key] = found
+            found = _Shortcut(definition.python_name, field.type, leaf, non_null)
+    _SHORTCUTS[key] = found
     return found
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's executor with the attribute-leaf shortcut in `execute_fields`."""
+    """strawberry's executor with shortcuts for attribute and prefetched fields."""
 
     def execute_fields(
         self,
@@ -92,33 +102,35 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, field_details_list in grouped_field_set.items():
-                leaf = _leaf(parent_type, field_details_list[0].node.name.value)
-                if leaf is not None:
-                    value = leaf.read(source_value)
-                    if value is None:
-                        if not leaf.non_null:
-                            results[response_name] = None
-                            continue
-                    elif value is not _MISSING:
-                        try:
-                            coerced = leaf.type.coerce_output_value(value)
-                        except Exception:  # the normal path below reports it
-                            coerced = None
-                        if coerced is not None:
-                            results[response_name] = coerced
-                            continue
-                result = self.execute_field(
-                    parent_type,
-                    source_value,
-                    field_details_list,
-                    Path(path, response_name, parent_type.name),
-                    position_context,
-                )
-                if result is not Undefined:
-                    results[response_name] = result
-                    if is_awaitable(result):
-                        awaitable_fields.append(response_name)
+            for response_name, details in grouped_field_set.items():
+                node = details[0].node
+                shortcut = None if node.directives else _shortcut(parent_type, node.name.value)
+                result: Any = _MISSING
+                if shortcut is not None:
+                    value = shortcut.read(source_value)
+                    if value is None and not shortcut.non_null:
+                        result = None
+                    elif value is None or value is _MISSING:
+                        pass
+                    elif shortcut.leaf is not None:
+                        result = _coerce(shortcut.leaf, value)
+                    else:
+                        result = self._complete_shortcut(
+                            shortcut, details, Path(path, response_name, parent_type.name), value
+                        )
+                if result is _MISSING:
+                    result = self.execute_field(
+                        parent_type,
+                        source_value,
+                        details,
+                        Path(path, response_name, parent_type.name),
+                        position_context,
+                    )
+                    if result is Undefined:
+                        continue
+                results[response_name] = result
+                if result is not None and is_awaitable(result):
+                    awaitable_fields.append(response_name)
         except Exception:
             if awaitable_fields:
                 self.settle_in_background([results[field] for field in awaitable_fields])
@@ -126,6 +138,74 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return self._gather_fields(results, awaitable_fields)
+
+    def _complete_shortcut(self, shortcut: _Shortcut, details: Any, path: Path, value: Any) -> Any:
+        """A read object or list completed like graphql-core would, errors located the same."""
+        try:
+            completed = self._complete(shortcut.type, details, path, value)
+        except _Unusual:
+            return _MISSING
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, shortcut.type, details, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._settle(completed, shortcut.type, details, path)
+        return completed
+
+    def _complete(self, return_type: Any, details: Any, path: Path, value: Any) -> Any:
+        if isinstance(return_type, GraphQLNonNull):
+            if value is None:
+                raise _Unusual
+            return self._complete(return_type.of_type, details, path, value)
+        if value is None:
+            return None
+        if isinstance(return_type, GraphQLList):
+            return self._complete_list(return_type.of_type, details, path, value)
+        if is_leaf_type(return_type):
+            coerced = _coerce(return_type, value)
+            if coerced is _MISSING:
+                raise _Unusual
+            return coerced
+        if return_type.is_type_of is not None and not return_type.is_type_of(value, None):
+            raise _Unusual
+        collected = self.collect_subfields(return_type, details)
+        if collected.new_defer_usages:
+            raise _Unusual
+        return self.execute_fields(return_type, value, path, collected.grouped_field_set, None)
+
+    def _complete_list(self, item_type: Any, details: Any, path: Path, values: Any) -> Any:
+        if not isinstance(values, list):
+            raise _Unusual
+        if isinstance(item_type, GraphQLNonNull) and any(item is None for item in values):
+            raise _Unusual
+        completed: list[Any] = []
+        pending = False
+        try:
+            for index, item in enumerate(values):
+                done = self._complete(item_type, details, path.add_key(index, None), item)
+                pending = pending or self.is_awaitable(done)
+                completed.append(done)
+        except _Unusual:
+            for done in completed:
+                close = getattr(done, "close", None)
+                if close is not None:
+                    close()  # a coroutine already made for an earlier item: never awaited
+            raise
+        if not pending:
+            return completed
+        return self._gather_items(completed)
+
+    async def _gather_items(self, items: list[Any]) -> list[Any]:
+        return list(
+            await gather_with_cancel(*(i if self.is_awaitable(i) else _ready(i) for i in items))
+        )
+
+    async def _settle(self, completed: Any, return_type: Any, details: Any, path: Path) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, details, path)
+            return None
 
     async def _gather_fields(
         self, results: dict[str, Any], awaitable_fields: list[str]
@@ -137,6 +217,18 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
             results.update(zip(awaitable_fields, awaited, strict=True))
         return results
+
+
+def _coerce(leaf: GraphQLLeafType, value: Any) -> Any:
+    try:
+        coerced = leaf.coerce_output_value(value)
+    except Exception:  # the normal path reports it
+        return _MISSING
+    return _MISSING if coerced is None or coerced is Undefined else coerced
+
+
+async def _ready(value: Any) -> Any:
+    return value
 
 
 def install_prefetched_resolvers(schema: GraphQLSchema) -> None:

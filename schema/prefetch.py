@@ -173,7 +173,7 @@ async def _prefetch_relation(
     field: GraphQLField,
     nodes: list[FieldNode],
 ) -> None:
-    values = await relation.load(loaders, objects, prepared)
+    values = await relation.load(loaders, objects, prepared, whole_level=True)
     for obj, value in zip(objects, values, strict=True):
         store(obj, key, value)
     if relation.nodes is None:

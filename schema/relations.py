@@ -12,6 +12,7 @@ built elsewhere, arguments the prefetch refused) `related` loads through the sam
 batched per level.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -68,10 +69,19 @@ class Relation:
             self.page_name, self.ordering.name, args.get("first"), args.get("after")
         )
 
-    async def load(self, loaders: Loaders, parents: Sequence[Any], prepared: Any) -> list[Any]:
-        """The field value for each parent, in order; one batched statement for all of them."""
+    async def load(
+        self, loaders: Loaders, parents: Sequence[Any], prepared: Any, *, whole_level: bool
+    ) -> list[Any]:
+        """The field value for each parent, in order; one batched statement for all of them.
+
+        `whole_level`: the parents are all of their level (prefetch), so their keys go to the
+        loader's batch function at once; otherwise each key is queued on the DataLoader, which
+        batches the keys its sibling resolvers queue in the same tick.
+        """
         keys = [self.parent_key(parent) for parent in parents]
-        loaded = await self.loader(loaders, prepared).load_many([k for k in keys if k is not None])
+        wanted = [k for k in keys if k is not None]
+        loader = self.loader(loaders, prepared)
+        loaded = await (load_all(loader, wanted) if whole_level else loader.load_many(wanted))
         found = iter(loaded)
         converted: dict[int, Any] = {}
         values = []
@@ -83,6 +93,43 @@ class Relation:
                 converted[marker] = self.convert(raw, prepared)
             values.append(converted[marker] if raw is not None else self.convert(None, prepared))
         return values
+
+
+async def load_all(loader: DataLoader[Any, Any], keys: Sequence[Any]) -> list[Any]:
+    """Values for all keys of a level: cached ones from the loader, the others by one call of
+    its batch function.
+
+    The same statement and cache as `load_many`, without its callback per key, which cost more
+    than the rows themselves on large levels. Keys being loaded are cached as futures at once,
+    so a concurrent level asking for the same keys waits instead of loading them again.
+    """
+    cache = loader.cache_map
+    values: dict[Any, Any] = {}
+    pending: dict[Any, Any] = {}
+    missing: dict[Any, asyncio.Future[Any]] = {}
+    for key in dict.fromkeys(keys):
+        future = cache.get(key)
+        if future is None:
+            missing[key] = future = asyncio.get_running_loop().create_future()
+            cache.set(key, future)
+        elif future.done():
+            values[key] = future.result()
+        else:
+            pending[key] = future
+    if missing:
+        try:
+            loaded = await loader.load_fn(list(missing))
+        except BaseException as error:
+            for key, future in missing.items():
+                cache.delete(key)
+                future.cancel()
+            raise error
+        for (key, future), value in zip(missing.items(), loaded, strict=True):
+            future.set_result(value)
+            values[key] = value
+    for key, future in pending.items():
+        values[key] = await future
+    return [values[key] for key in keys]
 
 
 def store(obj: Any, key: Hashable, value: Any) -> None:
@@ -104,7 +151,7 @@ def related(obj: Any, info: Info, relation: Relation, **args: Any) -> Any:
 
 async def _load(obj: Any, info: Info, relation: Relation, key: Hashable, args: Args) -> Any:
     prepared = relation.prepare(args)
-    [value] = await relation.load(info.context.loaders, [obj], prepared)
+    [value] = await relation.load(info.context.loaders, [obj], prepared, whole_level=False)
     store(obj, key, value)
     return relation.pick(value) if relation.pick is not None else value
 

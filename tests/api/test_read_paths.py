@@ -7,6 +7,7 @@ import asyncpg
 import pytest
 from starlette.applications import Starlette
 from strawberry.relay import to_base64
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 import schema.prefetch
 from api.graphiql import CUSTOMER_360
@@ -14,9 +15,11 @@ from domain.core.access import Viewer
 from domain.core.database import asyncpg_dsn
 from domain.core.db import Base
 from schema.context import Context
+from schema.execution import ExecutionContext
 from schema.loaders import Loaders
 from schema.root import build_schema
 from tests.api.conftest import GraphQL, StatementCounter
+from tests.api.test_customer360 import PAGE_QUERY
 
 
 async def _fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
@@ -265,3 +268,30 @@ async def test_every_root_connection_filters_in_sql(
     page = result["data"][connection]
     assert page["totalCount"] == expected["count"] > 0
     assert len(page["edges"]) == min(5, expected["count"])
+
+
+@pytest.mark.usefixtures("demo")
+async def test_executor_shortcuts_answer_like_graphql_core(
+    graphql: GraphQL, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer = to_base64("Customer", await _busiest_customer(database_url))
+    # The second document fails inside one nullable branch only: its error and null must match.
+    documents = [
+        (PAGE_QUERY, {"first": 20}),
+        (
+            """query($id: ID!) { broken: customer(id: $id) { name tickets(first: 500) { totalCount } }
+               fine: customer(id: $id) { name orders(first: 3) { edges { node { number
+               lines { quantity stockItem { sku } } invoices { amountDue isOverdue } } } } } }""",
+            {"id": customer},
+        ),
+    ]
+    shortcut = [await graphql(query, variables) for query, variables in documents]
+    monkeypatch.setattr(
+        ExecutionContext, "execute_fields", StrawberryGraphQLCoreExecutionContext.execute_fields
+    )
+    plain = [await graphql(query, variables) for query, variables in documents]
+    assert shortcut == plain
+    assert "errors" not in shortcut[0]
+    assert shortcut[1]["data"]["broken"] is None
+    assert shortcut[1]["data"]["fine"]["orders"]["edges"]
+    assert "at most 100" in _errors(shortcut[1])
