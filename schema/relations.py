@@ -15,7 +15,7 @@ batched per level.
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import ColumnElement, Table
 from strawberry.dataloader import DataLoader
@@ -27,14 +27,6 @@ from schema.pagination import Connection, PageRequest, build_connection, page_re
 
 Args = dict[str, Any]
 STORE = "_related"
-
-
-class FromRow(Protocol):
-    @classmethod
-    def from_row(cls, row: Row) -> Any: ...
-
-
-Target = Callable[[], type[FromRow]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +83,7 @@ class Relation:
             marker = id(raw)
             if marker not in converted:
                 converted[marker] = self.convert(raw, prepared)
-            values.append(converted[marker] if raw is not None else self.convert(None, prepared))
+            values.append(converted[marker])
         return values
 
 
@@ -156,7 +148,7 @@ async def _load(obj: Any, info: Info, relation: Relation, key: Hashable, args: A
     return relation.pick(value) if relation.pick is not None else value
 
 
-def _build(target: Target, row: Row | None) -> Any:
+def _build(target: Callable[[], Any], row: Row | None) -> Any:
     return target().from_row(row) if row is not None else None
 
 
