@@ -4,7 +4,7 @@ Each function here is a DataLoader batch: it takes the request's loaders and the
 of a whole level and returns one value per key, in order.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -76,19 +76,38 @@ async def open_balance(ctx: Loaders, ids: list[int]) -> list[Decimal]:
     return [found.get(i, ZERO) for i in ids]
 
 
-def one_row_per_customer(
-    name: str, table: Any, columns: dict[str, str], kind: Callable[[], Any]
-) -> Callable[[Loaders, list[int]], Any]:
-    """A batch reading one precomputed row per customer as `kind` (`columns`: field -> column)."""
+Source = tuple[Any, dict[str, str], Callable[[], Any]]
+
+
+def precomputed(name: str, sources: Sequence[Source]) -> Callable[[Loaders, list[int]], Any]:
+    """A batch reading a customer's rows of several analytics tables in one statement.
+
+    Each source is (table keyed by customer_id, {field: column}, the type to build); a
+    customer gets a tuple with one object per source, None where nothing was computed yet.
+    """
 
     def build() -> Any:
-        selected = [table.c[column].label(field) for field, column in columns.items()]
-        return select(table.c.customer_id, *selected).where(table.c.customer_id == any_(KEYS))
+        joined: Any = t.customer
+        columns: list[Any] = [t.customer.c.id]
+        for i, (table, fields, _) in enumerate(sources):
+            joined = joined.outerjoin(table, table.c.customer_id == t.customer.c.id)
+            columns.append(table.c.customer_id.label(f"_{i}"))
+            columns += [table.c[column].label(f"_{i}_{f}") for f, column in fields.items()]
+        return select(*columns).select_from(joined).where(t.customer.c.id == any_(KEYS))
 
-    async def batch(ctx: Loaders, ids: list[int]) -> list[Any]:
-        rows = await ctx.fetch(ctx.statement(name, build), keys=ids)
-        found = {row["customer_id"]: kind().from_row(row) for row in rows}
-        return [found.get(i) for i in ids]
+    empty = (None,) * len(sources)
+
+    async def batch(ctx: Loaders, ids: list[int]) -> list[tuple[Any, ...]]:
+        found = {
+            row["id"]: tuple(
+                kind().from_row({f: row[f"_{i}_{f}"] for f in fields})
+                if row[f"_{i}"] is not None
+                else None
+                for i, (_, fields, kind) in enumerate(sources)
+            )
+            for row in await ctx.fetch(ctx.statement(name, build), keys=ids)
+        }
+        return [found.get(i, empty) for i in ids]
 
     return batch
 
@@ -161,7 +180,9 @@ def open_purchase_orders(kind: Callable[[], Any]) -> Callable[[Loaders, list[int
     return batch
 
 
-def _delivery_status_statement() -> Any:
+def _order_statuses_statement() -> Any:
+    """Units ordered and shipped, delivery states and invoice sums per order, in one statement."""
+    order = t.sales_order
     ordered = (
         select(
             t.sales_order_line.c.sales_order_id.label("order_id"),
@@ -187,15 +208,51 @@ def _delivery_status_statement() -> Any:
         .group_by(t.delivery.c.sales_order_id)
         .subquery()
     )
-    return select(
-        ordered.c.order_id, ordered.c.qty, shipped.c.shipped, shipped.c.in_transit, shipped.c.failed
-    ).select_from(ordered.outerjoin(shipped, shipped.c.order_id == ordered.c.order_id))
+    paid_amount = _paid(t.invoice)
+    due = t.invoice.c.total - paid_amount
+    billed = (
+        select(
+            t.invoice.c.sales_order_id.label("order_id"),
+            func.sum(due).label("due"),
+            func.sum(paid_amount).label("paid"),
+            func.bool_or(and_(due > 0, t.invoice.c.due_on < func.current_date())).label("overdue"),
+        )
+        .where(t.invoice.c.sales_order_id == any_(KEYS), t.invoice.c.status != "void")
+        .group_by(t.invoice.c.sales_order_id)
+        .subquery()
+    )
+    return (
+        select(
+            order.c.id,
+            ordered.c.qty,
+            shipped.c.shipped,
+            shipped.c.in_transit,
+            shipped.c.failed,
+            billed.c.order_id.label("invoiced"),
+            billed.c.due,
+            billed.c.paid,
+            billed.c.overdue,
+        )
+        .select_from(
+            order.outerjoin(ordered, ordered.c.order_id == order.c.id)
+            .outerjoin(shipped, shipped.c.order_id == order.c.id)
+            .outerjoin(billed, billed.c.order_id == order.c.id)
+        )
+        .where(order.c.id == any_(KEYS))
+    )
 
 
-async def delivery_status(ctx: Loaders, ids: list[int]) -> list[str]:
-    rows = await ctx.fetch(ctx.statement("delivery_status", _delivery_status_statement), keys=ids)
-    found = {row["order_id"]: _delivery_status(row) for row in rows}
-    return [found.get(i, e.OrderDeliveryStatus.NOT_SHIPPED.value) for i in ids]
+NO_STATUSES = (e.OrderDeliveryStatus.NOT_SHIPPED.value, e.OrderPaymentStatus.NOT_INVOICED.value)
+
+
+async def order_statuses(ctx: Loaders, ids: list[int]) -> list[tuple[str, str]]:
+    """(delivery status, payment status) of each order: both come from one statement."""
+    statement = ctx.statement("order_statuses", _order_statuses_statement)
+    found = {
+        row["id"]: (_delivery_status(row), _payment_status(row))
+        for row in await ctx.fetch(statement, keys=ids)
+    }
+    return [found.get(i, NO_STATUSES) for i in ids]
 
 
 def _delivery_status(row: Row) -> str:
@@ -203,34 +260,15 @@ def _delivery_status(row: Row) -> str:
     shipped = row["shipped"] or 0
     if shipped == 0:
         return (status.FAILED if row["failed"] else status.NOT_SHIPPED).value
-    if shipped < row["qty"]:
+    if shipped < (row["qty"] or 0):
         return status.PARTIALLY_SHIPPED.value
     return (status.IN_TRANSIT if row["in_transit"] else status.DELIVERED).value
 
 
-def _payment_status_statement() -> Any:
-    paid_amount = _paid(t.invoice)
-    due = t.invoice.c.total - paid_amount
-    return (
-        select(
-            t.invoice.c.sales_order_id,
-            func.sum(due).label("due"),
-            func.sum(paid_amount).label("paid"),
-            func.bool_or(and_(due > 0, t.invoice.c.due_on < func.current_date())).label("overdue"),
-        )
-        .where(t.invoice.c.sales_order_id == any_(KEYS), t.invoice.c.status != "void")
-        .group_by(t.invoice.c.sales_order_id)
-    )
-
-
-async def payment_status(ctx: Loaders, ids: list[int]) -> list[str]:
-    rows = await ctx.fetch(ctx.statement("payment_status", _payment_status_statement), keys=ids)
-    found = {row["sales_order_id"]: _payment_status(row) for row in rows}
-    return [found.get(i, e.OrderPaymentStatus.NOT_INVOICED.value) for i in ids]
-
-
 def _payment_status(row: Row) -> str:
     status = e.OrderPaymentStatus
+    if row["invoiced"] is None:
+        return status.NOT_INVOICED.value
     if row["due"] <= 0:
         return status.PAID.value
     if row["overdue"]:

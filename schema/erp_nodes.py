@@ -242,8 +242,9 @@ ORDER_INVOICES = r.children(
     "sales_order_id",
     [t.invoice.c.issued_on, t.invoice.c.id],
 )
-ORDER_DELIVERY_STATUS = r.derived("SalesOrder.deliveryStatus", derived.delivery_status)
-ORDER_PAYMENT_STATUS = r.derived("SalesOrder.paymentStatus", derived.payment_status)
+ORDER_STATUSES = r.derived("SalesOrder.statuses", derived.order_statuses)
+ORDER_DELIVERY_STATUS = ORDER_STATUSES.picking(itemgetter(0))
+ORDER_PAYMENT_STATUS = ORDER_STATUSES.picking(itemgetter(1))
 
 
 @strawberry.type(description="A sale to a customer.")

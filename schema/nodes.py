@@ -7,6 +7,7 @@ each type's `RELATIONS` and resolved by `related` (prefetched per query level; s
 
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Annotated, Any
 
 import strawberry
@@ -169,18 +170,19 @@ CUSTOMER_CAMPAIGN = r.to_one(
     "Customer.acquisitionCampaign", lambda: Campaign, "acquisition_campaign_id"
 )
 CUSTOMER_BALANCE = r.derived("Customer.openBalance", derived.open_balance)
-CUSTOMER_METRICS = r.derived(
-    "Customer.metrics",
-    derived.one_row_per_customer(
-        "metrics", t.customer_metrics, METRIC_COLUMNS, lambda: CustomerMetrics
+# Metrics and forecast are primary-key reads of two analytics tables: one statement serves both.
+CUSTOMER_ANALYTICS = r.derived(
+    "Customer.analytics",
+    derived.precomputed(
+        "customer_analytics",
+        [
+            (t.customer_metrics, METRIC_COLUMNS, lambda: CustomerMetrics),
+            (t.customer_forecast, FORECAST_COLUMNS, lambda: CustomerForecast),
+        ],
     ),
 )
-CUSTOMER_FORECAST = r.derived(
-    "Customer.forecast",
-    derived.one_row_per_customer(
-        "forecast", t.customer_forecast, FORECAST_COLUMNS, lambda: CustomerForecast
-    ),
-)
+CUSTOMER_METRICS = CUSTOMER_ANALYTICS.picking(itemgetter(0))
+CUSTOMER_FORECAST = CUSTOMER_ANALYTICS.picking(itemgetter(1))
 CUSTOMER_CONTACTS = r.children(
     "Customer.contacts",
     lambda: Contact,

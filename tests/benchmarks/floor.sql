@@ -9,7 +9,7 @@ SELECT json_agg(c360 ORDER BY ord) FROM (
                     FROM erp.invoice i WHERE i.customer_id = c.id AND i.status <> 'void'),
     'metrics', (SELECT json_build_object('lifetimeRevenue', m.lifetime_revenue, 'orderCount', m.order_count,
                 'averageOrderValue', m.average_order_value, 'lastOrderAt', m.last_order_at,
-                'overdueBalance', m.overdue_balance, 'rfmSegment', m.rfm_segment, 'computedAt', m.computed_at)
+                'overdueBalance', m.overdue_balance, 'rfmSegment', upper(replace(replace(m.rfm_segment, '''', ''), ' ', '_')), 'computedAt', m.computed_at)
                 FROM analytics.customer_metrics m WHERE m.customer_id = c.id),
     'forecast', (SELECT json_build_object('expectedRevenue90d', f.expected_revenue_90d, 'low', f.revenue_low,
                  'high', f.revenue_high, 'probabilityAlive', f.probability_alive,
@@ -17,10 +17,10 @@ SELECT json_agg(c360 ORDER BY ord) FROM (
                  FROM analytics.customer_forecast f WHERE f.customer_id = c.id),
     'orders', json_build_object(
       'totalCount', (SELECT count(*) FROM erp.sales_order o WHERE o.customer_id = c.id),
-      'pageInfo', (SELECT json_build_object('hasNextPage', (SELECT count(*) > 10 FROM erp.sales_order o WHERE o.customer_id = c.id), 'endCursor',
-          encode(convert_to(json_build_array('Customer.orders', 'newest', json_build_array(k.ordered_at, k.id))::text, 'utf8'), 'base64'))
-        FROM (SELECT o.ordered_at, o.id FROM erp.sales_order o WHERE o.customer_id = c.id ORDER BY o.ordered_at DESC, o.id DESC LIMIT 10) k
-        ORDER BY k.ordered_at, k.id LIMIT 1),
+      'pageInfo', json_build_object('hasNextPage', (SELECT count(*) > 10 FROM erp.sales_order o WHERE o.customer_id = c.id), 'endCursor',
+        (SELECT encode(convert_to(json_build_array('Customer.orders', 'newest', json_build_array(k.ordered_at, k.id))::text, 'utf8'), 'base64')
+         FROM (SELECT o.ordered_at, o.id FROM erp.sales_order o WHERE o.customer_id = c.id ORDER BY o.ordered_at DESC, o.id DESC LIMIT 10) k
+         ORDER BY k.ordered_at, k.id LIMIT 1)),
       'edges', (SELECT coalesce(json_agg(json_build_object('node', json_build_object(
           'number', o.number, 'status', upper(o.status), 'orderedAt', o.ordered_at, 'currency', o.currency, 'total', o.total,
           'deliveryStatus', (SELECT CASE
@@ -35,8 +35,8 @@ SELECT json_agg(c360 ORDER BY ord) FROM (
             FROM (SELECT i.due_on, i.total - p.paid AS due, p.paid FROM erp.invoice i,
                   LATERAL (SELECT coalesce(sum(p.amount), 0) AS paid FROM erp.payment p WHERE p.invoice_id = i.id) p
                   WHERE i.sales_order_id = o.id AND i.status <> 'void') x),
-          'lines', (SELECT json_agg(json_build_object('quantity', l.quantity, 'unitPrice', l.unit_price, 'lineTotal', l.line_total,
-                     'stockItem', json_build_object('sku', s.sku, 'name', s.name)) ORDER BY l.line_no)
+          'lines', (SELECT coalesce(json_agg(json_build_object('quantity', l.quantity, 'unitPrice', l.unit_price, 'lineTotal', l.line_total,
+                     'stockItem', json_build_object('sku', s.sku, 'name', s.name)) ORDER BY l.line_no), '[]')
                     FROM erp.sales_order_line l JOIN erp.stock_item s ON s.id = l.stock_item_id WHERE l.sales_order_id = o.id),
           'deliveries', (SELECT coalesce(json_agg(json_build_object('status', upper(d.status), 'carrier', d.carrier,
                      'trackingNumber', d.tracking_number, 'shippedAt', d.shipped_at, 'deliveredAt', d.delivered_at)
@@ -47,17 +47,17 @@ SELECT json_agg(c360 ORDER BY ord) FROM (
         )) ORDER BY o.ordered_at DESC, o.id DESC), '[]')
         FROM (SELECT * FROM erp.sales_order o WHERE o.customer_id = c.id ORDER BY o.ordered_at DESC, o.id DESC LIMIT 10) o)
     ),
-    'interactions', (SELECT coalesce(json_agg(json_build_object('channel', upper(x.channel), 'subject', x.subject,
-                     'occurredAt', x.occurred_at, 'employee', json_build_object('name', e.name)) ORDER BY x.occurred_at DESC, x.id DESC), '[]')
+    'interactions', (SELECT json_build_object('edges', coalesce(json_agg(json_build_object('node', json_build_object('channel', upper(x.channel), 'subject', x.subject,
+                     'occurredAt', x.occurred_at, 'employee', CASE WHEN e.id IS NULL THEN NULL ELSE json_build_object('name', e.name) END)) ORDER BY x.occurred_at DESC, x.id DESC), '[]'))
                      FROM (SELECT * FROM crm.interaction x WHERE x.customer_id = c.id ORDER BY x.occurred_at DESC, x.id DESC LIMIT 5) x
                      LEFT JOIN erp.employee e ON e.id = x.employee_id),
-    'campaigns', (SELECT coalesce(json_agg(json_build_object('name', k.name, 'channel', upper(k.channel))), '[]')
+    'campaigns', (SELECT coalesce(json_agg(json_build_object('name', k.name, 'channel', upper(k.channel)) ORDER BY k.starts_on DESC, k.id), '[]')
                   FROM crm.campaign k JOIN crm.campaign_member cm ON cm.campaign_id = k.id WHERE cm.customer_id = c.id),
-    'opportunities', (SELECT coalesce(json_agg(json_build_object('name', o.name, 'stage', upper(o.stage), 'amount', o.amount,
-                      'probability', o.probability, 'expectedCloseOn', o.expected_close_on) ORDER BY o.created_at DESC, o.id DESC), '[]')
+    'opportunities', (SELECT json_build_object('edges', coalesce(json_agg(json_build_object('node', json_build_object('name', o.name, 'stage', upper(o.stage), 'amount', o.amount,
+                      'probability', o.probability, 'expectedCloseOn', o.expected_close_on)) ORDER BY o.created_at DESC, o.id DESC), '[]'))
                       FROM (SELECT * FROM crm.opportunity o WHERE o.customer_id = c.id ORDER BY o.created_at DESC, o.id DESC LIMIT 5) o),
-    'tickets', (SELECT coalesce(json_agg(json_build_object('subject', k.subject, 'category', upper(k.category),
-                'priority', upper(k.priority), 'status', upper(k.status)) ORDER BY k.opened_at DESC, k.id DESC), '[]')
+    'tickets', (SELECT json_build_object('edges', coalesce(json_agg(json_build_object('node', json_build_object('subject', k.subject, 'category', upper(k.category),
+                'priority', upper(k.priority), 'status', upper(k.status))) ORDER BY k.opened_at DESC, k.id DESC), '[]'))
                 FROM (SELECT * FROM crm.ticket k WHERE k.customer_id = c.id ORDER BY k.opened_at DESC, k.id DESC LIMIT 5) k)
   ) AS c360
   FROM unnest($1::bigint[]) WITH ORDINALITY AS ids(id, ord)
