@@ -52,7 +52,7 @@ class TableNode(FromRow, relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [_as_int(node_id) for node_id in node_ids]
+        ids = [as_key(node_id) for node_id in node_ids]
         rows = await loaders(info).by_id(cls.TABLE).load_many(ids)
         return [cls.from_row(row) if row is not None else None for row in rows]
 
@@ -60,7 +60,8 @@ class TableNode(FromRow, relay.Node):
 BIGINT_MAX = 2**63 - 1
 
 
-def _as_int(node_id: str) -> int:
+def as_key(node_id: str) -> int:
+    """The database key of a node ID's key part; -1 (no such row) for anything else."""
     try:
         key = int(node_id)
     except ValueError:

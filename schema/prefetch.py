@@ -11,7 +11,7 @@ once per distinct set of arguments.
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from graphql import (
@@ -32,7 +32,7 @@ from graphql import (
 from strawberry.types import Info
 
 from schema.loaders import Loaders
-from schema.relations import Relation, store
+from schema.relations import STORE, Relation, store
 
 Selection = dict[str, list[FieldNode]]
 
@@ -130,6 +130,7 @@ async def prefetch(
     objects: Sequence[Any],
     object_type: GraphQLObjectType,
     field_nodes: Sequence[FieldNode],
+    only: Callable[[Relation], bool] | None = None,
 ) -> None:
     """Load the relations `field_nodes` select on `objects` (all of `object_type`)."""
     if not objects:
@@ -140,7 +141,7 @@ async def prefetch(
     plans: dict[Any, tuple[Relation, Any, GraphQLField, list[FieldNode]]] = {}
     for name, nodes in collect(raw, object_type, field_nodes).items():
         relation = relations.get(name)
-        if relation is None:
+        if relation is None or (only is not None and not only(relation)):
             continue
         field = object_type.fields[name]
         for node in nodes:
@@ -208,3 +209,43 @@ async def prefetch_for(info: Info, objects: Sequence[Any], path: str = "") -> No
         object_type = raw.schema.get_type(kind.__strawberry_definition__.name)  # type: ignore[attr-defined]
         assert isinstance(object_type, GraphQLObjectType)
         await prefetch(info.context.loaders, raw, group, object_type, nodes)
+
+
+async def prefetch_node(
+    info: Info, kind: type, key: int, load: Callable[[], Awaitable[Any]]
+) -> Any:
+    """A node by its key (`load` loads it), and everything the query selects below it.
+
+    Relations keyed by the node's own id (a customer's orders, its open balance) do not wait
+    for its row: they load alongside it, which saves a node query one level of round trips.
+    Relations needing the row (its account manager) follow it. If the node turns out not to
+    exist or not to be visible, what was loaded ahead is dropped.
+    """
+    raw = info._raw_info
+    loaders = info.context.loaders
+    object_type = raw.schema.get_type(kind.__strawberry_definition__.name)  # type: ignore[attr-defined]
+    assert isinstance(object_type, GraphQLObjectType)
+    nodes = list(raw.field_nodes)
+    stub: Any = object.__new__(kind)
+    stub.__dict__["id"] = key
+    ahead = asyncio.ensure_future(
+        prefetch(loaders, raw, [stub], object_type, nodes, only=_keyed_by_id)
+    )
+    try:
+        node = await load()
+    except BaseException:
+        await asyncio.gather(ahead, return_exceptions=True)
+        raise
+    await ahead
+    if node is not None:
+        node.__dict__.setdefault(STORE, {}).update(stub.__dict__.get(STORE, {}))
+        await prefetch(loaders, raw, [node], object_type, nodes, only=_needs_row)
+    return node
+
+
+def _keyed_by_id(relation: Relation) -> bool:
+    return relation.keyed_by_id
+
+
+def _needs_row(relation: Relation) -> bool:
+    return not relation.keyed_by_id

@@ -10,10 +10,11 @@ from strawberry.types import Info
 
 from schema import filters as f
 from schema import tables as t
+from schema.base import TableNode, as_key
 from schema.erp_nodes import Invoice, PurchaseOrder, SalesOrder, StockItem, Supplier
 from schema.nodes import Campaign, Customer, Employee, Interaction, Opportunity, Ticket
 from schema.pagination import Connection
-from schema.prefetch import prefetch_for
+from schema.prefetch import prefetch_for, prefetch_node
 from schema.roots import root_page
 
 First = Annotated[
@@ -52,6 +53,17 @@ async def _node_or_error(
     return node
 
 
+def _node_type(info: Info, id: relay.GlobalID) -> type | None:
+    definition = info.schema.get_type_by_name(id.type_name)
+    origin = getattr(definition, "origin", None)
+    return origin if isinstance(origin, type) and issubclass(origin, TableNode) else None
+
+
+def _key(id: relay.GlobalID) -> int | None:
+    key = as_key(id.node_id)
+    return key if key >= 0 else None
+
+
 @strawberry.type(description="Read access to the whole graph.")
 class Query:
     @strawberry.field(description="Any object by its global ID (an error if it does not exist).")
@@ -60,9 +72,11 @@ class Query:
         info: Info,
         id: Annotated[relay.GlobalID, strawberry.argument(description="Global ID.")],
     ) -> relay.Node | None:
-        node = await _node_or_error(info, id)
-        await prefetch_for(info, [node])
-        return node
+        kind = _node_type(info, id)
+        key = _key(id)
+        if kind is None or key is None:
+            return await _node_or_error(info, id)
+        return await prefetch_node(info, kind, key, lambda: _node_or_error(info, id))
 
     @strawberry.field(
         description="Objects by global IDs, in order; null for IDs that do not exist."
@@ -85,9 +99,10 @@ class Query:
         info: Info,
         id: Annotated[relay.GlobalID, strawberry.argument(description="Customer ID.")],
     ) -> Customer | None:
-        customer = await _node_or_error(info, id, Customer)
-        await prefetch_for(info, [customer])
-        return customer  # type: ignore[return-value]
+        key = _key(id)
+        if id.type_name != "Customer" or key is None:
+            return await _node_or_error(info, id, Customer)  # type: ignore[return-value]
+        return await prefetch_node(info, Customer, key, lambda: _node_or_error(info, id, Customer))
 
     @strawberry.field(description="Customers, filtered and sorted (default by name).")
     async def customers(

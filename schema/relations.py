@@ -42,6 +42,8 @@ class Relation:
     page_name: str = ""
     ordering: Ordering | None = None
     pick: Callable[[Any], Any] | None = None
+    # The parent key is the parent's own id: loadable before the parent's row is (prefetch).
+    keyed_by_id: bool = True
 
     def picking(self, pick: Callable[[Any], Any]) -> "Relation":
         """The same loaded value, seen through `pick` (one load serves several fields)."""
@@ -160,6 +162,7 @@ def to_one(name: str, target: Callable[[], Any], foreign_key: str) -> Relation:
         loader=lambda loaders, _: loaders.by_id(target().TABLE),
         convert=lambda row, _: _build(target, row),
         nodes=lambda value: [value] if value is not None else [],
+        keyed_by_id=False,
     )
 
 
@@ -220,13 +223,12 @@ def derived(
     name: str,
     batch: Callable[[Loaders, list[Any]], Awaitable[list[Any]]],
     *,
-    key: Callable[[Any], Any] = lambda parent: parent.id,
     nodes: Callable[[Any], Sequence[Any]] | None = None,
 ) -> Relation:
-    """A value computed in SQL for many parents by `batch` (one statement per level)."""
+    """A value computed in SQL by `batch` for many parents' ids (one statement per level)."""
     return Relation(
         name,
-        parent_key=key,
+        parent_key=lambda parent: parent.id,
         loader=lambda loaders, _: loaders.custom(name, batch),
         convert=lambda value, _: value,
         nodes=nodes,

@@ -50,7 +50,7 @@ async def test_without_prefetching_the_resolvers_load_the_same_data(
     prefetched = await graphql(CUSTOMER_360, variables)
     with_prefetch = statements.count
 
-    async def nothing(*_: Any) -> None:
+    async def nothing(*_: Any, **__: Any) -> None:
         return None
 
     monkeypatch.setattr(schema.prefetch, "prefetch", nothing)
@@ -295,3 +295,26 @@ async def test_executor_shortcuts_answer_like_graphql_core(
     assert shortcut[1]["data"]["broken"] is None
     assert shortcut[1]["data"]["fine"]["orders"]["edges"]
     assert "at most 100" in _errors(shortcut[1])
+
+
+@pytest.mark.usefixtures("demo")
+async def test_a_node_and_its_relations_load_together(graphql: GraphQL, database_url: str) -> None:
+    customer = to_base64("Customer", await _busiest_customer(database_url))
+    via_customer = await graphql(
+        """query($id: ID!) { customer(id: $id) { orders(first: 1) { edges { node { id number
+            deliveryStatus customer { name } lines { quantity stockItem { sku } } } } } } }""",
+        {"id": customer},
+    )
+    order = via_customer["data"]["customer"]["orders"]["edges"][0]["node"]
+    via_node = await graphql(
+        """query($id: ID!) { node(id: $id) { ... on SalesOrder { id number deliveryStatus
+            customer { name } lines { quantity stockItem { sku } } } } }""",
+        {"id": order["id"]},
+    )
+    assert via_node == {"data": {"node": order}}
+    missing = await graphql(
+        "query($id: ID!) { customer(id: $id) { accountManager { name } orders { totalCount } } }",
+        {"id": to_base64("Customer", 999_999)},
+    )
+    assert missing["data"] == {"customer": None}
+    assert "does not exist" in _errors(missing)
