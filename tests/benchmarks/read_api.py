@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -255,6 +256,62 @@ async def customers_without_and_with_orders(pool: asyncpg.Pool) -> list[int]:
     ]
 
 
+async def breakdown(database_url: str, runs: int) -> None:
+    """Where the server's CPU goes for the page query, measured in-process over `runs`.
+
+    Phases: up to the root field (document cache, context), the root field with everything
+    prefetched below it (SQL, rows to objects), graphql-core completing the result from the
+    prefetched objects, and JSON encoding.
+    """
+    import orjson
+
+    import schema.queries
+    from api.app import create_app
+    from api.settings import Settings
+    from domain.core.access import Viewer
+    from schema.context import Context
+    from schema.loaders import Loaders
+    from schema.root import build_schema
+
+    app = create_app(Settings(DATABASE_URL=database_url, BIZGRAPH_ENV="prod"))
+    state = app.state.bizgraph
+    graph = build_schema(production=True)
+    marks: dict[str, float] = {}
+    root_page = schema.queries.root_page
+
+    async def timed_root_page(*args: Any, **kwargs: Any) -> Any:
+        marks["root"] = time.process_time()
+        result = await root_page(*args, **kwargs)
+        marks["prefetched"] = time.process_time()
+        return result
+
+    schema.queries.root_page = timed_root_page
+    totals = dict.fromkeys(
+        ("before the root field", "root page + prefetch", "completion", "JSON"), 0.0
+    )
+    try:
+        for run in range(runs + 3):
+            viewer = Viewer.system()
+            context = Context(state, viewer, "bench", loaders=Loaders(state.reads, viewer))
+            started = time.process_time()
+            result = await graph.execute(PAGE_QUERY, context_value=context)
+            executed = time.process_time()
+            orjson.dumps({"data": result.data})
+            if run >= 3:  # warm-up first
+                totals["before the root field"] += marks["root"] - started
+                totals["root page + prefetch"] += marks["prefetched"] - marks["root"]
+                totals["completion"] += executed - marks["prefetched"]
+                totals["JSON"] += time.process_time() - executed
+    finally:
+        schema.queries.root_page = root_page
+        await state.reads.close()
+        await state.engine.dispose()
+    print(
+        "50-customer page, CPU ms per request in-process: "
+        + ", ".join(f"{phase} {seconds * 1000 / runs:.1f}" for phase, seconds in totals.items())
+    )
+
+
 async def prepare(database_url: str, customers: int) -> None:
     await asyncio.to_thread(upgrade, database_url)
     await seed_database(database_url, customers=customers, seed=42, reset=True)
@@ -273,6 +330,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="API processes")
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per measurement; the best is reported"
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also print where the server's CPU goes for the page query (in-process)",
     )
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL")
@@ -298,6 +360,8 @@ def main() -> None:
     try:
         asyncio.run(prepare(database_url, args.customers))
         asyncio.run(bench(database_url, args))
+        if args.breakdown:
+            asyncio.run(breakdown(database_url, runs=20))
     finally:
         asyncio.run(drop())
         if postgres is not None:
