@@ -224,3 +224,25 @@ async def test_the_benchmark_floor_returns_the_same_document(
         customer["orders"]["pageInfo"].pop("endCursor")
         expected["orders"]["pageInfo"].pop("endCursor")
         assert (customer_id, _difference(customer, expected)) == (customer_id, None)
+
+
+@pytest.mark.usefixtures("demo")
+async def test_the_issue_page_variant_works_verbatim(graphql: GraphQL, database_url: str) -> None:
+    query = CUSTOMER_360.replace(
+        "query Customer360($id: ID!) {\n  customer(id: $id) {",
+        "query {\n  customers(first: 50, filter: {tier: GOLD}, orderBy: {field: LIFETIME_REVENUE, "
+        "direction: DESC}) { edges { node {",
+    ).replace("\n  }\n}\n", "\n  } } }\n}\n")
+    result = await graphql(query)
+    assert "errors" not in result, result.get("errors")
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        # No metrics computed yet: every revenue sorts as zero, then by id, descending.
+        expected = await connection.fetch(
+            "SELECT code FROM crm.customer WHERE tier = 'gold' ORDER BY id DESC LIMIT 50"
+        )
+    finally:
+        await connection.close()
+    nodes = [edge["node"] for edge in result["data"]["customers"]["edges"]]
+    assert [node["code"] for node in nodes] == [row["code"] for row in expected]
+    assert {node["tier"] for node in nodes} == {"GOLD"}
