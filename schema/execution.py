@@ -61,11 +61,12 @@ class _Shortcut:
         return self.relation.pick(value) if self.relation.pick is not None else value
 
 
-_SHORTCUTS: dict[tuple[str, str], _Shortcut | None] = {}
+# Keyed by the type object itself (identity), so schemas built side by side never mix.
+_SHORTCUTS: dict[tuple[GraphQLObjectType, str], _Shortcut | None] = {}
 
 
 def _shortcut(parent_type: GraphQLObjectType, field_name: str) -> _Shortcut | None:
-    key = (parent_type.name, field_name)
+    key = (parent_type, field_name)
     if key in _SHORTCUTS:
         return _SHORTCUTS[key]
     found = None
@@ -102,9 +103,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, details in grouped_field_set.items():
-                node = details[0].node
-                shortcut = None if node.directives else _shortcut(parent_type, node.name.value)
+            for response_name, details, shortcut in self._plan(parent_type, grouped_field_set):
                 result: Any = _MISSING
                 if shortcut is not None:
                     value = shortcut.read(source_value)
@@ -114,6 +113,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         pass
                     elif shortcut.leaf is not None:
                         result = _coerce(shortcut.leaf, value)
+                        if result is not _MISSING:
+                            results[response_name] = result  # a scalar: never awaitable
+                            continue
                     else:
                         result = self._complete_shortcut(
                             shortcut, details, Path(path, response_name, parent_type.name), value
@@ -138,6 +140,24 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable_fields:
             return results
         return self._gather_fields(results, awaitable_fields)
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
+        """The fields of a selection with their shortcuts, worked out once per execution.
+
+        graphql-core memoises a selection's grouped field set, so every object of a list
+        shares one; the plan is kept with the set itself, so its id cannot be reused.
+        """
+        plans = self.__dict__.setdefault("_plans", {})
+        found = plans.get((parent_type, id(grouped_field_set)))
+        if found is not None:
+            return found[1]
+        plan = []
+        for response_name, details in grouped_field_set.items():
+            node = details[0].node
+            shortcut = None if node.directives else _shortcut(parent_type, node.name.value)
+            plan.append((response_name, details, shortcut))
+        plans[(parent_type, id(grouped_field_set))] = (grouped_field_set, plan)
+        return plan
 
     def _complete_shortcut(self, shortcut: _Shortcut, details: Any, path: Path, value: Any) -> Any:
         """A read object or list completed like graphql-core would, errors located the same."""
