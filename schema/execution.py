@@ -202,10 +202,20 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         pending = False
         try:
             for index, item in enumerate(values):
-                done = self._complete(item_type, details, path.add_key(index, None), item)
-                pending = pending or self.is_awaitable(done)
+                item_path = path.add_key(index, None)
+                try:
+                    done = self._complete(item_type, details, item_path, item)
+                except _Unusual:
+                    raise
+                except Exception as raw_error:
+                    # Like graphql-core: a nullable item becomes null, a non-null one re-raises.
+                    self.handle_field_error(raw_error, item_type, details, item_path)
+                    done = None
+                if self.is_awaitable(done):
+                    pending = True
+                    done = self._settle(done, item_type, details, item_path)
                 completed.append(done)
-        except _Unusual:
+        except BaseException:
             for done in completed:
                 close = getattr(done, "close", None)
                 if close is not None:
