@@ -10,6 +10,10 @@ resolvers run, so `related` usually just returns a stored value, synchronously: 
 per field and no task per list item (docs/PERFORMANCE.md). When nothing was stored (an object
 built elsewhere, arguments the prefetch refused) `related` loads through the same DataLoader,
 batched per level.
+
+`Relation.load` is the one place every relation is loaded, prefetched or not: a check of
+whether the viewer may read the related type belongs there (root pages: `roots.root_page`;
+nodes by ID: `TableNode.resolve_nodes`).
 """
 
 import asyncio
