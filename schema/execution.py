@@ -78,8 +78,8 @@ def _shortcut(parent_type: GraphQLObjectType, field_name: str) -> _Shortcut | No
         owner = parent_type.extensions.get(DEFINITION)
         relation = getattr(getattr(owner, "origin", None), "RELATIONS", {}).get(field_name)
         non_null = isinstance(field.type, GraphQLNonNull)
-        if leaf is None and not is_object_type(named):
-            pass  # interfaces and unions need their runtime type resolved: normal path
+        if (leaf is None and not is_object_type(named)) or definition.extensions:
+            pass  # abstract types need resolving; extensions (permissions) must run: normal path
         elif relation is not None and not relation.paged:
             found = _Shortcut(definition.python_name, field.type, leaf, non_null, relation)
         elif getattr(field.resolve, "_is_default", False) and definition.is_basic_field:
@@ -278,7 +278,9 @@ def install_prefetched_resolvers(schema: GraphQLSchema) -> None:
             continue
         for name, relation in relations.items():
             field = graphql_type.fields.get(name)
-            if field is not None and not field.args and not relation.paged:
+            if field is None or field.args or relation.paged:
+                continue
+            if not field.extensions[DEFINITION].extensions:  # permission checks must run
                 field.resolve = _prefetched(relation, field.resolve)
 
 
