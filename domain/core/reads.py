@@ -7,6 +7,7 @@ execute it here. Writes keep using SQLAlchemy sessions.
 """
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -54,14 +55,15 @@ def compile_select(statement: Select[Any], *, one_off: bool = False) -> Compiled
     return Compiled(sql=compiled.string, params=tuple(compiled.positiontup or ()), values=values)
 
 
-async def _keep_session(_: asyncpg.Connection) -> None:
-    # Read connections run single autocommit SELECTs and never change session state, so the
-    # pool's default reset (a round trip per release) buys nothing.
-    return None
-
-
 class ReadPool:
-    """A lazily created asyncpg pool for read statements, with statement listeners for tests."""
+    """Connections for read statements: opened on demand up to `max_size`, reused as they are.
+
+    A read connection only ever runs single autocommit SELECTs, so it needs none of what a
+    general pool does on release (asyncpg's pool resets the session with a round trip and
+    shields the release in a task of its own): handing it back is appending it to a list,
+    which matters when one request runs fifteen short statements. A connection that saw
+    any error, a cancellation included, is closed rather than reused.
+    """
 
     def __init__(
         self,
@@ -77,41 +79,72 @@ class ReadPool:
         if statement_timeout_ms is not None:
             settings["statement_timeout"] = str(statement_timeout_ms)
         self._server_settings = settings
-        self._pool: asyncpg.Pool | None = None
-        self._opening: asyncio.Lock | None = None
+        self._idle: list[asyncpg.Connection] = []
+        self._waiting: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
+        self._open = 0
         self.listeners: list[StatementListener] = []
-
-    async def _get_pool(self) -> asyncpg.Pool:
-        if self._pool is not None:
-            return self._pool
-        if self._opening is None:
-            self._opening = asyncio.Lock()
-        async with self._opening:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(
-                    self._dsn,
-                    min_size=1,
-                    max_size=self._max_size,
-                    reset=_keep_session,
-                    server_settings=self._server_settings,
-                    timeout=5,
-                )
-        return self._pool
 
     async def fetch(
         self, statement: Compiled, values: Mapping[str, Any] | None = None
     ) -> list[Row]:
-        """Run one compiled SELECT on its own short-lived connection; returns its rows."""
+        """Run one compiled SELECT on a connection of its own; returns its rows."""
         for listener in self.listeners:
             listener(statement.sql)
-        pool = self._pool or await self._get_pool()
-        async with pool.acquire() as connection:
+        connection = self._idle.pop() if self._idle else await self._acquire()
+        try:
             rows: list[Row] = await connection.fetch(
                 statement.sql, *statement.arguments(values or {})
             )
-            return rows
+        except BaseException:
+            self._discard(connection)
+            raise
+        self._release(connection)
+        return rows
+
+    async def _acquire(self) -> asyncpg.Connection:
+        while True:
+            if self._idle:
+                return self._idle.pop()
+            if self._open < self._max_size:
+                self._open += 1
+                try:
+                    return await asyncpg.connect(
+                        self._dsn, server_settings=self._server_settings, timeout=5
+                    )
+                except BaseException:
+                    self._open -= 1
+                    raise
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiting.append(waiter)
+            try:
+                connection = await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
+                    self._release(waiter.result())
+                raise
+            if connection is not None:
+                return connection
+            # A connection was closed: its place is free, so loop and open one.
+
+    def _release(self, connection: asyncpg.Connection) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        self._idle.append(connection)
+
+    def _discard(self, connection: asyncpg.Connection) -> None:
+        connection.terminate()
+        self._open -= 1
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            self._open -= 1
+            await connection.close()
