@@ -38,6 +38,7 @@ from api.graphiql import CUSTOMER_360
 from api.migrate import upgrade
 from domain.core.database import asyncpg_dsn
 from domain.demo.seed import seed_database
+from tests.benchmarks.http_client import JsonPoster
 
 FLOOR_SQL = (Path(__file__).parent / "floor.sql").read_text()
 TOP_50 = (
@@ -166,79 +167,75 @@ async def bench(database_url: str, args: argparse.Namespace) -> None:
         ],
         env=env,
     )
-    url = f"http://127.0.0.1:{port}/graphql"
+    client = JsonPoster("127.0.0.1", port, "/graphql")
     try:
-        async with httpx.AsyncClient(
-            timeout=60, limits=httpx.Limits(max_connections=200)
-        ) as client:
-            for _ in range(200):
-                try:
-                    await client.post(url, json={"query": "{ __typename }"})
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                await client.post({"query": "{ __typename }"})
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
 
-            async def api_single() -> None:
-                response = await client.post(
-                    url,
-                    json={
-                        "query": CUSTOMER_360,
-                        "variables": {"id": to_base64("Customer", rng.choice(ids))},
-                    },
-                )
-                assert response.status_code == 200 and b'"errors"' not in response.content, (
-                    response.text[:300]
-                )
-
-            async def api_page() -> None:
-                response = await client.post(url, json={"query": PAGE_QUERY})
-                assert response.status_code == 200 and b'"errors"' not in response.content, (
-                    response.text[:300]
-                )
-
-            async def floor_single() -> None:
-                await pool.fetchval(FLOOR_SQL, [rng.choice(ids)])
-
-            async def floor_page() -> None:
-                await pool.fetchval(PAGE_FLOOR_SQL)
-
-            # A level with no rows needs no statement: a customer without orders needs fewer.
-            counts = [
-                await count_statements(
-                    database_url, CUSTOMER_360, {"id": to_base64("Customer", customer)}
-                )
-                for customer in await customers_without_and_with_orders(pool)
-            ]
-            single_statements = "–".join(str(count) for count in counts)
-            page_statements = await count_statements(database_url, PAGE_QUERY, {})
-            print(
-                f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}; "
-                f"{len(ids):,} customers; API processes: {args.workers}; best of {args.repeat} "
-                f"run(s) of {args.seconds:g} s"
+        async def api_single() -> None:
+            status, content = await client.post(
+                {
+                    "query": CUSTOMER_360,
+                    "variables": {"id": to_base64("Customer", rng.choice(ids))},
+                }
             )
-            print(
-                "| query | concurrency | API req/s | API p50 / p95 / p99 ms | API server CPU ms "
-                "| floor req/s | floor p50 ms | p50 ratio | SQL statements per request |"
+            assert status == 200 and b'"errors"' not in content, content[:300]
+
+        async def api_page() -> None:
+            status, content = await client.post({"query": PAGE_QUERY})
+            assert status == 200 and b'"errors"' not in content, content[:300]
+
+        async def floor_single() -> None:
+            await pool.fetchval(FLOOR_SQL, [rng.choice(ids)])
+
+        async def floor_page() -> None:
+            await pool.fetchval(PAGE_FLOOR_SQL)
+
+        # A level with no rows needs no statement: a customer without orders needs fewer.
+        counts = [
+            await count_statements(
+                database_url, CUSTOMER_360, {"id": to_base64("Customer", customer)}
             )
-            print("|---|---|---|---|---|---|---|---|---|")
-            for label, api, floor, statements in (
-                ("single customer", api_single, floor_single, single_statements),
-                ("50-customer page", api_page, floor_page, page_statements),
-            ):
-                await measure(api, 2, 1.0)  # warm-up
-                for concurrency in args.concurrency:
-                    run = await best_of(args.repeat, api, concurrency, args.seconds, server.pid)
-                    floor_run = await best_of(args.repeat, floor, concurrency, args.seconds)
-                    lat = run.latencies
-                    p50, floor_p50 = percentile(lat, 50), percentile(floor_run.latencies, 50)
-                    cpu = f"{run.server_cpu_ms:.1f}" if run.server_cpu_ms is not None else "n/a"
-                    print(
-                        f"| {label} | {concurrency} | {run.rate:.0f} | {p50:.1f} / {percentile(lat, 95):.1f} / "
-                        f"{percentile(lat, 99):.1f} | {cpu} | {floor_run.rate:.0f} | {floor_p50:.1f} | "
-                        f"{p50 / floor_p50:.1f}× | {statements} |",
-                        flush=True,
-                    )
+            for customer in await customers_without_and_with_orders(pool)
+        ]
+        single_statements = "–".join(str(count) for count in counts)
+        page_statements = await count_statements(database_url, PAGE_QUERY, {})
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}; "
+            f"{len(ids):,} customers; API processes: {args.workers}; best of {args.repeat} "
+            f"run(s) of {args.seconds:g} s"
+        )
+        print(
+            "| query | concurrency | API req/s | API p50 / p95 / p99 ms | API server CPU ms "
+            "| floor req/s | floor p50 ms | p50 ratio | SQL statements per request |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|")
+        for label, api, floor, statements in (
+            ("single customer", api_single, floor_single, single_statements),
+            ("50-customer page", api_page, floor_page, page_statements),
+        ):
+            await measure(api, 2, 1.0)  # warm-up
+            for concurrency in args.concurrency:
+                run = await best_of(args.repeat, api, concurrency, args.seconds, server.pid)
+                floor_run = await best_of(args.repeat, floor, concurrency, args.seconds)
+                lat = run.latencies
+                p50, floor_p50 = percentile(lat, 50), percentile(floor_run.latencies, 50)
+                cpu = f"{run.server_cpu_ms:.1f}" if run.server_cpu_ms is not None else "n/a"
+                print(
+                    f"| {label} | {concurrency} | {run.rate:.0f} | {p50:.1f} / {percentile(lat, 95):.1f} / "
+                    f"{percentile(lat, 99):.1f} | {cpu} | {floor_run.rate:.0f} | {floor_p50:.1f} | "
+                    f"{p50 / floor_p50:.1f}× | {statements} |",
+                    flush=True,
+                )
     finally:
+        await client.close()
         server.terminate()
         server.wait(timeout=30)
         await pool.close()
