@@ -36,8 +36,6 @@ from domain.core.reads import Compiled, ReadPool, Row, compile_select
 from schema import tables as t
 from schema.pagination import PageRequest
 
-Rows = Sequence[Row]
-
 # The parent keys of one batch, as one array parameter: the SQL text never depends on them.
 KEYS = bindparam("keys", type_=ARRAY(BigInteger))
 LIMIT = bindparam("limit", type_=Integer)
