@@ -15,6 +15,7 @@ import asyncio
 import os
 import platform
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -144,7 +145,8 @@ async def count_statements(database_url: str, query: str, variables: dict[str, s
 
 async def bench(database_url: str, args: argparse.Namespace) -> None:
     dsn = asyncpg_dsn(database_url)
-    pool = await asyncpg.create_pool(dsn, min_size=4, max_size=max(args.concurrency) + 2)
+    size = max(args.concurrency) + 2
+    pool = await asyncpg.create_pool(dsn, min_size=min(4, size), max_size=size)
     ids = [r["id"] for r in await pool.fetch("SELECT id FROM crm.customer ORDER BY id")]
     rng = random.Random(1)
     port = free_port()
@@ -236,7 +238,9 @@ async def bench(database_url: str, args: argparse.Namespace) -> None:
                 )
     finally:
         await client.close()
-        server.terminate()
+        # SIGINT, not SIGTERM: uvicorn re-raises the signal after shutting down, and only
+        # SIGINT (a KeyboardInterrupt) lets `bizgraph serve` stop the Redis it started.
+        server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
         await pool.close()
 
