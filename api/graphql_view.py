@@ -51,7 +51,7 @@ class GraphQLView(GraphQL[Context, None]):
             request_id=request_id,
             request=request,
             response=response,
-            loaders=Loaders(self.state.engine, viewer),
+            loaders=Loaders(self.state.reads, viewer),
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -1,17 +1,16 @@
 """Shared plumbing of node types: building them from rows, resolving them by global ID."""
 
-import dataclasses
-from collections.abc import Callable, Iterable
-from enum import Enum
+from collections.abc import Iterable
 from typing import Any, ClassVar, Self
 
 import strawberry
 from sqlalchemy import Table
-from sqlalchemy.engine import RowMapping
 from strawberry import relay
 from strawberry.types import Info
 
+from domain.core.reads import Row
 from schema.loaders import Loaders
+from schema.relations import Relation
 
 
 def loaders(info: Info) -> Loaders:
@@ -23,55 +22,49 @@ def desc(text: str) -> Any:
     return strawberry.field(description=text)
 
 
-class TableNode(relay.Node):
-    """A Relay node backed by one table; rows become instances through `from_row`."""
+class FromRow:
+    """A GraphQL object made straight from a database row.
+
+    Rows become the instance's attributes as they are: no dataclass `__init__`, no per-field
+    conversion. Enum fields keep the stored lowercase value, which the GraphQL enum serialises
+    by a dictionary lookup (cheaper than building Python enum members first).
+    """
+
+    RELATIONS: ClassVar[dict[str, Relation]] = {}
+
+    @classmethod
+    def from_row(cls, row: Row) -> Self:
+        obj = cls.__new__(cls)
+        obj.__dict__.update(row.items())
+        return obj
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Row]) -> list[Self]:
+        return [cls.from_row(row) for row in rows]
+
+
+class TableNode(FromRow, relay.Node):
+    """A Relay node backed by one table."""
 
     TABLE: ClassVar[Table]
-    ENUMS: ClassVar[dict[str, type[Enum]]] = {}
-    _columns: ClassVar[tuple[str, ...] | None] = None
-
-    @classmethod
-    def _init_fields(cls) -> tuple[str, ...]:
-        if cls.__dict__.get("_columns") is None:
-            cls._columns = tuple(f.name for f in dataclasses.fields(cls) if f.init)
-        return cls._columns  # type: ignore[return-value]
-
-    @classmethod
-    def from_row(cls, row: RowMapping) -> Self:
-        values: dict[str, Any] = {}
-        for name in cls._init_fields():
-            value = row[name]
-            enum = cls.ENUMS.get(name)
-            values[name] = enum(value) if enum is not None and value is not None else value
-        return cls(**values)
-
-    @classmethod
-    def from_rows(cls, rows: Iterable[RowMapping]) -> list[Self]:
-        return [cls.from_row(row) for row in rows]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [_as_int(node_id) for node_id in node_ids]
+        ids = [as_key(node_id) for node_id in node_ids]
         rows = await loaders(info).by_id(cls.TABLE).load_many(ids)
         return [cls.from_row(row) if row is not None else None for row in rows]
 
-    @classmethod
-    async def load(cls, info: Info, key: int | None) -> Self | None:
-        """The related row of this type by id (through the per-request loader)."""
-        if key is None:
-            return None
-        row = await loaders(info).by_id(cls.TABLE).load(key)
-        return cls.from_row(row) if row is not None else None
+
+BIGINT_MAX = 2**63 - 1
 
 
-def _as_int(node_id: str) -> int:
+def as_key(node_id: str) -> int:
+    """The database key of a node ID's key part; -1 (no such row) for anything else."""
     try:
-        return int(node_id)
+        key = int(node_id)
     except ValueError:
-        # Not a key we ever issued: behaves exactly like a missing row.
-        return -1
-
-
-Converter = Callable[[Any], Any]
+        key = -1
+    # Not a key we ever issued (or one PostgreSQL cannot hold): behaves like a missing row.
+    return key if -BIGINT_MAX <= key <= BIGINT_MAX else -1

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.core.access import Viewer
+from domain.core.reads import ReadPool
 
 
 @dataclass
@@ -14,6 +15,7 @@ class AppState:
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    reads: ReadPool
     settings: Any
     enqueue: Any = None  # optional callable to nudge workers; the outbox is the real hand-off
 

@@ -1,19 +1,22 @@
-"""Derived fields computed in SQL, one batched statement per field per query level."""
+"""Derived fields computed in SQL: one batched statement per field per query level.
 
-from collections.abc import Sequence
+Each function here is a DataLoader batch: it takes the request's loaders and the parent keys
+of a whole level and returns one value per key, in order.
+"""
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.engine import RowMapping
-from strawberry.types import Info
+from sqlalchemy import String, and_, any_, case, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from domain.core.reads import Row
 from schema import enums as e
 from schema import tables as t
-from schema.base import loaders
+from schema.loaders import KEYS, Loaders
 
-T = TypeVar("T")
 ZERO = Decimal("0.00")
 
 
@@ -22,6 +25,9 @@ class InvoiceAmounts:
     paid: Decimal
     due: Decimal
     days_overdue: int
+
+
+NO_AMOUNTS = InvoiceAmounts(ZERO, ZERO, 0)
 
 
 def _paid(invoice: Any) -> Any:
@@ -34,241 +40,241 @@ def _paid(invoice: Any) -> Any:
     )
 
 
-async def invoice_amounts(info: Info, invoice_id: int) -> InvoiceAmounts:
-    ctx = loaders(info)
-
-    async def batch(ids: list[int]) -> list[InvoiceAmounts]:
-        paid_amount = _paid(t.invoice)
-        due = case((t.invoice.c.status == "void", 0), else_=t.invoice.c.total - paid_amount)
-        statement = select(
-            t.invoice.c.id,
-            paid_amount.label("paid"),
-            due.label("due"),
-            case(
-                (
-                    and_(due > 0, t.invoice.c.due_on < func.current_date()),
-                    func.current_date() - t.invoice.c.due_on,
-                ),
-                else_=0,
-            ).label("days_overdue"),
-        ).where(t.invoice.c.id.in_(ids))
-        found = {
-            row["id"]: InvoiceAmounts(
-                Decimal(row["paid"]), Decimal(row["due"]), row["days_overdue"]
-            )
-            for row in await ctx.fetch(statement)
-        }
-        return [found.get(i, InvoiceAmounts(ZERO, ZERO, 0)) for i in ids]
-
-    return await ctx.custom("invoice_amounts", batch).load(invoice_id)
+def _invoice_amounts() -> Any:
+    paid_amount = _paid(t.invoice)
+    due = case((t.invoice.c.status == "void", 0), else_=t.invoice.c.total - paid_amount)
+    overdue = and_(due > 0, t.invoice.c.due_on < func.current_date())
+    return select(
+        t.invoice.c.id,
+        paid_amount.label("paid"),
+        due.label("due"),
+        case((overdue, func.current_date() - t.invoice.c.due_on), else_=0).label("days_overdue"),
+    ).where(t.invoice.c.id == any_(KEYS))
 
 
-async def open_balance(info: Info, customer_id: int) -> Decimal:
-    ctx = loaders(info)
+async def invoice_amounts(ctx: Loaders, ids: list[int]) -> list[InvoiceAmounts]:
+    rows = await ctx.fetch(ctx.statement("invoice_amounts", _invoice_amounts), keys=ids)
+    found = {
+        r["id"]: InvoiceAmounts(Decimal(r["paid"]), Decimal(r["due"]), r["days_overdue"])
+        for r in rows
+    }
+    return [found.get(i, NO_AMOUNTS) for i in ids]
 
-    async def batch(ids: list[int]) -> list[Decimal]:
-        statement = (
+
+async def open_balance(ctx: Loaders, ids: list[int]) -> list[Decimal]:
+    def build() -> Any:
+        return (
             select(
                 t.invoice.c.customer_id,
                 func.sum(t.invoice.c.total - _paid(t.invoice)).label("due"),
             )
-            .where(t.invoice.c.customer_id.in_(ids), t.invoice.c.status != "void")
+            .where(t.invoice.c.customer_id == any_(KEYS), t.invoice.c.status != "void")
             .group_by(t.invoice.c.customer_id)
         )
-        found = {row["customer_id"]: row["due"] for row in await ctx.fetch(statement)}
-        return [found.get(i, ZERO) for i in ids]
 
-    return await ctx.custom("open_balance", batch).load(customer_id)
-
-
-async def _one_row_per_customer(
-    info: Info, name: str, table: Any, customer_id: int
-) -> RowMapping | None:
-    ctx = loaders(info)
-
-    async def batch(ids: list[int]) -> list[RowMapping | None]:
-        rows = await ctx.fetch(select(table).where(table.c.customer_id.in_(ids)))
-        found = {row["customer_id"]: row for row in rows}
-        return [found.get(i) for i in ids]
-
-    return await ctx.custom(name, batch).load(customer_id)
+    rows = await ctx.fetch(ctx.statement("open_balance", build), keys=ids)
+    found = {row["customer_id"]: row["due"] for row in rows}
+    return [found.get(i, ZERO) for i in ids]
 
 
-async def metrics(info: Info, customer_id: int, kind: type[T]) -> T | None:
-    row = await _one_row_per_customer(info, "metrics", t.customer_metrics, customer_id)
-    if row is None:
-        return None
-    values = {name: row[name] for name in kind.__annotations__}
-    if values.get("rfm_segment") is not None:
-        values["rfm_segment"] = e.RfmSegment(values["rfm_segment"])
-    return kind(**values)
+Source = tuple[Any, dict[str, str], Callable[[], Any]]
 
 
-async def forecast(info: Info, customer_id: int, kind: type[T]) -> T | None:
-    row = await _one_row_per_customer(info, "forecast", t.customer_forecast, customer_id)
-    if row is None:
-        return None
-    return kind(
-        expected_orders_90d=row["expected_orders_90d"],  # type: ignore[call-arg]
-        expected_revenue_90d=row["expected_revenue_90d"],
-        low=row["revenue_low"],
-        high=row["revenue_high"],
-        probability_alive=row["probability_alive"],
-        pipeline_value=row["pipeline_value"],
-        method=row["method"],
-        computed_at=row["computed_at"],
-    )
+def precomputed(name: str, sources: Sequence[Source]) -> Callable[[Loaders, list[int]], Any]:
+    """A batch reading a customer's rows of several analytics tables in one statement.
+
+    Each source is (table keyed by customer_id, {field: column}, the type to build); a
+    customer gets a tuple with one object per source, None where nothing was computed yet.
+    """
+
+    def build() -> Any:
+        joined: Any = t.customer
+        columns: list[Any] = [t.customer.c.id]
+        for i, (table, fields, _) in enumerate(sources):
+            joined = joined.outerjoin(table, table.c.customer_id == t.customer.c.id)
+            columns.append(table.c.customer_id.label(f"_{i}"))
+            columns += [table.c[column].label(f"_{i}_{f}") for f, column in fields.items()]
+        return select(*columns).select_from(joined).where(t.customer.c.id == any_(KEYS))
+
+    empty = (None,) * len(sources)
+
+    async def batch(ctx: Loaders, ids: list[int]) -> list[tuple[Any, ...]]:
+        found = {
+            row["id"]: tuple(
+                kind().from_row({f: row[f"_{i}_{f}"] for f in fields})
+                if row[f"_{i}"] is not None
+                else None
+                for i, (_, fields, kind) in enumerate(sources)
+            )
+            for row in await ctx.fetch(ctx.statement(name, build), keys=ids)
+        }
+        return [found.get(i, empty) for i in ids]
+
+    return batch
 
 
-async def campaigns_of_customer(info: Info, customer_id: int, kind: Any) -> list[Any]:
-    ctx = loaders(info)
-
-    async def batch(ids: list[int]) -> list[list[RowMapping]]:
-        statement = (
+def campaigns_of_customer(kind: Callable[[], Any]) -> Callable[[Loaders, list[int]], Any]:
+    def build(ctx: Loaders) -> Any:
+        return (
             select(t.campaign, t.campaign_member.c.customer_id.label("_customer"))
             .join(t.campaign_member, t.campaign_member.c.campaign_id == t.campaign.c.id)
-            .where(t.campaign_member.c.customer_id.in_(ids), ctx.visible(t.campaign_member))
+            .where(t.campaign_member.c.customer_id == any_(KEYS), ctx.visible(t.campaign_member))
             .order_by(t.campaign.c.starts_on.desc(), t.campaign.c.id)
         )
-        grouped: dict[int, list[RowMapping]] = {i: [] for i in ids}
-        for row in await ctx.fetch(statement):
-            grouped[row["_customer"]].append(row)
+
+    async def batch(ctx: Loaders, ids: list[int]) -> list[list[Any]]:
+        statement = ctx.statement("campaigns_of_customer", lambda: build(ctx))
+        grouped: dict[int, list[Any]] = {i: [] for i in ids}
+        node = kind()
+        for row in await ctx.fetch(statement, keys=ids):
+            grouped[row["_customer"]].append(node.from_row(row))
         return [grouped[i] for i in ids]
 
-    rows = await ctx.custom("campaigns_of_customer", batch).load(customer_id)
-    return kind.from_rows(rows)
+    return batch
 
 
-async def stock_totals(info: Info, item_id: int) -> tuple[int, int]:
-    ctx = loaders(info)
-
-    async def batch(ids: list[int]) -> list[tuple[int, int]]:
-        statement = (
+async def stock_totals(ctx: Loaders, ids: list[int]) -> list[tuple[int, int]]:
+    def build() -> Any:
+        return (
             select(
                 t.stock_level.c.stock_item_id,
                 func.sum(t.stock_level.c.on_hand).label("on_hand"),
                 func.sum(t.stock_level.c.reserved).label("reserved"),
             )
-            .where(t.stock_level.c.stock_item_id.in_(ids))
+            .where(t.stock_level.c.stock_item_id == any_(KEYS))
             .group_by(t.stock_level.c.stock_item_id)
         )
-        found = {
-            r["stock_item_id"]: (int(r["on_hand"]), int(r["reserved"]))
-            for r in await ctx.fetch(statement)
-        }
-        return [found.get(i, (0, 0)) for i in ids]
 
-    return await ctx.custom("stock_totals", batch).load(item_id)
+    rows = await ctx.fetch(ctx.statement("stock_totals", build), keys=ids)
+    found = {r["stock_item_id"]: (int(r["on_hand"]), int(r["reserved"])) for r in rows}
+    return [found.get(i, (0, 0)) for i in ids]
 
 
-async def open_purchase_orders(info: Info, item_id: int) -> Sequence[RowMapping]:
-    ctx = loaders(info)
+OPEN_PO_STATUSES = ("draft", "ordered", "partially_received")
 
-    async def batch(ids: list[int]) -> list[list[RowMapping]]:
-        statement = (
+
+def open_purchase_orders(kind: Callable[[], Any]) -> Callable[[Loaders, list[int]], Any]:
+    def build() -> Any:
+        return (
             select(t.purchase_order, t.purchase_order_line.c.stock_item_id.label("_item"))
             .join(
                 t.purchase_order_line,
                 t.purchase_order_line.c.purchase_order_id == t.purchase_order.c.id,
             )
             .where(
-                t.purchase_order_line.c.stock_item_id.in_(ids),
-                t.purchase_order.c.status.in_(["draft", "ordered", "partially_received"]),
+                t.purchase_order_line.c.stock_item_id == any_(KEYS),
+                # One array parameter: an IN list would make the SQL depend on its length.
+                t.purchase_order.c.status == any_(literal(list(OPEN_PO_STATUSES), ARRAY(String))),
             )
             .order_by(t.purchase_order.c.ordered_at, t.purchase_order.c.id)
         )
-        grouped: dict[int, list[RowMapping]] = {i: [] for i in ids}
-        for row in await ctx.fetch(statement):
+
+    async def batch(ctx: Loaders, ids: list[int]) -> list[list[Any]]:
+        rows = await ctx.fetch(ctx.statement("open_purchase_orders", build), keys=ids)
+        grouped: dict[int, list[Row]] = {i: [] for i in ids}
+        for row in rows:
             items = grouped[row["_item"]]
             if not items or items[-1]["id"] != row["id"]:
                 items.append(row)
-        return [grouped[i] for i in ids]
+        node = kind()
+        return [[node.from_row(row) for row in grouped[i]] for i in ids]
 
-    return await ctx.custom("open_purchase_orders", batch).load(item_id)
+    return batch
 
 
-async def delivery_status(info: Info, order_id: int) -> e.OrderDeliveryStatus:
-    ctx = loaders(info)
-
-    async def batch(ids: list[int]) -> list[e.OrderDeliveryStatus]:
-        ordered = (
-            select(
-                t.sales_order_line.c.sales_order_id.label("order_id"),
-                func.sum(t.sales_order_line.c.quantity).label("qty"),
-            )
-            .where(t.sales_order_line.c.sales_order_id.in_(ids))
-            .group_by(t.sales_order_line.c.sales_order_id)
-            .subquery()
+def _order_statuses_statement() -> Any:
+    """Units ordered and shipped, delivery states and invoice sums per order, in one statement."""
+    order = t.sales_order
+    ordered = (
+        select(
+            t.sales_order_line.c.sales_order_id.label("order_id"),
+            func.sum(t.sales_order_line.c.quantity).label("qty"),
         )
-        shipped = (
-            select(
-                t.delivery.c.sales_order_id.label("order_id"),
-                func.coalesce(
-                    func.sum(t.delivery_line.c.quantity).filter(t.delivery.c.status != "failed"), 0
-                ).label("shipped"),
-                func.bool_or(t.delivery.c.status == "in_transit").label("in_transit"),
-                func.bool_or(t.delivery.c.status == "failed").label("failed"),
-            )
-            .select_from(
-                t.delivery.join(t.delivery_line, t.delivery_line.c.delivery_id == t.delivery.c.id)
-            )
-            .where(t.delivery.c.sales_order_id.in_(ids))
-            .group_by(t.delivery.c.sales_order_id)
-            .subquery()
+        .where(t.sales_order_line.c.sales_order_id == any_(KEYS))
+        .group_by(t.sales_order_line.c.sales_order_id)
+        .subquery()
+    )
+    shipped = (
+        select(
+            t.delivery.c.sales_order_id.label("order_id"),
+            func.coalesce(
+                func.sum(t.delivery_line.c.quantity).filter(t.delivery.c.status != "failed"), 0
+            ).label("shipped"),
+            func.bool_or(t.delivery.c.status == "in_transit").label("in_transit"),
+            func.bool_or(t.delivery.c.status == "failed").label("failed"),
         )
-        statement = select(
-            ordered.c.order_id,
+        .select_from(
+            t.delivery.join(t.delivery_line, t.delivery_line.c.delivery_id == t.delivery.c.id)
+        )
+        .where(t.delivery.c.sales_order_id == any_(KEYS))
+        .group_by(t.delivery.c.sales_order_id)
+        .subquery()
+    )
+    paid_amount = _paid(t.invoice)
+    due = t.invoice.c.total - paid_amount
+    billed = (
+        select(
+            t.invoice.c.sales_order_id.label("order_id"),
+            func.sum(due).label("due"),
+            func.sum(paid_amount).label("paid"),
+            func.bool_or(and_(due > 0, t.invoice.c.due_on < func.current_date())).label("overdue"),
+        )
+        .where(t.invoice.c.sales_order_id == any_(KEYS), t.invoice.c.status != "void")
+        .group_by(t.invoice.c.sales_order_id)
+        .subquery()
+    )
+    return (
+        select(
+            order.c.id,
             ordered.c.qty,
             shipped.c.shipped,
             shipped.c.in_transit,
             shipped.c.failed,
-        ).select_from(ordered.outerjoin(shipped, shipped.c.order_id == ordered.c.order_id))
-        found = {row["order_id"]: _delivery_status(row) for row in await ctx.fetch(statement)}
-        return [found.get(i, e.OrderDeliveryStatus.NOT_SHIPPED) for i in ids]
-
-    return await ctx.custom("delivery_status", batch).load(order_id)
-
-
-def _delivery_status(row: RowMapping) -> e.OrderDeliveryStatus:
-    shipped = row["shipped"] or 0
-    if shipped == 0:
-        return e.OrderDeliveryStatus.FAILED if row["failed"] else e.OrderDeliveryStatus.NOT_SHIPPED
-    if shipped < row["qty"]:
-        return e.OrderDeliveryStatus.PARTIALLY_SHIPPED
-    return (
-        e.OrderDeliveryStatus.IN_TRANSIT if row["in_transit"] else e.OrderDeliveryStatus.DELIVERED
+            billed.c.order_id.label("invoiced"),
+            billed.c.due,
+            billed.c.paid,
+            billed.c.overdue,
+        )
+        .select_from(
+            order.outerjoin(ordered, ordered.c.order_id == order.c.id)
+            .outerjoin(shipped, shipped.c.order_id == order.c.id)
+            .outerjoin(billed, billed.c.order_id == order.c.id)
+        )
+        .where(order.c.id == any_(KEYS))
     )
 
 
-async def payment_status(info: Info, order_id: int) -> e.OrderPaymentStatus:
-    ctx = loaders(info)
-
-    async def batch(ids: list[int]) -> list[e.OrderPaymentStatus]:
-        paid_amount = _paid(t.invoice)
-        due = t.invoice.c.total - paid_amount
-        statement = (
-            select(
-                t.invoice.c.sales_order_id,
-                func.sum(due).label("due"),
-                func.sum(paid_amount).label("paid"),
-                func.bool_or(and_(due > 0, t.invoice.c.due_on < func.current_date())).label(
-                    "overdue"
-                ),
-            )
-            .where(t.invoice.c.sales_order_id.in_(ids), t.invoice.c.status != "void")
-            .group_by(t.invoice.c.sales_order_id)
-        )
-        found = {row["sales_order_id"]: _payment_status(row) for row in await ctx.fetch(statement)}
-        return [found.get(i, e.OrderPaymentStatus.NOT_INVOICED) for i in ids]
-
-    return await ctx.custom("payment_status", batch).load(order_id)
+NO_STATUSES = (e.OrderDeliveryStatus.NOT_SHIPPED.value, e.OrderPaymentStatus.NOT_INVOICED.value)
 
 
-def _payment_status(row: RowMapping) -> e.OrderPaymentStatus:
+async def order_statuses(ctx: Loaders, ids: list[int]) -> list[tuple[str, str]]:
+    """(delivery status, payment status) of each order: both come from one statement."""
+    statement = ctx.statement("order_statuses", _order_statuses_statement)
+    found = {
+        row["id"]: (_delivery_status(row), _payment_status(row))
+        for row in await ctx.fetch(statement, keys=ids)
+    }
+    return [found.get(i, NO_STATUSES) for i in ids]
+
+
+def _delivery_status(row: Row) -> str:
+    status = e.OrderDeliveryStatus
+    shipped = row["shipped"] or 0
+    if shipped == 0:
+        return (status.FAILED if row["failed"] else status.NOT_SHIPPED).value
+    if shipped < (row["qty"] or 0):
+        return status.PARTIALLY_SHIPPED.value
+    return (status.IN_TRANSIT if row["in_transit"] else status.DELIVERED).value
+
+
+def _payment_status(row: Row) -> str:
+    status = e.OrderPaymentStatus
+    if row["invoiced"] is None:
+        return status.NOT_INVOICED.value
     if row["due"] <= 0:
-        return e.OrderPaymentStatus.PAID
+        return status.PAID.value
     if row["overdue"]:
-        return e.OrderPaymentStatus.OVERDUE
+        return status.OVERDUE.value
     if row["paid"] > 0:
-        return e.OrderPaymentStatus.PARTIALLY_PAID
-    return e.OrderPaymentStatus.UNPAID
+        return status.PARTIALLY_PAID.value
+    return status.UNPAID.value

@@ -2,8 +2,9 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter, itemgetter
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import Private, relay
@@ -11,8 +12,11 @@ from strawberry.types import Info
 
 from schema import derived
 from schema import enums as e
+from schema import relations as r
 from schema import tables as t
-from schema.base import TableNode, desc, loaders
+from schema.base import FromRow, TableNode, desc
+from schema.loaders import newest_first
+from schema.pagination import Connection
 
 if TYPE_CHECKING:
     from schema.nodes import Customer, Employee
@@ -20,12 +24,27 @@ if TYPE_CHECKING:
 CustomerRef = Annotated["Customer", strawberry.lazy("schema.nodes")]
 EmployeeRef = Annotated["Employee", strawberry.lazy("schema.nodes")]
 
+First = Annotated[
+    int | None, strawberry.argument(description="Page size (at most 100; default 20).")
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Rows after this cursor (`endCursor`).")
+]
+
 
 def _crm() -> ModuleType:
     # CRM node types import this module; resolving them at call time avoids the import cycle.
     import schema.nodes
 
     return schema.nodes
+
+
+def _customer() -> Any:
+    return _crm().Customer
+
+
+def _employee() -> Any:
+    return _crm().Employee
 
 
 @strawberry.type(description="A warehouse holding stock.")
@@ -38,9 +57,21 @@ class Warehouse(TableNode):
     country: str | None = desc("ISO country code.")
 
 
+SUPPLIER_ITEMS = r.children(
+    "Supplier.stockItems", lambda: StockItem, t.stock_item, "supplier_id", [t.stock_item.c.sku]
+)
+SUPPLIER_ORDERS = r.page(
+    "Supplier.purchaseOrders",
+    lambda: PurchaseOrder,
+    "supplier_id",
+    newest_first(t.purchase_order, "ordered_at"),
+)
+
+
 @strawberry.type(description="A supplier of stock items.")
 class Supplier(TableNode):
     TABLE = t.supplier
+    RELATIONS = {"stockItems": SUPPLIER_ITEMS, "purchaseOrders": SUPPLIER_ORDERS}
     id: relay.NodeID[int]
     code: str = desc("Supplier number.")
     name: str = desc("Name.")
@@ -48,26 +79,78 @@ class Supplier(TableNode):
     country: str | None = desc("ISO country code.")
     lead_time_days: int = desc("Typical days from order to receipt.")
 
+    @strawberry.field(description="Items this supplier is the preferred source of, by SKU.")
+    def stock_items(self, info: Info) -> list["StockItem"]:
+        return r.related(self, info, SUPPLIER_ITEMS)
+
+    @strawberry.field(description="Purchase orders sent to this supplier, newest first.")
+    def purchase_orders(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection["PurchaseOrder"]:
+        return r.related(self, info, SUPPLIER_ORDERS, first=first, after=after)
+
+
+LEVEL_WAREHOUSE = r.to_one("StockLevel.warehouse", lambda: Warehouse, "warehouse_id")
+LEVEL_ITEM = r.to_one("StockLevel.stockItem", lambda: StockItem, "stock_item_id")
+
 
 @strawberry.type(description="Stock of one item in one warehouse.")
-class StockLevel:
+class StockLevel(FromRow):
+    RELATIONS = {"warehouse": LEVEL_WAREHOUSE, "stockItem": LEVEL_ITEM}
     on_hand: int = desc("Units physically in the warehouse.")
     reserved: int = desc("Units reserved for open orders.")
     warehouse_id: Private[int]
+    stock_item_id: Private[int]
 
     @strawberry.field(description="Units that can still be sold (on hand minus reserved).")
     def available(self) -> int:
         return self.on_hand - self.reserved
 
     @strawberry.field(description="The warehouse.")
-    async def warehouse(self, info: Info) -> Warehouse | None:
-        return await Warehouse.load(info, self.warehouse_id)
+    def warehouse(self, info: Info) -> Warehouse | None:
+        return r.related(self, info, LEVEL_WAREHOUSE)
+
+    @strawberry.field(description="The stock item.")
+    def stock_item(self, info: Info) -> "StockItem | None":
+        return r.related(self, info, LEVEL_ITEM)
+
+
+ITEM_TOTALS = r.derived("StockItem.totals", derived.stock_totals)
+ITEM_ON_HAND = ITEM_TOTALS.picking(itemgetter(0))
+ITEM_RESERVED = ITEM_TOTALS.picking(itemgetter(1))
+ITEM_LEVELS = r.children(
+    "StockItem.stockLevels",
+    lambda: StockLevel,
+    t.stock_level,
+    "stock_item_id",
+    [t.stock_level.c.warehouse_id],
+)
+ITEM_SUPPLIER = r.to_one("StockItem.supplier", lambda: Supplier, "supplier_id")
+ITEM_OPEN_ORDERS = r.derived(
+    "StockItem.openPurchaseOrders",
+    derived.open_purchase_orders(lambda: PurchaseOrder),
+    nodes=lambda orders: orders,
+)
+
+
+def _available(totals: tuple[int, int]) -> int:
+    return totals[0] - totals[1]
+
+
+ITEM_AVAILABLE = ITEM_TOTALS.picking(_available)
 
 
 @strawberry.type(description="A product or service the company sells.")
 class StockItem(TableNode):
     TABLE = t.stock_item
-    ENUMS = {"category": e.StockCategory}
+    RELATIONS = {
+        "onHand": ITEM_ON_HAND,
+        "reserved": ITEM_RESERVED,
+        "available": ITEM_AVAILABLE,
+        "stockLevels": ITEM_LEVELS,
+        "supplier": ITEM_SUPPLIER,
+        "openPurchaseOrders": ITEM_OPEN_ORDERS,
+    }
     id: relay.NodeID[int]
     sku: str = desc("Stock keeping unit.")
     name: str = desc("Name.")
@@ -83,43 +166,38 @@ class StockItem(TableNode):
     supplier_id: Private[int | None]
 
     @strawberry.field(description="Units on hand over all warehouses.")
-    async def on_hand(self, info: Info) -> int:
-        return (await derived.stock_totals(info, self.id))[0]
+    def on_hand(self, info: Info) -> int:
+        return r.related(self, info, ITEM_ON_HAND)
 
     @strawberry.field(description="Units reserved for open orders over all warehouses.")
-    async def reserved(self, info: Info) -> int:
-        return (await derived.stock_totals(info, self.id))[1]
+    def reserved(self, info: Info) -> int:
+        return r.related(self, info, ITEM_RESERVED)
 
     @strawberry.field(description="Units available to sell over all warehouses.")
-    async def available(self, info: Info) -> int:
-        on_hand, reserved = await derived.stock_totals(info, self.id)
-        return on_hand - reserved
+    def available(self, info: Info) -> int:
+        return r.related(self, info, ITEM_AVAILABLE)
 
     @strawberry.field(description="Stock per warehouse.")
-    async def stock_levels(self, info: Info) -> list[StockLevel]:
-        rows = (
-            await loaders(info)
-            .children(t.stock_level, "stock_item_id", [t.stock_level.c.warehouse_id])
-            .load(self.id)
-        )
-        return [
-            StockLevel(on_hand=r["on_hand"], reserved=r["reserved"], warehouse_id=r["warehouse_id"])
-            for r in rows
-        ]
+    def stock_levels(self, info: Info) -> list[StockLevel]:
+        return r.related(self, info, ITEM_LEVELS)
 
     @strawberry.field(description="The preferred supplier.")
-    async def supplier(self, info: Info) -> Supplier | None:
-        return await Supplier.load(info, self.supplier_id)
+    def supplier(self, info: Info) -> Supplier | None:
+        return r.related(self, info, ITEM_SUPPLIER)
 
     @strawberry.field(description="Purchase orders still expecting this item.")
-    async def open_purchase_orders(self, info: Info) -> list["PurchaseOrder"]:
-        rows = await derived.open_purchase_orders(info, self.id)
-        return PurchaseOrder.from_rows(rows)
+    def open_purchase_orders(self, info: Info) -> list["PurchaseOrder"]:
+        return r.related(self, info, ITEM_OPEN_ORDERS)
+
+
+LINE_ITEM = r.to_one("SalesOrderLine.stockItem", lambda: StockItem, "stock_item_id")
+LINE_ORDER = r.to_one("SalesOrderLine.salesOrder", lambda: SalesOrder, "sales_order_id")
 
 
 @strawberry.type(description="One line of a sales order, priced by the server.")
 class SalesOrderLine(TableNode):
     TABLE = t.sales_order_line
+    RELATIONS = {"stockItem": LINE_ITEM, "salesOrder": LINE_ORDER}
     id: relay.NodeID[int]
     line_no: int = desc("Position in the order.")
     quantity: int = desc("Units ordered.")
@@ -129,16 +207,59 @@ class SalesOrderLine(TableNode):
     line_total: Decimal = desc("Unit price × quantity (net of tax).")
     tax_amount: Decimal = desc("Tax on this line.")
     stock_item_id: Private[int]
+    sales_order_id: Private[int]
 
     @strawberry.field(description="The item ordered.")
-    async def stock_item(self, info: Info) -> StockItem | None:
-        return await StockItem.load(info, self.stock_item_id)
+    def stock_item(self, info: Info) -> StockItem | None:
+        return r.related(self, info, LINE_ITEM)
+
+    @strawberry.field(description="The order this line belongs to.")
+    def sales_order(self, info: Info) -> "SalesOrder | None":
+        return r.related(self, info, LINE_ORDER)
+
+
+ORDER_CUSTOMER = r.to_one("SalesOrder.customer", _customer, "customer_id")
+ORDER_REP = r.to_one("SalesOrder.salesRep", _employee, "sales_rep_id")
+ORDER_WAREHOUSE = r.to_one("SalesOrder.warehouse", lambda: Warehouse, "warehouse_id")
+ORDER_LINES = r.children(
+    "SalesOrder.lines",
+    lambda: SalesOrderLine,
+    t.sales_order_line,
+    "sales_order_id",
+    [t.sales_order_line.c.line_no],
+)
+ORDER_DELIVERIES = r.children(
+    "SalesOrder.deliveries",
+    lambda: Delivery,
+    t.delivery,
+    "sales_order_id",
+    [t.delivery.c.shipped_at, t.delivery.c.id],
+)
+ORDER_INVOICES = r.children(
+    "SalesOrder.invoices",
+    lambda: Invoice,
+    t.invoice,
+    "sales_order_id",
+    [t.invoice.c.issued_on, t.invoice.c.id],
+)
+ORDER_STATUSES = r.derived("SalesOrder.statuses", derived.order_statuses)
+ORDER_DELIVERY_STATUS = ORDER_STATUSES.picking(itemgetter(0))
+ORDER_PAYMENT_STATUS = ORDER_STATUSES.picking(itemgetter(1))
 
 
 @strawberry.type(description="A sale to a customer.")
 class SalesOrder(TableNode):
     TABLE = t.sales_order
-    ENUMS = {"status": e.OrderStatus}
+    RELATIONS = {
+        "customer": ORDER_CUSTOMER,
+        "salesRep": ORDER_REP,
+        "warehouse": ORDER_WAREHOUSE,
+        "lines": ORDER_LINES,
+        "deliveries": ORDER_DELIVERIES,
+        "invoices": ORDER_INVOICES,
+        "deliveryStatus": ORDER_DELIVERY_STATUS,
+        "paymentStatus": ORDER_PAYMENT_STATUS,
+    }
     id: relay.NodeID[int]
     number: str = desc("Order number.")
     status: e.OrderStatus = desc("Lifecycle status.")
@@ -156,77 +277,80 @@ class SalesOrder(TableNode):
     warehouse_id: Private[int]
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> CustomerRef | None:
-        return await _crm().Customer.load(info, self.customer_id)
+    def customer(self, info: Info) -> CustomerRef | None:
+        return r.related(self, info, ORDER_CUSTOMER)
 
     @strawberry.field(description="The responsible sales employee.")
-    async def sales_rep(self, info: Info) -> EmployeeRef | None:
-        return await _crm().Employee.load(info, self.sales_rep_id)
+    def sales_rep(self, info: Info) -> EmployeeRef | None:
+        return r.related(self, info, ORDER_REP)
 
     @strawberry.field(description="The warehouse fulfilling the order.")
-    async def warehouse(self, info: Info) -> Warehouse | None:
-        return await Warehouse.load(info, self.warehouse_id)
+    def warehouse(self, info: Info) -> Warehouse | None:
+        return r.related(self, info, ORDER_WAREHOUSE)
 
     @strawberry.field(description="Order lines.")
-    async def lines(self, info: Info) -> list[SalesOrderLine]:
-        rows = (
-            await loaders(info)
-            .children(t.sales_order_line, "sales_order_id", [t.sales_order_line.c.line_no])
-            .load(self.id)
-        )
-        return SalesOrderLine.from_rows(rows)
+    def lines(self, info: Info) -> list[SalesOrderLine]:
+        return r.related(self, info, ORDER_LINES)
 
     @strawberry.field(description="Shipments of this order.")
-    async def deliveries(self, info: Info) -> list["Delivery"]:
-        rows = (
-            await loaders(info)
-            .children(t.delivery, "sales_order_id", [t.delivery.c.shipped_at, t.delivery.c.id])
-            .load(self.id)
-        )
-        return Delivery.from_rows(rows)
+    def deliveries(self, info: Info) -> list["Delivery"]:
+        return r.related(self, info, ORDER_DELIVERIES)
 
     @strawberry.field(description="Invoices for this order.")
-    async def invoices(self, info: Info) -> list["Invoice"]:
-        rows = (
-            await loaders(info)
-            .children(t.invoice, "sales_order_id", [t.invoice.c.issued_on, t.invoice.c.id])
-            .load(self.id)
-        )
-        return Invoice.from_rows(rows)
+    def invoices(self, info: Info) -> list["Invoice"]:
+        return r.related(self, info, ORDER_INVOICES)
 
     @strawberry.field(
         description="NOT_SHIPPED: nothing shipped (FAILED if only failed attempts); "
         "PARTIALLY_SHIPPED: some units shipped; IN_TRANSIT: all units shipped, some still on the "
         "way; DELIVERED: all units delivered. Failed deliveries do not count as shipped."
     )
-    async def delivery_status(self, info: Info) -> e.OrderDeliveryStatus:
-        return await derived.delivery_status(info, self.id)
+    def delivery_status(self, info: Info) -> e.OrderDeliveryStatus:
+        return r.related(self, info, ORDER_DELIVERY_STATUS)
 
     @strawberry.field(
         description="NOT_INVOICED: no valid invoice; PAID: nothing left due; OVERDUE: an "
         "invoice is past its due date; PARTIALLY_PAID: something paid, something due; "
         "UNPAID: nothing paid."
     )
-    async def payment_status(self, info: Info) -> e.OrderPaymentStatus:
-        return await derived.payment_status(info, self.id)
+    def payment_status(self, info: Info) -> e.OrderPaymentStatus:
+        return r.related(self, info, ORDER_PAYMENT_STATUS)
+
+
+DELIVERY_LINE_ORDER_LINE = r.to_one(
+    "DeliveryLine.orderLine", lambda: SalesOrderLine, "sales_order_line_id"
+)
+DELIVERY_LINE_DELIVERY = r.to_one("DeliveryLine.delivery", lambda: Delivery, "delivery_id")
 
 
 @strawberry.type(description="Units of an order line in a delivery.")
 class DeliveryLine(TableNode):
     TABLE = t.delivery_line
+    RELATIONS = {"orderLine": DELIVERY_LINE_ORDER_LINE, "delivery": DELIVERY_LINE_DELIVERY}
     id: relay.NodeID[int]
     quantity: int = desc("Units shipped.")
     sales_order_line_id: Private[int]
+    delivery_id: Private[int]
 
     @strawberry.field(description="The order line shipped.")
-    async def order_line(self, info: Info) -> SalesOrderLine | None:
-        return await SalesOrderLine.load(info, self.sales_order_line_id)
+    def order_line(self, info: Info) -> SalesOrderLine | None:
+        return r.related(self, info, DELIVERY_LINE_ORDER_LINE)
+
+    @strawberry.field(description="The delivery this line belongs to.")
+    def delivery(self, info: Info) -> "Delivery | None":
+        return r.related(self, info, DELIVERY_LINE_DELIVERY)
+
+
+DELIVERY_ORDER = r.to_one("Delivery.salesOrder", lambda: SalesOrder, "sales_order_id")
+DELIVERY_LINES = r.children(
+    "Delivery.lines", lambda: DeliveryLine, t.delivery_line, "delivery_id", [t.delivery_line.c.id]
+)
 
 
 @strawberry.type(description="A shipment of (part of) a sales order.")
 class Delivery(TableNode):
     TABLE = t.delivery
-    ENUMS = {"status": e.DeliveryStatus}
+    RELATIONS = {"salesOrder": DELIVERY_ORDER, "lines": DELIVERY_LINES}
     id: relay.NodeID[int]
     number: str = desc("Delivery number.")
     status: e.DeliveryStatus = desc("In transit, delivered or failed.")
@@ -244,23 +368,22 @@ class Delivery(TableNode):
         return bool(self.delivered_at and self.expected_at and self.delivered_at > self.expected_at)
 
     @strawberry.field(description="The order.")
-    async def sales_order(self, info: Info) -> SalesOrder | None:
-        return await SalesOrder.load(info, self.sales_order_id)
+    def sales_order(self, info: Info) -> SalesOrder | None:
+        return r.related(self, info, DELIVERY_ORDER)
 
     @strawberry.field(description="What was shipped.")
-    async def lines(self, info: Info) -> list[DeliveryLine]:
-        rows = (
-            await loaders(info)
-            .children(t.delivery_line, "delivery_id", [t.delivery_line.c.id])
-            .load(self.id)
-        )
-        return DeliveryLine.from_rows(rows)
+    def lines(self, info: Info) -> list[DeliveryLine]:
+        return r.related(self, info, DELIVERY_LINES)
+
+
+PAYMENT_INVOICE = r.to_one("Payment.invoice", lambda: Invoice, "invoice_id")
+PAYMENT_CUSTOMER = r.to_one("Payment.customer", _customer, "customer_id")
 
 
 @strawberry.type(description="A payment received against an invoice.")
 class Payment(TableNode):
     TABLE = t.payment
-    ENUMS = {"method": e.PaymentMethod}
+    RELATIONS = {"invoice": PAYMENT_INVOICE, "customer": PAYMENT_CUSTOMER}
     id: relay.NodeID[int]
     number: str = desc("Payment number.")
     amount: Decimal = desc("Amount received.")
@@ -272,18 +395,48 @@ class Payment(TableNode):
     customer_id: Private[int]
 
     @strawberry.field(description="The invoice paid.")
-    async def invoice(self, info: Info) -> "Invoice | None":
-        return await Invoice.load(info, self.invoice_id)
+    def invoice(self, info: Info) -> "Invoice | None":
+        return r.related(self, info, PAYMENT_INVOICE)
 
     @strawberry.field(description="The paying customer.")
-    async def customer(self, info: Info) -> CustomerRef | None:
-        return await _crm().Customer.load(info, self.customer_id)
+    def customer(self, info: Info) -> CustomerRef | None:
+        return r.related(self, info, PAYMENT_CUSTOMER)
+
+
+INVOICE_AMOUNTS = r.derived("Invoice.amounts", derived.invoice_amounts)
+INVOICE_CUSTOMER = r.to_one("Invoice.customer", _customer, "customer_id")
+INVOICE_ORDER = r.to_one("Invoice.salesOrder", lambda: SalesOrder, "sales_order_id")
+INVOICE_PAYMENTS = r.children(
+    "Invoice.payments",
+    lambda: Payment,
+    t.payment,
+    "invoice_id",
+    [t.payment.c.received_at, t.payment.c.id],
+)
+
+
+def _is_overdue(amounts: derived.InvoiceAmounts) -> bool:
+    return amounts.days_overdue > 0
+
+
+AMOUNT_PAID = INVOICE_AMOUNTS.picking(attrgetter("paid"))
+AMOUNT_DUE = INVOICE_AMOUNTS.picking(attrgetter("due"))
+IS_OVERDUE = INVOICE_AMOUNTS.picking(_is_overdue)
+DAYS_OVERDUE = INVOICE_AMOUNTS.picking(attrgetter("days_overdue"))
 
 
 @strawberry.type(description="A bill to a customer.")
 class Invoice(TableNode):
     TABLE = t.invoice
-    ENUMS = {"status": e.InvoiceStatus}
+    RELATIONS = {
+        "amountPaid": AMOUNT_PAID,
+        "amountDue": AMOUNT_DUE,
+        "isOverdue": IS_OVERDUE,
+        "daysOverdue": DAYS_OVERDUE,
+        "customer": INVOICE_CUSTOMER,
+        "salesOrder": INVOICE_ORDER,
+        "payments": INVOICE_PAYMENTS,
+    }
     id: relay.NodeID[int]
     number: str = desc("Invoice number.")
     status: e.InvoiceStatus = desc("Issued, partially paid, paid or void.")
@@ -306,55 +459,65 @@ class Invoice(TableNode):
         return self.due_on
 
     @strawberry.field(description="Sum of payments received.")
-    async def amount_paid(self, info: Info) -> Decimal:
-        return (await derived.invoice_amounts(info, self.id)).paid
+    def amount_paid(self, info: Info) -> Decimal:
+        return r.related(self, info, AMOUNT_PAID)
 
     @strawberry.field(description="Total minus payments (zero for void invoices).")
-    async def amount_due(self, info: Info) -> Decimal:
-        return (await derived.invoice_amounts(info, self.id)).due
+    def amount_due(self, info: Info) -> Decimal:
+        return r.related(self, info, AMOUNT_DUE)
 
     @strawberry.field(description="Something is due and the due date has passed.")
-    async def is_overdue(self, info: Info) -> bool:
-        return (await derived.invoice_amounts(info, self.id)).days_overdue > 0
+    def is_overdue(self, info: Info) -> bool:
+        return r.related(self, info, IS_OVERDUE)
 
     @strawberry.field(description="Days past the due date while something is due (0 otherwise).")
-    async def days_overdue(self, info: Info) -> int:
-        return (await derived.invoice_amounts(info, self.id)).days_overdue
+    def days_overdue(self, info: Info) -> int:
+        return r.related(self, info, DAYS_OVERDUE)
 
     @strawberry.field(description="The customer billed.")
-    async def customer(self, info: Info) -> CustomerRef | None:
-        return await _crm().Customer.load(info, self.customer_id)
+    def customer(self, info: Info) -> CustomerRef | None:
+        return r.related(self, info, INVOICE_CUSTOMER)
 
     @strawberry.field(description="The order invoiced.")
-    async def sales_order(self, info: Info) -> SalesOrder | None:
-        return await SalesOrder.load(info, self.sales_order_id)
+    def sales_order(self, info: Info) -> SalesOrder | None:
+        return r.related(self, info, INVOICE_ORDER)
 
-    @strawberry.field(description="Payments against this invoice.")
-    async def payments(self, info: Info) -> list[Payment]:
-        rows = (
-            await loaders(info)
-            .children(t.payment, "invoice_id", [t.payment.c.received_at, t.payment.c.id])
-            .load(self.id)
-        )
-        return Payment.from_rows(rows)
+    @strawberry.field(description="Payments against this invoice, oldest first.")
+    def payments(self, info: Info) -> list[Payment]:
+        return r.related(self, info, INVOICE_PAYMENTS)
+
+
+PO_LINE_ITEM = r.to_one("PurchaseOrderLine.stockItem", lambda: StockItem, "stock_item_id")
 
 
 @strawberry.type(description="One line of a purchase order.")
-class PurchaseOrderLine:
+class PurchaseOrderLine(FromRow):
+    RELATIONS = {"stockItem": PO_LINE_ITEM}
     quantity: int = desc("Units ordered.")
     quantity_received: int = desc("Units received so far.")
     unit_cost: Decimal = desc("Cost per unit.")
     stock_item_id: Private[int]
 
     @strawberry.field(description="The item.")
-    async def stock_item(self, info: Info) -> StockItem | None:
-        return await StockItem.load(info, self.stock_item_id)
+    def stock_item(self, info: Info) -> StockItem | None:
+        return r.related(self, info, PO_LINE_ITEM)
+
+
+PO_SUPPLIER = r.to_one("PurchaseOrder.supplier", lambda: Supplier, "supplier_id")
+PO_WAREHOUSE = r.to_one("PurchaseOrder.warehouse", lambda: Warehouse, "warehouse_id")
+PO_LINES = r.children(
+    "PurchaseOrder.lines",
+    lambda: PurchaseOrderLine,
+    t.purchase_order_line,
+    "purchase_order_id",
+    [t.purchase_order_line.c.id],
+)
 
 
 @strawberry.type(description="An order to a supplier.")
 class PurchaseOrder(TableNode):
     TABLE = t.purchase_order
-    ENUMS = {"status": e.PurchaseOrderStatus}
+    RELATIONS = {"supplier": PO_SUPPLIER, "warehouse": PO_WAREHOUSE, "lines": PO_LINES}
     id: relay.NodeID[int]
     number: str = desc("Purchase order number.")
     status: e.PurchaseOrderStatus = desc("Lifecycle status.")
@@ -366,26 +529,13 @@ class PurchaseOrder(TableNode):
     warehouse_id: Private[int]
 
     @strawberry.field(description="The supplier.")
-    async def supplier(self, info: Info) -> Supplier | None:
-        return await Supplier.load(info, self.supplier_id)
+    def supplier(self, info: Info) -> Supplier | None:
+        return r.related(self, info, PO_SUPPLIER)
 
     @strawberry.field(description="The receiving warehouse.")
-    async def warehouse(self, info: Info) -> Warehouse | None:
-        return await Warehouse.load(info, self.warehouse_id)
+    def warehouse(self, info: Info) -> Warehouse | None:
+        return r.related(self, info, PO_WAREHOUSE)
 
     @strawberry.field(description="Lines.")
-    async def lines(self, info: Info) -> list[PurchaseOrderLine]:
-        rows = (
-            await loaders(info)
-            .children(t.purchase_order_line, "purchase_order_id", [t.purchase_order_line.c.id])
-            .load(self.id)
-        )
-        return [
-            PurchaseOrderLine(
-                quantity=r["quantity"],
-                quantity_received=r["quantity_received"],
-                unit_cost=r["unit_cost"],
-                stock_item_id=r["stock_item_id"],
-            )
-            for r in rows
-        ]
+    def lines(self, info: Info) -> list[PurchaseOrderLine]:
+        return r.related(self, info, PO_LINES)

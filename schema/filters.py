@@ -5,7 +5,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, select
 from strawberry import relay
 
 from schema import enums as e
@@ -176,15 +176,16 @@ class StockItemFilter:
     below_reorder_point: bool | None = strawberry.field(
         default=None, description="Only items whose available stock is under their reorder point."
     )
+    active: bool | None = strawberry.field(
+        default=None, description="Only items still sold (true) or no longer sold (false)."
+    )
 
     def conditions(self) -> Conditions:
         c = t.stock_item.c
-        out = _in(c.category, _values(self.category))
+        out = _in(c.category, _values(self.category)) + _eq(c.is_active, self.active)
         out += [text_search([c.sku, c.name], self.search)] if self.search else []
         out += _eq(c.supplier_id, decode_id(self.supplier, "Supplier", "filter.supplier"))
         if self.below_reorder_point:
-            from sqlalchemy import select
-
             available = (
                 select(
                     func.coalesce(func.sum(t.stock_level.c.on_hand - t.stock_level.c.reserved), 0)
@@ -208,13 +209,16 @@ class EmployeeFilter:
         default=None, description="Reporting to this employee."
     )
     search: str | None = strawberry.field(default=None, description="Text in name or email.")
+    hired_from: date | None = strawberry.field(default=None, description="Hired on or after.")
+    hired_to: date | None = strawberry.field(default=None, description="Hired on or before.")
 
     def conditions(self) -> Conditions:
         c = t.employee.c
         out = _in(c.status, _values(self.status))
         out += _eq(c.department_id, decode_id(self.department, "Department", "filter.department"))
         out += _eq(c.manager_id, decode_id(self.manager, "Employee", "filter.manager"))
-        return out + ([text_search([c.name, c.email], self.search)] if self.search else [])
+        out += [text_search([c.name, c.email], self.search)] if self.search else []
+        return out + _range(c.hire_date, self.hired_from, self.hired_to)
 
 
 @strawberry.input(description="Filters for campaigns.")
@@ -225,6 +229,9 @@ class CampaignFilter:
     channel: list[e.CampaignChannel] | None = strawberry.field(
         default=None, description="Any of these channels."
     )
+    owner: relay.GlobalID | None = strawberry.field(
+        default=None, description="Run by this employee."
+    )
     search: str | None = strawberry.field(default=None, description="Text in the name.")
     starts_from: date | None = strawberry.field(default=None, description="Starting on or after.")
     starts_to: date | None = strawberry.field(default=None, description="Starting on or before.")
@@ -232,6 +239,7 @@ class CampaignFilter:
     def conditions(self) -> Conditions:
         c = t.campaign.c
         out = _in(c.status, _values(self.status)) + _in(c.channel, _values(self.channel))
+        out += _eq(c.owner_id, decode_id(self.owner, "Employee", "filter.owner"))
         out += [text_search([c.name], self.search)] if self.search else []
         return out + _range(c.starts_on, self.starts_from, self.starts_to)
 
@@ -346,12 +354,12 @@ class PurchaseOrderFilter:
 @strawberry.input(description="Filters for suppliers.")
 class SupplierFilter:
     country: str | None = strawberry.field(default=None, description="ISO country code.")
-    search: str | None = strawberry.field(default=None, description="Text in name or code.")
+    search: str | None = strawberry.field(default=None, description="Text in name, code or email.")
 
     def conditions(self) -> Conditions:
         c = t.supplier.c
         out = _eq(c.country, self.country.upper() if self.country else None)
-        return out + ([text_search([c.name, c.code], self.search)] if self.search else [])
+        return out + ([text_search([c.name, c.code, c.email], self.search)] if self.search else [])
 
 
 @strawberry.input(description="Sort direction for lists sorted by their main date.")

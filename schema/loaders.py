@@ -1,26 +1,45 @@
 """Per-request DataLoaders: every relation is one batched statement per query level.
 
-Each batch opens its own short connection, because strawberry resolves sibling fields
-concurrently and an AsyncSession must not be shared between tasks. Rows are selected as
-Core mappings (no ORM hydration) and record rules are applied here, once, for every read
-of customer-owned data.
+Statements are Core expressions built and compiled once per shape (`domain.core.reads`) and
+run on raw asyncpg, each batch on its own short connection: strawberry resolves sibling
+fields concurrently, so no connection or session is shared between batches. Record rules
+are applied here, once, for every read of customer-owned data.
 """
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, func, or_, select, true, tuple_
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine
+from graphql import GraphQLError
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from strawberry.dataloader import DataLoader
 
-from domain.core.access import Viewer
+from domain.core.access import VIEWER_PARAMETER, Viewer
+from domain.core.reads import Compiled, ReadPool, Row, compile_select
 from domain.core.telemetry import observed_batch
 from schema import tables as t
 from schema.pagination import PageRequest
 
-Rows = Sequence[RowMapping]
+# The parent keys of one batch, as one array parameter: the SQL text never depends on them.
+KEYS = bindparam("keys", type_=ARRAY(BigInteger))
+LIMIT = bindparam("limit", type_=Integer)
 
 # How each customer-owned table reaches its customer: (column, parent table or None = customer).
 OWNERSHIP: dict[str, tuple[str, Table | None]] = {
@@ -69,42 +88,89 @@ class Ordering:
     def sort(self) -> list[ColumnElement[Any]]:
         return [c.desc() if self.descending else c.asc() for c in self.columns]
 
-    def after(self, key: tuple[Any, ...]) -> ColumnElement[bool]:
-        """Rows strictly after `key` in this ordering (row-value comparison)."""
+    def after(self, values: dict[str, Any] | None = None) -> ColumnElement[bool]:
+        """Rows strictly after the cursor in `after_<i>` parameters (row comparison).
+
+        Without `values` the parameters are left to bind at execution (compiled statements).
+        """
         row = tuple_(*self.columns)
-        bound = tuple_(*[_bind(c, v) for c, v in zip(self.columns, key, strict=True)])
+        bound = tuple_(
+            *[
+                bindparam(f"after_{i}", (values or {}).get(f"after_{i}"), type_=c.type)
+                for i, c in enumerate(self.columns)
+            ]
+        )
         return row < bound if self.descending else row > bound
 
+    def after_values(self, key: Sequence[Any]) -> dict[str, Any]:
+        """The `after_<i>` parameters of a decoded cursor, typed like their sort columns."""
+        if len(key) != len(self.columns):
+            raise GraphQLError(
+                "`after` does not match this ordering", extensions={"code": "BAD_USER_INPUT"}
+            )
+        return {
+            f"after_{i}": _typed(column, value)
+            for i, (column, value) in enumerate(zip(self.columns, key, strict=True))
+        }
 
-def _bind(column: ColumnElement[Any], value: Any) -> Any:
-    from sqlalchemy import cast, literal
 
-    return cast(literal(value), column.type)
+def newest_first(table: Table, column: str) -> Ordering:
+    return Ordering("newest", (table.c[column], table.c.id), descending=True)
+
+
+_PARSERS: dict[type, Callable[[Any], Any]] = {
+    datetime: lambda v: datetime.fromisoformat(v),
+    date: lambda v: date.fromisoformat(v),
+    Decimal: Decimal,
+    int: int,
+    str: str,
+}
+
+
+def _typed(column: ColumnElement[Any], value: Any) -> Any:
+    try:
+        return _PARSERS[column.type.python_type](value)
+    except (KeyError, NotImplementedError, TypeError, ValueError, InvalidOperation) as error:
+        raise GraphQLError(
+            "`after` is not a valid cursor", extensions={"code": "BAD_USER_INPUT"}
+        ) from error
 
 
 @dataclass
 class PageRows:
-    rows: list[RowMapping]
+    rows: list[Row]
     total: int
+
+
+# Compiled statements, shared by all requests: keyed by shape and by whether record rules apply.
+_COMPILED: dict[Hashable, Compiled] = {}
+
+Batch = Callable[[list[Any]], Awaitable[list[Any]]]
 
 
 class Loaders:
     """All loaders of one request. Created lazily; keyed by what makes their SQL differ."""
 
-    def __init__(self, engine: AsyncEngine, viewer: Viewer) -> None:
-        # Reads need no transaction: autocommit saves the BEGIN and ROLLBACK round trips.
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    def __init__(self, reads: ReadPool, viewer: Viewer) -> None:
+        self.reads = reads
         self.viewer = viewer
+        self.restricted = viewer.limited_to_own_customers
+        self._values = {VIEWER_PARAMETER: viewer.employee_id} if self.restricted else {}
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
-    async def fetch(self, statement: Select[Any]) -> list[RowMapping]:
-        async with self.engine.connect() as connection:
-            result = await connection.execute(statement)
-            return list(result.mappings().all())
+    def statement(self, key: Hashable, build: Callable[[], Select[Any]]) -> Compiled:
+        """The compiled form of the statement `build` makes, compiled once per process."""
+        cache_key = (key, self.restricted)
+        compiled = _COMPILED.get(cache_key)
+        if compiled is None:
+            compiled = _COMPILED[cache_key] = compile_select(build())
+        return compiled
 
-    def _loader(
-        self, key: Hashable, batch: Callable[[list[Any]], Awaitable[list[Any]]]
-    ) -> DataLoader[Any, Any]:
+    async def fetch(self, statement: Compiled, **values: Any) -> list[Row]:
+        """Rows of a compiled statement, with the viewer's record-rule parameter bound."""
+        return await self.reads.fetch(statement, {**self._values, **values})
+
+    def _loader(self, key: Hashable, batch: Batch) -> DataLoader[Any, Any]:
         loader = self._loaders.get(key)
         if loader is None:
             # Batch sizes feed the request's metrics, labelled "kind:name" ("by_id:crm.customer").
@@ -116,15 +182,21 @@ class Loaders:
     def visible(self, table: Table) -> ColumnElement[bool]:
         return record_rule(self.viewer, table)
 
-    def by_id(self, table: Table) -> DataLoader[int, RowMapping | None]:
+    def by_id(self, table: Table) -> DataLoader[int, Row | None]:
         """`<Table>ByIdLoader`: rows by primary key (None when missing or not visible)."""
+        key = ("by_id", table.fullname)
+        loader = self._loaders.get(key)
+        if loader is not None:
+            return loader
+        statement = self.statement(
+            key, lambda: select(table).where(table.c.id == any_(KEYS), self.visible(table))
+        )
 
-        async def batch(ids: list[int]) -> list[RowMapping | None]:
-            rows = await self.fetch(select(table).where(table.c.id.in_(ids), self.visible(table)))
-            found = {row["id"]: row for row in rows}
+        async def batch(ids: list[int]) -> list[Row | None]:
+            found = {row["id"]: row for row in await self.fetch(statement, keys=ids)}
             return [found.get(i) for i in ids]
 
-        return self._loader(("by_id", table.fullname), batch)
+        return self._loader(key, batch)
 
     def children(
         self,
@@ -132,22 +204,31 @@ class Loaders:
         key: str,
         order: Sequence[ColumnElement[Any]],
         where: ColumnElement[bool] | None = None,
-    ) -> DataLoader[int, list[RowMapping]]:
-        """`<Table>By<Key>Loader`: all rows per parent key, in a fixed order."""
+        *,
+        name: str,
+    ) -> DataLoader[int, list[Row]]:
+        """`<Table>By<Key>Loader`: all rows per parent key, in a fixed order (`name` is unique)."""
+        loader_key = ("children", name)
+        loader = self._loaders.get(loader_key)
+        if loader is not None:
+            return loader
         condition = true() if where is None else where
-
-        async def batch(keys: list[int]) -> list[list[RowMapping]]:
-            statement = (
+        statement = self.statement(
+            loader_key,
+            lambda: (
                 select(table)
-                .where(table.c[key].in_(keys), self.visible(table), condition)
+                .where(table.c[key] == any_(KEYS), self.visible(table), condition)
                 .order_by(*order)
-            )
-            grouped: dict[int, list[RowMapping]] = {k: [] for k in keys}
-            for row in await self.fetch(statement):
+            ),
+        )
+
+        async def batch(keys: list[int]) -> list[list[Row]]:
+            grouped: dict[int, list[Row]] = {k: [] for k in keys}
+            for row in await self.fetch(statement, keys=keys):
                 grouped[row[key]].append(row)
             return [grouped[k] for k in keys]
 
-        return self._loader(("children", table.fullname, key, str(condition)), batch)
+        return self._loader(loader_key, batch)
 
     def page(
         self,
@@ -163,55 +244,82 @@ class Loaders:
         `count(*) over` is evaluated before the keyset condition, so totals ignore `after`;
         `row_number() over` after it, so each parent gets its own first+1 rows.
         """
-        condition = true() if where is None else where
+        loader_key = ("page", name, request)
+        loader = self._loaders.get(loader_key)
+        if loader is not None:
+            return loader
+        has_after = request.after is not None
+        statement = self.statement(
+            ("page", name, has_after),
+            lambda: _page_statement(table, key, ordering, has_after, self.visible(table), where),
+        )
+        values: dict[str, Any] = {"limit": request.first + 1}
+        if request.after is not None:
+            values.update(ordering.after_values(request.after))
 
         async def batch(keys: list[int]) -> list[PageRows]:
-            partition = table.c[key]
-            counted = (
-                select(table, func.count().over(partition_by=partition).label("_total"))
-                .where(partition.in_(keys), self.visible(table), condition)
-                .subquery()
-            )
-            position = Ordering(
-                ordering.name,
-                tuple(counted.c[c.name] for c in ordering.columns),
-                ordering.descending,
-            )
-            is_after = position.after(request.after) if request.after is not None else true()
-            # Rows before the cursor still carry the parent's total: keep one of them, so a page
-            # past the end still knows its totalCount, in this same statement.
-            ranked = select(
-                counted,
-                is_after.label("_after"),
-                func.row_number()
-                .over(partition_by=(counted.c[key], is_after), order_by=position.sort())
-                .label("_rank"),
-            ).subquery()
-            statement = (
-                select(ranked)
-                .where(
-                    or_(
-                        and_(ranked.c._after, ranked.c._rank <= request.first + 1),
-                        and_(~ranked.c._after, ranked.c._rank == 1),
-                    )
-                )
-                .order_by(ranked.c[key], ranked.c._rank)
-            )
             pages: dict[int, PageRows] = {k: PageRows([], 0) for k in keys}
-            for row in await self.fetch(statement):
+            for row in await self.fetch(statement, keys=keys, **values):
                 page = pages[row[key]]
                 page.total = row["_total"]
                 if row["_after"]:
                     page.rows.append(row)
             return [pages[k] for k in keys]
 
-        return self._loader(("page", name, request, str(condition)), batch)
+        return self._loader(loader_key, batch)
 
     def custom(
-        self, name: str, batch: Callable[[list[Any]], Awaitable[list[Any]]]
+        self, name: str, batch: Callable[["Loaders", list[Any]], Awaitable[list[Any]]]
     ) -> DataLoader[Any, Any]:
         """A loader with its own batch SQL (derived fields such as amounts due)."""
-        return self._loader(("custom", name), batch)
+        key = ("custom", name)
+        loader = self._loaders.get(key)
+        if loader is None:
+
+            async def run(keys: list[Any]) -> list[Any]:
+                return await batch(self, keys)
+
+            loader = self._loader(key, run)
+        return loader
+
+
+def _page_statement(
+    table: Table,
+    key: str,
+    ordering: Ordering,
+    has_after: bool,
+    visible: ColumnElement[bool],
+    where: ColumnElement[bool] | None,
+) -> Select[Any]:
+    partition = table.c[key]
+    counted = (
+        select(table, func.count().over(partition_by=partition).label("_total"))
+        .where(partition == any_(KEYS), visible, true() if where is None else where)
+        .subquery()
+    )
+    position = Ordering(
+        ordering.name, tuple(counted.c[c.name] for c in ordering.columns), ordering.descending
+    )
+    is_after = position.after() if has_after else true()
+    # Rows before the cursor still carry the parent's total: keep one of them, so a page past
+    # the end still knows its totalCount, in this same statement.
+    ranked = select(
+        counted,
+        is_after.label("_after"),
+        func.row_number()
+        .over(partition_by=(counted.c[key], is_after), order_by=position.sort())
+        .label("_rank"),
+    ).subquery()
+    return (
+        select(ranked)
+        .where(
+            or_(
+                and_(ranked.c._after, ranked.c._rank <= LIMIT),
+                and_(~ranked.c._after, ranked.c._rank == 1),
+            )
+        )
+        .order_by(ranked.c[key], ranked.c._rank)
+    )
 
 
 def text_search(columns: Sequence[ColumnElement[str]], text: str) -> ColumnElement[bool]:

@@ -1,11 +1,14 @@
 """The node types of the graph: CRM and ERP entities with their relations both ways.
 
-Attribute fields are plain (no resolver); relations go through per-request loaders.
+Attribute fields are plain (no resolver). Relation fields are declared once as `Relation`s in
+each type's `RELATIONS` and resolved by `related` (prefetched per query level; see
+`schema.relations`).
 """
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from operator import itemgetter
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import Private, relay
@@ -13,12 +16,12 @@ from strawberry.types import Info
 
 from schema import derived
 from schema import enums as e
+from schema import relations as r
 from schema import tables as t
-from schema.base import TableNode, desc, loaders
+from schema.base import FromRow, TableNode, desc
 from schema.erp_nodes import Invoice, Payment, SalesOrder
-from schema.loaders import Ordering
+from schema.loaders import Ordering, newest_first
 from schema.pagination import Connection
-from schema.paging import child_page, newest_first
 
 First = Annotated[
     int | None, strawberry.argument(description="Page size (at most 100; default 20).")
@@ -27,11 +30,27 @@ After = Annotated[
     str | None, strawberry.argument(description="Rows after this cursor (`endCursor`).")
 ]
 
+CUSTOMERS_BY_NAME = Ordering("name", (t.customer.c.name, t.customer.c.id), descending=False)
+
+EMPLOYEE_DEPARTMENT = r.to_one("Employee.department", lambda: Department, "department_id")
+EMPLOYEE_MANAGER = r.to_one("Employee.manager", lambda: Employee, "manager_id")
+EMPLOYEE_REPORTS = r.children(
+    "Employee.reports", lambda: Employee, t.employee, "manager_id", [t.employee.c.name]
+)
+EMPLOYEE_CUSTOMERS = r.page(
+    "Employee.managedCustomers", lambda: Customer, "account_manager_id", CUSTOMERS_BY_NAME
+)
+
 
 @strawberry.type(description="A person working for the company.")
 class Employee(TableNode):
     TABLE = t.employee
-    ENUMS = {"status": e.EmployeeStatus}
+    RELATIONS = {
+        "department": EMPLOYEE_DEPARTMENT,
+        "manager": EMPLOYEE_MANAGER,
+        "reports": EMPLOYEE_REPORTS,
+        "managedCustomers": EMPLOYEE_CUSTOMERS,
+    }
     id: relay.NodeID[int]
     name: str = desc("Full name.")
     email: str = desc("Work email, also the login identity.")
@@ -44,62 +63,46 @@ class Employee(TableNode):
     manager_id: Private[int | None]
 
     @strawberry.field(description="The department the employee belongs to.")
-    async def department(self, info: Info) -> "Department | None":
-        return await Department.load(info, self.department_id)
+    def department(self, info: Info) -> "Department | None":
+        return r.related(self, info, EMPLOYEE_DEPARTMENT)
 
     @strawberry.field(description="The employee's manager.")
-    async def manager(self, info: Info) -> "Employee | None":
-        return await Employee.load(info, self.manager_id)
+    def manager(self, info: Info) -> "Employee | None":
+        return r.related(self, info, EMPLOYEE_MANAGER)
 
     @strawberry.field(description="Employees reporting directly to this one.")
-    async def reports(self, info: Info) -> list["Employee"]:
-        rows = (
-            await loaders(info)
-            .children(t.employee, "manager_id", [t.employee.c.name])
-            .load(self.id)
-        )
-        return Employee.from_rows(rows)
+    def reports(self, info: Info) -> list["Employee"]:
+        return r.related(self, info, EMPLOYEE_REPORTS)
 
-    @strawberry.field(description="Customers this employee manages as account manager.")
-    async def managed_customers(
+    @strawberry.field(description="Customers this employee manages as account manager, by name.")
+    def managed_customers(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection["Customer"]:
-        return await child_page(
-            info,
-            Customer,
-            name="Employee.managedCustomers",
-            key="account_manager_id",
-            parent_id=self.id,
-            ordering=CUSTOMERS_BY_NAME,
-            first=first,
-            after=after,
-        )
+        return r.related(self, info, EMPLOYEE_CUSTOMERS, first=first, after=after)
+
+
+DEPARTMENT_EMPLOYEES = r.children(
+    "Department.employees", lambda: Employee, t.employee, "department_id", [t.employee.c.name]
+)
 
 
 @strawberry.type(description="An organisational unit.")
 class Department(TableNode):
     TABLE = t.department
+    RELATIONS = {"employees": DEPARTMENT_EMPLOYEES}
     id: relay.NodeID[int]
     code: str = desc("Short code.")
     name: str = desc("Name.")
 
-    @strawberry.field(description="Employees of the department.")
-    async def employees(self, info: Info) -> list[Employee]:
-        rows = (
-            await loaders(info)
-            .children(t.employee, "department_id", [t.employee.c.name])
-            .load(self.id)
-        )
-        return Employee.from_rows(rows)
-
-
-CUSTOMERS_BY_NAME = Ordering("name", (t.customer.c.name, t.customer.c.id), descending=False)
+    @strawberry.field(description="Employees of the department, by name.")
+    def employees(self, info: Info) -> list[Employee]:
+        return r.related(self, info, DEPARTMENT_EMPLOYEES)
 
 
 @strawberry.type(
     description="Key figures of a customer, precomputed by the workers (RFM, revenue)."
 )
-class CustomerMetrics:
+class CustomerMetrics(FromRow):
     lifetime_revenue: Decimal = desc("Net revenue of all placed, non-cancelled orders.")
     order_count: int = desc("Number of such orders.")
     average_order_value: Decimal | None = desc("Lifetime revenue divided by order count.")
@@ -117,7 +120,7 @@ class CustomerMetrics:
 @strawberry.type(
     description="Expected value of a customer over the next 90 days (BG/NBD + Gamma-Gamma)."
 )
-class CustomerForecast:
+class CustomerForecast(FromRow):
     expected_orders_90d: Decimal = desc("Expected number of orders in the next 90 days.")
     expected_revenue_90d: Decimal = desc("Expected revenue in the next 90 days.")
     low: Decimal = desc("Lower bound of the 80% interval of expected revenue.")
@@ -130,10 +133,99 @@ class CustomerForecast:
     computed_at: datetime = desc("When the workers computed this forecast.")
 
 
+METRIC_COLUMNS = {
+    name: name
+    for name in [
+        "lifetime_revenue",
+        "order_count",
+        "average_order_value",
+        "first_order_at",
+        "last_order_at",
+        "open_balance",
+        "overdue_balance",
+        "r_score",
+        "f_score",
+        "m_score",
+        "rfm_segment",
+        "computed_at",
+    ]
+}
+FORECAST_COLUMNS = {
+    "expected_orders_90d": "expected_orders_90d",
+    "expected_revenue_90d": "expected_revenue_90d",
+    "low": "revenue_low",
+    "high": "revenue_high",
+    "probability_alive": "probability_alive",
+    "pipeline_value": "pipeline_value",
+    "method": "method",
+    "computed_at": "computed_at",
+}
+
+
+def _newest(name: str, target: Any, table: Any, column: str) -> r.Relation:
+    return r.page(name, target, "customer_id", newest_first(table, column))
+
+
+CUSTOMER_MANAGER = r.to_one("Customer.accountManager", lambda: Employee, "account_manager_id")
+CUSTOMER_CAMPAIGN = r.to_one(
+    "Customer.acquisitionCampaign", lambda: Campaign, "acquisition_campaign_id"
+)
+CUSTOMER_BALANCE = r.derived("Customer.openBalance", derived.open_balance)
+# Metrics and forecast are primary-key reads of two analytics tables: one statement serves both.
+CUSTOMER_ANALYTICS = r.derived(
+    "Customer.analytics",
+    derived.precomputed(
+        "customer_analytics",
+        [
+            (t.customer_metrics, METRIC_COLUMNS, lambda: CustomerMetrics),
+            (t.customer_forecast, FORECAST_COLUMNS, lambda: CustomerForecast),
+        ],
+    ),
+)
+CUSTOMER_METRICS = CUSTOMER_ANALYTICS.picking(itemgetter(0))
+CUSTOMER_FORECAST = CUSTOMER_ANALYTICS.picking(itemgetter(1))
+CUSTOMER_CONTACTS = r.children(
+    "Customer.contacts",
+    lambda: Contact,
+    t.contact,
+    "customer_id",
+    [t.contact.c.is_primary.desc(), t.contact.c.last_name, t.contact.c.id],
+)
+CUSTOMER_ORDERS = _newest("Customer.orders", lambda: SalesOrder, t.sales_order, "ordered_at")
+CUSTOMER_INVOICES = _newest("Customer.invoices", lambda: Invoice, t.invoice, "issued_on")
+CUSTOMER_PAYMENTS = _newest("Customer.payments", lambda: Payment, t.payment, "received_at")
+CUSTOMER_INTERACTIONS = _newest(
+    "Customer.interactions", lambda: Interaction, t.interaction, "occurred_at"
+)
+CUSTOMER_OPPORTUNITIES = _newest(
+    "Customer.opportunities", lambda: Opportunity, t.opportunity, "created_at"
+)
+CUSTOMER_TICKETS = _newest("Customer.tickets", lambda: Ticket, t.ticket, "opened_at")
+CUSTOMER_CAMPAIGNS = r.derived(
+    "Customer.campaigns",
+    derived.campaigns_of_customer(lambda: Campaign),
+    nodes=lambda campaigns: campaigns,
+)
+
+
 @strawberry.type(description="A company or person the company sells to.")
 class Customer(TableNode):
     TABLE = t.customer
-    ENUMS = {"kind": e.CustomerKind, "tier": e.CustomerTier, "status": e.CustomerStatus}
+    RELATIONS = {
+        "accountManager": CUSTOMER_MANAGER,
+        "acquisitionCampaign": CUSTOMER_CAMPAIGN,
+        "openBalance": CUSTOMER_BALANCE,
+        "metrics": CUSTOMER_METRICS,
+        "forecast": CUSTOMER_FORECAST,
+        "contacts": CUSTOMER_CONTACTS,
+        "orders": CUSTOMER_ORDERS,
+        "invoices": CUSTOMER_INVOICES,
+        "payments": CUSTOMER_PAYMENTS,
+        "interactions": CUSTOMER_INTERACTIONS,
+        "opportunities": CUSTOMER_OPPORTUNITIES,
+        "tickets": CUSTOMER_TICKETS,
+        "campaigns": CUSTOMER_CAMPAIGNS,
+    }
     id: relay.NodeID[int]
     code: str = desc("Customer number.")
     name: str = desc("Company or person name.")
@@ -152,131 +244,77 @@ class Customer(TableNode):
     acquisition_campaign_id: Private[int | None]
 
     @strawberry.field(description="The employee managing this account.")
-    async def account_manager(self, info: Info) -> Employee | None:
-        return await Employee.load(info, self.account_manager_id)
+    def account_manager(self, info: Info) -> Employee | None:
+        return r.related(self, info, CUSTOMER_MANAGER)
 
     @strawberry.field(description="The campaign that brought this customer in.")
-    async def acquisition_campaign(self, info: Info) -> "Campaign | None":
-        return await Campaign.load(info, self.acquisition_campaign_id)
+    def acquisition_campaign(self, info: Info) -> "Campaign | None":
+        return r.related(self, info, CUSTOMER_CAMPAIGN)
 
     @strawberry.field(description="Live amount due on all open invoices.")
-    async def open_balance(self, info: Info) -> Decimal:
-        return await derived.open_balance(info, self.id)
+    def open_balance(self, info: Info) -> Decimal:
+        return r.related(self, info, CUSTOMER_BALANCE)
 
     @strawberry.field(description="Precomputed metrics; null until the workers computed them.")
-    async def metrics(self, info: Info) -> CustomerMetrics | None:
-        return await derived.metrics(info, self.id, CustomerMetrics)
+    def metrics(self, info: Info) -> CustomerMetrics | None:
+        return r.related(self, info, CUSTOMER_METRICS)
 
     @strawberry.field(
         description="Precomputed 90-day forecast; null until the workers computed it."
     )
-    async def forecast(self, info: Info) -> CustomerForecast | None:
-        return await derived.forecast(info, self.id, CustomerForecast)
+    def forecast(self, info: Info) -> CustomerForecast | None:
+        return r.related(self, info, CUSTOMER_FORECAST)
 
-    @strawberry.field(description="People at this customer.")
-    async def contacts(self, info: Info) -> list["Contact"]:
-        order = [t.contact.c.is_primary.desc(), t.contact.c.last_name, t.contact.c.id]
-        rows = await loaders(info).children(t.contact, "customer_id", order).load(self.id)
-        return Contact.from_rows(rows)
+    @strawberry.field(description="People at this customer, the primary contact first.")
+    def contacts(self, info: Info) -> list["Contact"]:
+        return r.related(self, info, CUSTOMER_CONTACTS)
 
     @strawberry.field(description="Sales orders, newest first.")
-    async def orders(
+    def orders(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection["SalesOrder"]:
-        return await child_page(
-            info,
-            SalesOrder,
-            name="Customer.orders",
-            key="customer_id",
-            parent_id=self.id,
-            ordering=newest_first(t.sales_order, "ordered_at"),
-            first=first,
-            after=after,
-        )
+        return r.related(self, info, CUSTOMER_ORDERS, first=first, after=after)
 
     @strawberry.field(description="Invoices, newest first.")
-    async def invoices(
+    def invoices(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection["Invoice"]:
-        return await child_page(
-            info,
-            Invoice,
-            name="Customer.invoices",
-            key="customer_id",
-            parent_id=self.id,
-            ordering=newest_first(t.invoice, "issued_on"),
-            first=first,
-            after=after,
-        )
+        return r.related(self, info, CUSTOMER_INVOICES, first=first, after=after)
 
     @strawberry.field(description="Payments received, newest first.")
-    async def payments(
+    def payments(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection["Payment"]:
-        return await child_page(
-            info,
-            Payment,
-            name="Customer.payments",
-            key="customer_id",
-            parent_id=self.id,
-            ordering=newest_first(t.payment, "received_at"),
-            first=first,
-            after=after,
-        )
+        return r.related(self, info, CUSTOMER_PAYMENTS, first=first, after=after)
 
     @strawberry.field(description="Calls, emails, meetings and other contacts, newest first.")
-    async def interactions(
+    def interactions(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection["Interaction"]:
-        return await child_page(
-            info,
-            Interaction,
-            name="Customer.interactions",
-            key="customer_id",
-            parent_id=self.id,
-            ordering=newest_first(t.interaction, "occurred_at"),
-            first=first,
-            after=after,
-        )
+        return r.related(self, info, CUSTOMER_INTERACTIONS, first=first, after=after)
 
-    @strawberry.field(description="Opportunities, by expected close date (latest first).")
-    async def opportunities(
+    @strawberry.field(description="Opportunities, newest first.")
+    def opportunities(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection["Opportunity"]:
-        return await child_page(
-            info,
-            Opportunity,
-            name="Customer.opportunities",
-            key="customer_id",
-            parent_id=self.id,
-            ordering=newest_first(t.opportunity, "created_at"),
-            first=first,
-            after=after,
-        )
+        return r.related(self, info, CUSTOMER_OPPORTUNITIES, first=first, after=after)
 
     @strawberry.field(description="Support tickets, newest first.")
-    async def tickets(
-        self, info: Info, first: First = None, after: After = None
-    ) -> Connection["Ticket"]:
-        return await child_page(
-            info,
-            Ticket,
-            name="Customer.tickets",
-            key="customer_id",
-            parent_id=self.id,
-            ordering=newest_first(t.ticket, "opened_at"),
-            first=first,
-            after=after,
-        )
+    def tickets(self, info: Info, first: First = None, after: After = None) -> Connection["Ticket"]:
+        return r.related(self, info, CUSTOMER_TICKETS, first=first, after=after)
 
-    @strawberry.field(description="Campaigns this customer was targeted by.")
-    async def campaigns(self, info: Info) -> list["Campaign"]:
-        return await derived.campaigns_of_customer(info, self.id, Campaign)
+    @strawberry.field(description="Campaigns this customer was targeted by, latest first.")
+    def campaigns(self, info: Info) -> list["Campaign"]:
+        return r.related(self, info, CUSTOMER_CAMPAIGNS)
+
+
+CONTACT_CUSTOMER = r.to_one("Contact.customer", lambda: Customer, "customer_id")
 
 
 @strawberry.type(description="A person at a customer.")
 class Contact(TableNode):
     TABLE = t.contact
+    RELATIONS = {"customer": CONTACT_CUSTOMER}
     id: relay.NodeID[int]
     first_name: str = desc("First name.")
     last_name: str = desc("Last name.")
@@ -287,14 +325,25 @@ class Contact(TableNode):
     customer_id: Private[int]
 
     @strawberry.field(description="The customer this contact works for.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await Customer.load(info, self.customer_id)
+    def customer(self, info: Info) -> Customer | None:
+        return r.related(self, info, CONTACT_CUSTOMER)
+
+
+INTERACTION_CUSTOMER = r.to_one("Interaction.customer", lambda: Customer, "customer_id")
+INTERACTION_EMPLOYEE = r.to_one("Interaction.employee", lambda: Employee, "employee_id")
+INTERACTION_CONTACT = r.to_one("Interaction.contact", lambda: Contact, "contact_id")
+INTERACTION_CAMPAIGN = r.to_one("Interaction.campaign", lambda: Campaign, "campaign_id")
 
 
 @strawberry.type(description="A recorded contact with a customer.")
 class Interaction(TableNode):
     TABLE = t.interaction
-    ENUMS = {"channel": e.InteractionChannel, "direction": e.InteractionDirection}
+    RELATIONS = {
+        "customer": INTERACTION_CUSTOMER,
+        "employee": INTERACTION_EMPLOYEE,
+        "contact": INTERACTION_CONTACT,
+        "campaign": INTERACTION_CAMPAIGN,
+    }
     id: relay.NodeID[int]
     channel: e.InteractionChannel = desc("Channel.")
     direction: e.InteractionDirection = desc("Inbound or outbound.")
@@ -307,26 +356,35 @@ class Interaction(TableNode):
     campaign_id: Private[int | None]
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await Customer.load(info, self.customer_id)
+    def customer(self, info: Info) -> Customer | None:
+        return r.related(self, info, INTERACTION_CUSTOMER)
 
     @strawberry.field(description="The employee who handled it.")
-    async def employee(self, info: Info) -> Employee | None:
-        return await Employee.load(info, self.employee_id)
+    def employee(self, info: Info) -> Employee | None:
+        return r.related(self, info, INTERACTION_EMPLOYEE)
 
     @strawberry.field(description="The contact person involved.")
-    async def contact(self, info: Info) -> Contact | None:
-        return await Contact.load(info, self.contact_id)
+    def contact(self, info: Info) -> Contact | None:
+        return r.related(self, info, INTERACTION_CONTACT)
 
     @strawberry.field(description="The campaign it belongs to.")
-    async def campaign(self, info: Info) -> "Campaign | None":
-        return await Campaign.load(info, self.campaign_id)
+    def campaign(self, info: Info) -> "Campaign | None":
+        return r.related(self, info, INTERACTION_CAMPAIGN)
+
+
+CAMPAIGN_OWNER = r.to_one("Campaign.owner", lambda: Employee, "owner_id")
+CAMPAIGN_MEMBERS = r.page(
+    "Campaign.members",
+    lambda: CampaignMember,
+    "campaign_id",
+    newest_first(t.campaign_member, "added_at"),
+)
 
 
 @strawberry.type(description="A marketing campaign.")
 class Campaign(TableNode):
     TABLE = t.campaign
-    ENUMS = {"channel": e.CampaignChannel, "status": e.CampaignStatus}
+    RELATIONS = {"owner": CAMPAIGN_OWNER, "members": CAMPAIGN_MEMBERS}
     id: relay.NodeID[int]
     name: str = desc("Name.")
     channel: e.CampaignChannel = desc("Channel.")
@@ -338,29 +396,24 @@ class Campaign(TableNode):
     owner_id: Private[int | None]
 
     @strawberry.field(description="The employee running the campaign.")
-    async def owner(self, info: Info) -> Employee | None:
-        return await Employee.load(info, self.owner_id)
+    def owner(self, info: Info) -> Employee | None:
+        return r.related(self, info, CAMPAIGN_OWNER)
 
-    @strawberry.field(description="Customers targeted by the campaign.")
-    async def members(
+    @strawberry.field(description="Customers targeted by the campaign, latest added first.")
+    def members(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection["CampaignMember"]:
-        return await child_page(
-            info,
-            CampaignMember,
-            name="Campaign.members",
-            key="campaign_id",
-            parent_id=self.id,
-            ordering=newest_first(t.campaign_member, "added_at"),
-            first=first,
-            after=after,
-        )
+        return r.related(self, info, CAMPAIGN_MEMBERS, first=first, after=after)
+
+
+MEMBER_CUSTOMER = r.to_one("CampaignMember.customer", lambda: Customer, "customer_id")
+MEMBER_CAMPAIGN = r.to_one("CampaignMember.campaign", lambda: Campaign, "campaign_id")
 
 
 @strawberry.type(description="A customer's participation in a campaign.")
 class CampaignMember(TableNode):
     TABLE = t.campaign_member
-    ENUMS = {"status": e.MemberStatus}
+    RELATIONS = {"customer": MEMBER_CUSTOMER, "campaign": MEMBER_CAMPAIGN}
     id: relay.NodeID[int]
     status: e.MemberStatus = desc("Targeted, responded or converted.")
     added_at: datetime = desc("When the customer was targeted.")
@@ -370,18 +423,31 @@ class CampaignMember(TableNode):
     campaign_id: Private[int]
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await Customer.load(info, self.customer_id)
+    def customer(self, info: Info) -> Customer | None:
+        return r.related(self, info, MEMBER_CUSTOMER)
 
     @strawberry.field(description="The campaign.")
-    async def campaign(self, info: Info) -> Campaign | None:
-        return await Campaign.load(info, self.campaign_id)
+    def campaign(self, info: Info) -> Campaign | None:
+        return r.related(self, info, MEMBER_CAMPAIGN)
+
+
+OPPORTUNITY_CUSTOMER = r.to_one("Opportunity.customer", lambda: Customer, "customer_id")
+OPPORTUNITY_OWNER = r.to_one("Opportunity.owner", lambda: Employee, "owner_id")
+OPPORTUNITY_CAMPAIGN = r.to_one(
+    "Opportunity.sourceCampaign", lambda: Campaign, "source_campaign_id"
+)
+OPPORTUNITY_ORDER = r.to_one("Opportunity.salesOrder", lambda: SalesOrder, "sales_order_id")
 
 
 @strawberry.type(description="A potential deal in the sales pipeline.")
 class Opportunity(TableNode):
     TABLE = t.opportunity
-    ENUMS = {"stage": e.OpportunityStage}
+    RELATIONS = {
+        "customer": OPPORTUNITY_CUSTOMER,
+        "owner": OPPORTUNITY_OWNER,
+        "sourceCampaign": OPPORTUNITY_CAMPAIGN,
+        "salesOrder": OPPORTUNITY_ORDER,
+    }
     id: relay.NodeID[int]
     name: str = desc("Name.")
     stage: e.OpportunityStage = desc("Pipeline stage.")
@@ -398,26 +464,35 @@ class Opportunity(TableNode):
     sales_order_id: Private[int | None]
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await Customer.load(info, self.customer_id)
+    def customer(self, info: Info) -> Customer | None:
+        return r.related(self, info, OPPORTUNITY_CUSTOMER)
 
     @strawberry.field(description="The owning sales employee.")
-    async def owner(self, info: Info) -> Employee | None:
-        return await Employee.load(info, self.owner_id)
+    def owner(self, info: Info) -> Employee | None:
+        return r.related(self, info, OPPORTUNITY_OWNER)
 
     @strawberry.field(description="The campaign the deal came from.")
-    async def source_campaign(self, info: Info) -> Campaign | None:
-        return await Campaign.load(info, self.source_campaign_id)
+    def source_campaign(self, info: Info) -> Campaign | None:
+        return r.related(self, info, OPPORTUNITY_CAMPAIGN)
 
     @strawberry.field(description="The order a won deal became.")
-    async def sales_order(self, info: Info) -> "SalesOrder | None":
-        return await SalesOrder.load(info, self.sales_order_id)
+    def sales_order(self, info: Info) -> "SalesOrder | None":
+        return r.related(self, info, OPPORTUNITY_ORDER)
+
+
+TICKET_CUSTOMER = r.to_one("Ticket.customer", lambda: Customer, "customer_id")
+TICKET_ORDER = r.to_one("Ticket.salesOrder", lambda: SalesOrder, "sales_order_id")
+TICKET_ASSIGNEE = r.to_one("Ticket.assignee", lambda: Employee, "assignee_id")
 
 
 @strawberry.type(description="A support case.")
 class Ticket(TableNode):
     TABLE = t.ticket
-    ENUMS = {"category": e.TicketCategory, "priority": e.TicketPriority, "status": e.TicketStatus}
+    RELATIONS = {
+        "customer": TICKET_CUSTOMER,
+        "salesOrder": TICKET_ORDER,
+        "assignee": TICKET_ASSIGNEE,
+    }
     id: relay.NodeID[int]
     number: str = desc("Ticket number.")
     subject: str = desc("Subject.")
@@ -434,13 +509,13 @@ class Ticket(TableNode):
     assignee_id: Private[int | None]
 
     @strawberry.field(description="The customer.")
-    async def customer(self, info: Info) -> Customer | None:
-        return await Customer.load(info, self.customer_id)
+    def customer(self, info: Info) -> Customer | None:
+        return r.related(self, info, TICKET_CUSTOMER)
 
     @strawberry.field(description="The order the ticket is about.")
-    async def sales_order(self, info: Info) -> "SalesOrder | None":
-        return await SalesOrder.load(info, self.sales_order_id)
+    def sales_order(self, info: Info) -> "SalesOrder | None":
+        return r.related(self, info, TICKET_ORDER)
 
     @strawberry.field(description="The support employee handling it.")
-    async def assignee(self, info: Info) -> Employee | None:
-        return await Employee.load(info, self.assignee_id)
+    def assignee(self, info: Info) -> Employee | None:
+        return r.related(self, info, TICKET_ASSIGNEE)

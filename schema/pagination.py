@@ -33,8 +33,15 @@ class PageInfo:
 
 @strawberry.type(description="One row of a connection with its cursor.")
 class Edge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Opaque position of this row.")
     node: NodeT = strawberry.field(description="The row.")
+    key: strawberry.Private[tuple[Any, ...]]
+    connection: strawberry.Private[str]
+    ordering: strawberry.Private[str]
+
+    @strawberry.field(description="Opaque position of this row.")
+    def cursor(self) -> str:
+        # Encoded only when asked for: most clients read `pageInfo.endCursor` alone.
+        return encode_cursor(self.connection, self.ordering, self.key)
 
 
 @strawberry.type(description="A page of rows, keyset-paginated.")
@@ -107,14 +114,16 @@ def build_connection(
     """A connection from up to first+1 fetched rows (the extra row only signals a next page)."""
     has_next = len(nodes) > request.first
     nodes, keys = nodes[: request.first], keys[: request.first]
-    cursors = [encode_cursor(connection, ordering, key) for key in keys]
     return Connection(
-        edges=[Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)],
+        edges=[
+            Edge(node=node, key=key, connection=connection, ordering=ordering)
+            for node, key in zip(nodes, keys, strict=True)
+        ],
         page_info=PageInfo(
             has_next_page=has_next,
             has_previous_page=request.after is not None,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
+            start_cursor=encode_cursor(connection, ordering, keys[0]) if keys else None,
+            end_cursor=encode_cursor(connection, ordering, keys[-1]) if keys else None,
         ),
         total_count=total,
     )

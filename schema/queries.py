@@ -1,5 +1,6 @@
 """The root Query: nodes by global ID and the root connections."""
 
+import asyncio
 from typing import Annotated
 
 import strawberry
@@ -9,9 +10,11 @@ from strawberry.types import Info
 
 from schema import filters as f
 from schema import tables as t
+from schema.base import TableNode, as_key
 from schema.erp_nodes import Invoice, PurchaseOrder, SalesOrder, StockItem, Supplier
 from schema.nodes import Campaign, Customer, Employee, Interaction, Opportunity, Ticket
 from schema.pagination import Connection
+from schema.prefetch import prefetch_for, prefetch_node
 from schema.roots import root_page
 
 First = Annotated[
@@ -50,6 +53,17 @@ async def _node_or_error(
     return node
 
 
+def _node_type(info: Info, id: relay.GlobalID) -> type | None:
+    definition = info.schema.get_type_by_name(id.type_name)
+    origin = getattr(definition, "origin", None)
+    return origin if isinstance(origin, type) and issubclass(origin, TableNode) else None
+
+
+def _key(id: relay.GlobalID) -> int | None:
+    key = as_key(id.node_id)
+    return key if key >= 0 else None
+
+
 @strawberry.type(description="Read access to the whole graph.")
 class Query:
     @strawberry.field(description="Any object by its global ID (an error if it does not exist).")
@@ -58,7 +72,11 @@ class Query:
         info: Info,
         id: Annotated[relay.GlobalID, strawberry.argument(description="Global ID.")],
     ) -> relay.Node | None:
-        return await _node_or_error(info, id)
+        kind = _node_type(info, id)
+        key = _key(id)
+        if kind is None or key is None:
+            return await _node_or_error(info, id)
+        return await prefetch_node(info, kind, key, lambda: _node_or_error(info, id))
 
     @strawberry.field(
         description="Objects by global IDs, in order; null for IDs that do not exist."
@@ -70,7 +88,10 @@ class Query:
     ) -> list[relay.Node | None]:
         if len(ids) > 100:
             raise GraphQLError("at most 100 IDs per request", extensions={"code": "BAD_USER_INPUT"})
-        return [await _resolve_optional(info, gid) for gid in ids]
+        # Gathered, so the by-id loader batches every ID of a type into one statement.
+        found = list(await asyncio.gather(*(_resolve_optional(info, gid) for gid in ids)))
+        await prefetch_for(info, found)
+        return found
 
     @strawberry.field(description="One customer by global ID (an error if it does not exist).")
     async def customer(
@@ -78,7 +99,10 @@ class Query:
         info: Info,
         id: Annotated[relay.GlobalID, strawberry.argument(description="Customer ID.")],
     ) -> Customer | None:
-        return await _node_or_error(info, id, Customer)  # type: ignore[return-value]
+        key = _key(id)
+        if id.type_name != "Customer" or key is None:
+            return await _node_or_error(info, id, Customer)  # type: ignore[return-value]
+        return await prefetch_node(info, Customer, key, lambda: _node_or_error(info, id, Customer))
 
     @strawberry.field(description="Customers, filtered and sorted (default by name).")
     async def customers(

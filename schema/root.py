@@ -7,6 +7,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from schema import erp_nodes, nodes
+from schema.execution import ExecutionContext, install_prefetched_resolvers
 from schema.mutations import Mutation
 from schema.queries import Query
 
@@ -44,7 +45,7 @@ def build_schema(
     `extensions` (classes or factories: error policy, operation naming, limits) come from the
     API; batching is off unless `max_batch_operations` allows it.
     """
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
@@ -60,7 +61,10 @@ def build_schema(
             if max_batch_operations
             else None,
         ),
+        execution_context_class=ExecutionContext,
     )
+    install_prefetched_resolvers(schema._schema)
+    return schema
 
 
 def export_sdl() -> str:

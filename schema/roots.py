@@ -9,9 +9,11 @@ from sqlalchemy import ColumnElement, FromClause, func, select
 from strawberry import relay
 from strawberry.types import Info
 
+from domain.core.reads import compile_select
 from schema.base import TableNode, loaders
 from schema.loaders import Ordering
 from schema.pagination import Connection, build_connection, page_request
+from schema.prefetch import prefetch_for
 
 N = TypeVar("N", bound=TableNode)
 
@@ -41,30 +43,25 @@ async def root_page(
     first: int | None,
     after: str | None,
 ) -> Connection[N]:
+    """A page of a whole table, then everything the query selects below it, level by level."""
     table = node.TABLE
     ctx = loaders(info)
     request = page_request(name, ordering.name, first, after)
     keyset = Ordering(ordering.name, ordering.keys, ordering.descending)
+    source = ordering.source if ordering.source is not None else table
     labelled = [key.label(f"_k{i}") for i, key in enumerate(ordering.keys)]
     where = [ctx.visible(table), *conditions]
-    statement = select(table, *labelled).select_from(
-        ordering.source if ordering.source is not None else table
-    )
+    statement = select(table, *labelled).select_from(source).where(*where)
     if request.after is not None:
-        if len(request.after) != len(ordering.keys):
-            raise GraphQLError(
-                "`after` does not match this ordering", extensions={"code": "BAD_USER_INPUT"}
-            )
-        statement = statement.where(keyset.after(request.after))
-    statement = statement.where(*where).order_by(*keyset.sort()).limit(request.first + 1)
-    rows = await ctx.fetch(statement)
+        statement = statement.where(keyset.after(keyset.after_values(request.after)))
+    statement = statement.order_by(*keyset.sort()).limit(request.first + 1)
+    rows = await ctx.fetch(compile_select(statement, one_off=True))
     total = 0
     if wants_total(info):
-        source = ordering.source if ordering.source is not None else table
         count = select(func.count().label("n")).select_from(source).where(*where)
-        total = (await ctx.fetch(count))[0]["n"]
+        total = (await ctx.fetch(compile_select(count, one_off=True)))[0]["n"]
     keys = [tuple(row[f"_k{i}"] for i in range(len(ordering.keys))) for row in rows]
-    return build_connection(
+    connection = build_connection(
         node.from_rows(rows),
         keys,
         connection=name,
@@ -72,6 +69,8 @@ async def root_page(
         request=request,
         total=total,
     )
+    await prefetch_for(info, [edge.node for edge in connection.edges], "edges.node")
+    return connection
 
 
 def decode_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:

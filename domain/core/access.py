@@ -7,9 +7,11 @@ customer-owned data applies them; resolvers never filter by hand.
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import BigInteger, ColumnElement, bindparam, true
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnClause
+
+VIEWER_PARAMETER = "viewer_employee_id"
 
 ROLES = (
     "admin",
@@ -52,4 +54,7 @@ class Viewer:
         """A condition on a customer's account manager column restricting rows to this viewer."""
         if not self.limited_to_own_customers:
             return true()
-        return account_manager_column == self.employee_id
+        # A named parameter: read statements are compiled once and shared by every viewer.
+        return account_manager_column == bindparam(
+            VIEWER_PARAMETER, self.employee_id, type_=BigInteger
+        )

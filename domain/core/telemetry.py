@@ -69,6 +69,14 @@ def _after_cursor_execute(
         stats.sql_intervals.append((started, perf_counter()))
 
 
+def record_statement(started: float) -> None:
+    """Count a statement run outside SQLAlchemy (the read pool) that began at `started`."""
+    stats = current_request.get()
+    if stats is not None:
+        stats.statements += 1
+        stats.sql_intervals.append((started, perf_counter()))
+
+
 def track_statements(engine: AsyncEngine) -> None:
     """Count every statement `engine` runs (and its time) into the current request's stats."""
     target = engine.sync_engine

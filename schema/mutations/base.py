@@ -138,7 +138,8 @@ async def run(
             duplicate = DomainError("DUPLICATE", "a concurrent change created the same record")
             return payload_type(errors=[MutationError.of(duplicate)])
         raise
-    node = await payload_type.NODE.load(info, entity_id)
+    # Read back as any client would see it (through the loaders and the viewer's rules).
+    [node] = await payload_type.NODE.resolve_nodes(info=info, node_ids=[str(entity_id)])
     return payload_type(**{payload_type.ENTITY: node})
 
 

@@ -151,8 +151,10 @@ async def statements(app: Starlette, tokens: Tokens) -> AsyncIterator[StatementC
         counter.count += 1
 
     event.listen(engine, "before_cursor_execute", count)
+    app.state.bizgraph.reads.listeners.append(count)
     yield counter
     event.remove(engine, "before_cursor_execute", count)
+    app.state.bizgraph.reads.listeners.remove(count)
 
 
 @pytest.fixture(scope="module")

@@ -104,7 +104,10 @@ async def test_processes_share_metrics_and_log_json_lines(
 async def test_sigterm_lets_an_in_flight_request_finish(
     database_url: str, redis_url: str, tmp_path: Path, served_api_token: str
 ) -> None:
-    server, base = _server(database_url, redis_url, tmp_path, 1)
+    # The request waits on a lock for as long as the test needs: no statement timeout cuts it.
+    server, base = _server(
+        database_url, redis_url, tmp_path, 1, BIZGRAPH_STATEMENT_TIMEOUT_MS="120000"
+    )
     server.start()
     holder = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
@@ -116,10 +119,12 @@ async def test_sigterm_lets_an_in_flight_request_finish(
             in_flight = asyncio.create_task(http.post("/graphql", json={"query": QUERY}))
 
             async def blocked() -> bool:
+                # Inside a transaction pg_stat_activity is a snapshot taken at first use.
+                await holder.execute("SELECT pg_stat_clear_snapshot()")
                 return bool(
                     await holder.fetchval(
                         "SELECT count(*) FROM pg_stat_activity "
-                        "WHERE application_name = 'bizgraph' AND wait_event_type = 'Lock'"
+                        "WHERE pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
                     )
                 )
 

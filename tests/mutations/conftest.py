@@ -18,6 +18,7 @@ from strawberry.relay import to_base64
 from api.settings import Settings
 from domain.core.access import Viewer
 from domain.core.database import asyncpg_dsn, session_factory
+from domain.core.reads import ReadPool
 from domain.erp.pricing import DEFAULT_PRICE_RULES
 from schema.context import AppState, Context
 from schema.loaders import Loaders
@@ -104,23 +105,29 @@ async def world(clean_db: AsyncEngine, db: asyncpg.Connection) -> World:
 
 
 @pytest.fixture
-def execute(schema: strawberry.Schema, engine: AsyncEngine, world: World) -> Execute:
+async def execute(
+    schema: strawberry.Schema, engine: AsyncEngine, database_url: str, world: World
+) -> AsyncIterator[Execute]:
     """Run a GraphQL document as a viewer (default: the admin); fails on top-level errors."""
-    state = AppState(engine=engine, sessions=session_factory(engine), settings=Settings())
+    reads = ReadPool(database_url, max_size=5)
+    state = AppState(
+        engine=engine, sessions=session_factory(engine), reads=reads, settings=Settings()
+    )
 
     async def run(
         query: str, variables: dict[str, Any] | None = None, *, viewer: Viewer | None = None
     ) -> dict[str, Any]:
         who = viewer or world.admin
         context = Context(
-            state=state, viewer=who, request_id=uuid.uuid4().hex, loaders=Loaders(engine, who)
+            state=state, viewer=who, request_id=uuid.uuid4().hex, loaders=Loaders(reads, who)
         )
         result = await schema.execute(query, variable_values=variables, context_value=context)
         assert result.errors is None, result.errors
         assert result.data is not None
         return result.data
 
-    return run
+    yield run
+    await reads.close()
 
 
 async def row_counts(db: asyncpg.Connection) -> dict[str, int]:
