@@ -9,7 +9,7 @@ import strawberry
 from strawberry import Private, relay
 from strawberry.types import Info
 
-from schema import derived
+from schema import analytics, derived
 from schema import enums as e
 from schema import tables as t
 from schema.base import TableNode, desc, loaders
@@ -110,6 +110,10 @@ class StockItem(TableNode):
     @strawberry.field(description="The preferred supplier.")
     async def supplier(self, info: Info) -> Supplier | None:
         return await Supplier.load(info, self.supplier_id)
+
+    @strawberry.field(description="Demand forecast and reorder suggestion; null until computed.")
+    async def replenishment(self, info: Info) -> analytics.Replenishment | None:
+        return await analytics.replenishment(info, self.id)
 
     @strawberry.field(description="Purchase orders still expecting this item.")
     async def open_purchase_orders(self, info: Info) -> list["PurchaseOrder"]:
