@@ -15,6 +15,7 @@ from workers import relay
 
 RELAY_OUTBOX = "relay_outbox"
 REFRESH_CUSTOMER = "refresh_customer"
+REFRESH_CAMPAIGNS = "refresh_campaigns"
 REFRESH_REPLENISHMENT = "refresh_replenishment"
 NIGHTLY_RECOMPUTE = "nightly_recompute"
 
@@ -38,9 +39,15 @@ async def relay_outbox(ctx: dict[str, Any]) -> int:
 
 
 async def refresh_customer(ctx: dict[str, Any], customer_id: int) -> int:
-    """Metrics, forecast and campaign results of one customer, after an event about them."""
+    """Metrics and forecast of one customer, after an event about them."""
     async with _engine(ctx).begin() as connection:
         return await recompute.refresh_customer(connection, customer_id)
+
+
+async def refresh_campaigns(ctx: dict[str, Any], customer_ids: list[int]) -> int:
+    """Results of the campaigns these customers belong to, after events about them."""
+    async with _engine(ctx).begin() as connection:
+        return await recompute.refresh_campaigns(connection, customer_ids)
 
 
 async def refresh_replenishment(ctx: dict[str, Any]) -> int:

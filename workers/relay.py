@@ -5,9 +5,11 @@ event) and marked processed in the same transaction, after the enqueue succeeded
 is unreachable the transaction rolls back and the events wait for the next attempt. If the
 commit fails after the enqueue, the events are relayed again later; jobs are idempotent.
 
-What an event leads to:
-- an event about a customer (`customer_id` set) → `refresh_customer` for that customer;
-- an event about something that moves stock → one `refresh_replenishment`.
+What a batch of events leads to:
+- per customer with events (`customer_id` set) → `refresh_customer` for that customer;
+- if any customer had events → one `refresh_campaigns` for all of them (a campaign's figures
+  span all its members, so one recompute per batch beats one per customer);
+- if anything that moves stock had events → one `refresh_replenishment`.
 Job ids name the newest event they cover, so a burst of events for one customer (or for
 stock) in a batch is one job, while an event arriving after that job ran still gets its own.
 """
@@ -38,7 +40,7 @@ MARK = text(
 
 async def relay_pending(engine: AsyncEngine, redis: ArqRedis) -> int:
     """Enqueue jobs for pending events; returns how many events were relayed."""
-    from workers.jobs import REFRESH_CUSTOMER, REFRESH_REPLENISHMENT
+    from workers.jobs import REFRESH_CAMPAIGNS, REFRESH_CUSTOMER, REFRESH_REPLENISHMENT
 
     async with engine.begin() as connection:
         events = (await connection.execute(CLAIM, {"batch": BATCH})).all()
@@ -54,6 +56,12 @@ async def relay_pending(engine: AsyncEngine, redis: ArqRedis) -> int:
         for customer_id, event_id in newest.items():
             await redis.enqueue_job(
                 REFRESH_CUSTOMER, customer_id, _job_id=f"customer:{customer_id}:{event_id}"
+            )
+        if newest:
+            await redis.enqueue_job(
+                REFRESH_CAMPAIGNS,
+                sorted(newest),
+                _job_id=f"campaigns:{max(newest.values())}",
             )
         if newest_stock_event:
             await redis.enqueue_job(

@@ -57,6 +57,7 @@ def redis_settings(url: str | None = None) -> RedisSettings:
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [
         jobs.refresh_customer,
+        jobs.refresh_campaigns,
         jobs.refresh_replenishment,
         func(jobs.nightly_recompute, timeout=NIGHTLY_TIMEOUT_SECONDS),
     ]

@@ -9,9 +9,10 @@
 - cost: the campaign's budget. ROI = (attributed revenue − cost) ÷ cost, on revenue (not
   margin); none when the cost is 0.
 
-After an event about a customer only the campaigns that customer belongs to are
-recomputed; the nightly run recomputes them all. As with customer metrics, a row is never
-replaced by figures from an older snapshot.
+After events about customers only the campaigns those customers belong to are recomputed,
+once per batch of events (a campaign's figures span all its members' orders, so this costs
+about as much for one customer as for hundreds); the nightly run recomputes them all. As
+with customer metrics, a row is never replaced by figures from an older snapshot.
 """
 
 from sqlalchemy import text
@@ -69,10 +70,10 @@ ON CONFLICT (campaign_id) DO UPDATE SET
 WHERE analytics.campaign_metrics.computed_at <= EXCLUDED.computed_at
 """
 ALL_CAMPAIGNS = text(_SQL.format(campaign_filter=""))
-CAMPAIGNS_OF_CUSTOMER = text(
+CAMPAIGNS_OF_CUSTOMERS = text(
     _SQL.format(
         campaign_filter="WHERE id IN (SELECT campaign_id FROM crm.campaign_member "
-        "WHERE customer_id = :customer_id)"
+        "WHERE customer_id = ANY(CAST(:customer_ids AS bigint[])))"
     )
 )
 
@@ -83,9 +84,10 @@ async def recompute_all(connection: AsyncConnection) -> int:
     return result.rowcount or 0
 
 
-async def recompute_for_customer(connection: AsyncConnection, customer_id: int) -> int:
-    """The results of the campaigns a customer belongs to (after an event about them)."""
+async def recompute_for_customers(connection: AsyncConnection, customer_ids: list[int]) -> int:
+    """The results of the campaigns these customers belong to (after events about them)."""
     result = await connection.execute(
-        CAMPAIGNS_OF_CUSTOMER, {"window": ATTRIBUTION_WINDOW_DAYS, "customer_id": customer_id}
+        CAMPAIGNS_OF_CUSTOMERS,
+        {"window": ATTRIBUTION_WINDOW_DAYS, "customer_ids": customer_ids},
     )
     return result.rowcount or 0

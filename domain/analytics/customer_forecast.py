@@ -117,7 +117,8 @@ async def histories(
     connection: AsyncConnection, as_of: date, customer_id: int | None = None
 ) -> Customers:
     """Each buying customer's (x, t_x, T, m) as of the end of `as_of`."""
-    sql = _HISTORIES.format(filter="AND o.customer_id = :customer_id" if customer_id else "")
+    one = customer_id is not None
+    sql = _HISTORIES.format(filter="AND o.customer_id = :customer_id" if one else "")
     until = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
     params: dict[str, Any] = {"until": until, "as_of": as_of, "customer_id": customer_id}
     rows = (await connection.execute(text(sql), params)).all()
@@ -151,14 +152,19 @@ async def forecast_customers(
         # Too young a business to fit: no figures rather than made-up ones.
         return 0, {"as_of": as_of.isoformat(), "customers": len(everyone.ids), "fitted": False}
     loop = asyncio.get_running_loop()
-    validation = (
-        loop.run_in_executor(executor, clv.validate, calibration, holdout, HORIZON_DAYS)
-        if clv.can_fit(calibration)
-        else None
-    )
     starts = range(0, len(everyone.ids), CHUNK)
     progress.start(len(starts) + 1)
-    models = await loop.run_in_executor(executor, clv.fit, everyone)
+
+    async def validate() -> dict[str, Any] | None:
+        if not clv.can_fit(calibration):
+            return None
+        return await loop.run_in_executor(
+            executor, clv.validate, calibration, holdout, HORIZON_DAYS
+        )
+
+    models, validation = await asyncio.gather(
+        loop.run_in_executor(executor, clv.fit, everyone), validate()
+    )
     progress.advance()
 
     async def score(start: int) -> clv.Scores:
@@ -170,7 +176,7 @@ async def forecast_customers(
 
     scores = _concatenate(await asyncio.gather(*(score(start) for start in starts)))
     details = {**models.details, "as_of": as_of.isoformat(), "horizon_days": HORIZON_DAYS}
-    details["validation"] = await validation if validation is not None else None
+    details["validation"] = validation
     async with engine.begin() as connection:
         return await store(connection, everyone, scores, as_of, read_at=read_at), details
 

@@ -3,9 +3,14 @@
 Settings, chosen on the demo data by rolling-origin backtests (docs/FORECASTING.md):
 multiplicative weekly and yearly seasonality (demand is a weekday factor times a season
 times a growing level, so seasonal swings grow with the level), three Fourier terms for the
-year (one smooth year-end peak; ten terms chase noise), a linear trend, no daily
-seasonality (the data is daily). Yearly seasonality needs a year of history to mean
-anything, so shorter series go without it. Forecasts of revenue or demand are clipped at 0.
+year (the season is one smooth year-end peak; ten terms did no better), no daily
+seasonality (the data is daily), and a stiff linear trend: changepoint prior scale 0.01
+instead of Prophet's 0.05. With under two years of history a flexible trend soaks up what
+is really season (or a passing shift in the customer base) and then extends its latest
+slope 90 days ahead. With the stiffer trend Prophet beats the seasonal-naive baseline on
+all ten demo series at 100,000 customers (five with the default) and on nine of ten at
+2,000 (eight). Yearly seasonality needs a year of history to mean anything, so shorter
+series go without it. Forecasts of revenue or demand are clipped at 0.
 
 Prophet draws its intervals with the global NumPy generator: `fit_predict` seeds it, so the
 same history always gives the same interval (re-running a job writes the same rows).
@@ -20,9 +25,13 @@ import numpy as np
 import pandas as pd
 
 YEARLY_TERMS = 3
+CHANGEPOINT_PRIOR_SCALE = 0.01
 INTERVAL = 0.8
-INTERVAL_SAMPLES = 300
+INTERVAL_SAMPLES = 1000  # Prophet's default; 300 was not measurably faster here
 SEED = 20_240_601
+# A fit takes well under a second; Stan's optimiser can spin for minutes on a pathological
+# series. Past this, the fit fails (and the run records it) instead of holding the pool.
+FIT_TIMEOUT_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -62,12 +71,17 @@ def fit_predict(
         yearly_seasonality=YEARLY_TERMS if days >= 365 else False,
         daily_seasonality=False,
         seasonality_mode="multiplicative",
+        changepoint_prior_scale=CHANGEPOINT_PRIOR_SCALE,
         interval_width=INTERVAL,
-        # Intervals come from sampling; backtests need only the point forecast.
+        # Intervals come from sampling; backtests need only the point forecast (and a fit
+        # plus predict without sampling takes about 100 ms instead of 160 ms).
         uncertainty_samples=INTERVAL_SAMPLES if intervals else 0,
     )
     start = pd.Timestamp(first_day)
-    model.fit(pd.DataFrame({"ds": pd.date_range(start, periods=days), "y": history}))
+    model.fit(
+        pd.DataFrame({"ds": pd.date_range(start, periods=days), "y": history}),
+        timeout=FIT_TIMEOUT_SECONDS,
+    )
     future = pd.DataFrame({"ds": pd.date_range(start + pd.Timedelta(days=days), periods=horizon)})
     np.random.seed(SEED)
     predicted = model.predict(future)

@@ -102,7 +102,11 @@ async def stale_steps(engine: AsyncEngine) -> list[str]:
 async def refresh_customer(
     connection: AsyncConnection, customer_id: int, *, as_of: date | None = None
 ) -> int:
-    """Everything derived about one customer, after an event about them (idempotent)."""
+    """A customer's metrics and forecast, after an event about them (idempotent)."""
     rows = await metrics.recompute_customer(connection, customer_id)
-    rows += await customer_forecast.recompute_customer(connection, customer_id, as_of=as_of)
-    return rows + await campaigns.recompute_for_customer(connection, customer_id)
+    return rows + await customer_forecast.recompute_customer(connection, customer_id, as_of=as_of)
+
+
+async def refresh_campaigns(connection: AsyncConnection, customer_ids: list[int]) -> int:
+    """The results of the campaigns these customers belong to, after events about them."""
+    return await campaigns.recompute_for_customers(connection, customer_ids)

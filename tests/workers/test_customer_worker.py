@@ -19,7 +19,7 @@ from domain.analytics.runs import latest_details
 from tests.conftest import Services
 from tests.workers.conftest import enqueue, run_worker
 from tests.workers.orders import place_order
-from workers.jobs import REFRESH_CUSTOMER
+from workers.jobs import REFRESH_CAMPAIGNS, REFRESH_CUSTOMER
 from workers.relay import relay_pending
 from workers.settings import redis_settings
 
@@ -206,7 +206,10 @@ async def test_a_burst_of_events_for_one_customer_is_one_job(
         jobs = await redis.queued_jobs(queue_name=queue)
     finally:
         await redis.aclose()
-    assert [(job.function, job.args) for job in jobs] == [(REFRESH_CUSTOMER, (customer_id,))]
+    assert sorted((job.function, job.args) for job in jobs) == [
+        (REFRESH_CAMPAIGNS, ([customer_id],)),
+        (REFRESH_CUSTOMER, (customer_id,)),
+    ]
 
 
 async def test_a_stock_event_refreshes_replenishment(
