@@ -97,11 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="health check: exit 0 if a worker is alive"
     )
 
-    recompute = commands.add_parser("recompute", help="recompute analytics and forecasts now")
+    recompute = commands.add_parser(
+        "recompute",
+        help="recompute analytics and forecasts now",
+        description="Run analytics steps now in this process, each recorded as a run: "
+        "metrics (customer metrics, RFM), customers (BG/NBD + Gamma-Gamma forecasts), "
+        "campaigns (campaign results), revenue (Prophet revenue forecasts with backtests), "
+        "demand (demand forecasts and reorder suggestions).",
+    )
     recompute.add_argument(
         "--what",
         action="append",
-        choices=["metrics", "all"],
+        choices=["metrics", "customers", "campaigns", "revenue", "demand", "all"],
         help="what to recompute (repeatable; default all)",
     )
 

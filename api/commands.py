@@ -135,6 +135,8 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
 
     from api.app import create_app
     from api.logs import logging_config
+    from api.recompute import expand
+    from api.recompute import run_sync as run_recompute
     from domain.demo.seed import database_is_empty, seed_database
 
     host = args.host or settings.host
@@ -146,7 +148,8 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
         if asyncio.run(database_is_empty(found.database_url)):
             print(f"seeding demo data ({args.customers} customers)…", flush=True)
             print(asyncio.run(seed_database(found.database_url, customers=args.customers)))
-            print(asyncio.run(_recompute_metrics(found.database_url)))
+            print("computing metrics and forecasts…", flush=True)
+            run_recompute(found.database_url, expand(None))
         settings = _reloaded_settings()
         graphiql_token = _dev_admin_token(settings, found.database_url, host)
         worker = None
@@ -299,26 +302,10 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def recompute(args: argparse.Namespace, settings: Settings) -> None:
+    from api.cli import CliError
+    from api.recompute import expand, run_sync
+
     with endpoints(settings, need_redis=False) as found:
-        print(asyncio.run(_recompute_metrics(found.database_url)))
-
-
-async def _recompute_metrics(database_url: str) -> str:
-    """Recompute every customer's metrics now, recorded as a run; returns a summary line."""
-    import time
-
-    from domain.analytics import metrics
-    from domain.analytics.runs import recorded_run
-    from domain.core.database import create_engine
-
-    engine = create_engine(database_url, pool_size=2)
-    try:
-        started = time.perf_counter()
-        async with (
-            recorded_run(engine, "recompute_all_metrics") as run,
-            engine.begin() as connection,
-        ):
-            run.rows = await metrics.recompute_all(connection)
-        return f"metrics: {run.rows:,} customers in {time.perf_counter() - started:.1f} s"
-    finally:
-        await engine.dispose()
+        failed = run_sync(found.database_url, expand(args.what))
+    if failed:
+        raise CliError(f"recompute failed for: {', '.join(failed)} (see ops.job_run)")

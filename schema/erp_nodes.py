@@ -10,7 +10,7 @@ import strawberry
 from strawberry import Private, relay
 from strawberry.types import Info
 
-from schema import derived
+from schema import analytics, derived
 from schema import enums as e
 from schema import relations as r
 from schema import tables as t
@@ -184,6 +184,10 @@ class StockItem(TableNode):
     @strawberry.field(description="The preferred supplier.")
     def supplier(self, info: Info) -> Supplier | None:
         return r.related(self, info, ITEM_SUPPLIER)
+
+    @strawberry.field(description="Demand forecast and reorder suggestion; null until computed.")
+    async def replenishment(self, info: Info) -> analytics.Replenishment | None:
+        return await analytics.replenishment(info, self.id)
 
     @strawberry.field(description="Purchase orders still expecting this item.")
     def open_purchase_orders(self, info: Info) -> list["PurchaseOrder"]:

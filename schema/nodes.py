@@ -14,7 +14,7 @@ import strawberry
 from strawberry import Private, relay
 from strawberry.types import Info
 
-from schema import derived
+from schema import analytics, derived
 from schema import enums as e
 from schema import relations as r
 from schema import tables as t
@@ -123,9 +123,11 @@ class CustomerMetrics(FromRow):
 class CustomerForecast(FromRow):
     expected_orders_90d: Decimal = desc("Expected number of orders in the next 90 days.")
     expected_revenue_90d: Decimal = desc("Expected revenue in the next 90 days.")
-    low: Decimal = desc("Lower bound of the 80% interval of expected revenue.")
-    high: Decimal = desc("Upper bound of the 80% interval of expected revenue.")
-    probability_alive: Decimal = desc("Probability the customer is still active (0–1).")
+    low: Decimal = desc("Lower bound of the 80% prediction interval of the 90-day revenue.")
+    high: Decimal = desc("Upper bound of the 80% prediction interval of the 90-day revenue.")
+    probability_alive: Decimal | None = desc(
+        "Probability the customer is still active (0–1); null before a first purchase."
+    )
     pipeline_value: Decimal = desc(
         "Open opportunities closing within 90 days, weighted by probability."
     )
@@ -398,6 +400,10 @@ class Campaign(TableNode):
     @strawberry.field(description="The employee running the campaign.")
     def owner(self, info: Info) -> Employee | None:
         return r.related(self, info, CAMPAIGN_OWNER)
+
+    @strawberry.field(description="Results; null until the workers computed them.")
+    async def performance(self, info: Info) -> analytics.CampaignPerformance | None:
+        return await analytics.campaign_performance(info, self.id)
 
     @strawberry.field(description="Customers targeted by the campaign, latest added first.")
     def members(

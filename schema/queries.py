@@ -8,6 +8,7 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
+from schema import analytics
 from schema import filters as f
 from schema import tables as t
 from schema.base import TableNode, as_key
@@ -189,6 +190,14 @@ class Query:
             after=after,
         )
 
+    @strawberry.field(
+        description="Stock items the workers suggest reordering, soonest out of stock first."
+    )
+    async def items_to_reorder(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection[StockItem]:
+        return await analytics.items_to_reorder(info, StockItem, first, after)
+
     @strawberry.field(description="Employees by name.")
     async def employees(
         self,
@@ -333,6 +342,21 @@ class Query:
             first=first,
             after=after,
         )
+
+    @strawberry.field(
+        description="Daily revenue forecast of the company, a customer tier or a product "
+        "category, with its backtest accuracy; null before the first forecast run."
+    )
+    async def revenue_forecast(
+        self,
+        info: Info,
+        scope: Annotated[analytics.ForecastScope, strawberry.argument(description="Scope.")],
+        key: Annotated[
+            str | None, strawberry.argument(description="Tier or category; none for COMPANY.")
+        ] = None,
+        horizon_days: analytics.HorizonDays = 90,
+    ) -> analytics.RevenueForecast | None:
+        return await analytics.revenue_forecast(info, scope, key, horizon_days)
 
 
 async def _resolve_optional(info: Info, gid: relay.GlobalID) -> relay.Node | None:

@@ -1,16 +1,26 @@
-"""arq jobs: thin, idempotent wrappers around domain code (arq may run a job twice)."""
+"""arq jobs: thin, idempotent wrappers around domain code (arq may run a job twice).
 
+Every job writes its figures with upserts or as a new recorded run, so a second execution
+of the same job leaves the same rows behind.
+"""
+
+import logging
+from concurrent.futures import Executor
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.analytics import metrics
-from domain.analytics.runs import recorded_run
+from domain.analytics import recompute, replenishment
 from workers import relay
 
-RECOMPUTE_CUSTOMER_METRICS = "recompute_customer_metrics"
-RECOMPUTE_ALL_METRICS = "recompute_all_metrics"
 RELAY_OUTBOX = "relay_outbox"
+REFRESH_CUSTOMER = "refresh_customer"
+REFRESH_CAMPAIGNS = "refresh_campaigns"
+REFRESH_REPLENISHMENT = "refresh_replenishment"
+NIGHTLY_RECOMPUTE = "nightly_recompute"
+RECOMPUTE_STEP = "recompute_step"
+
+log = logging.getLogger("bizgraph.worker")
 
 
 def _engine(ctx: dict[str, Any]) -> AsyncEngine:
@@ -19,22 +29,50 @@ def _engine(ctx: dict[str, Any]) -> AsyncEngine:
     return engine
 
 
-async def recompute_customer_metrics(ctx: dict[str, Any], customer_id: int) -> int:
-    """Bring one customer's metrics up to date after an event about it."""
-    async with _engine(ctx).begin() as connection:
-        return await metrics.recompute_customer(connection, customer_id)
-
-
-async def recompute_all_metrics(ctx: dict[str, Any]) -> int:
-    """Recompute every customer's metrics and re-base the RFM quintiles (nightly)."""
-    async with (
-        recorded_run(_engine(ctx), RECOMPUTE_ALL_METRICS) as run,
-        _engine(ctx).begin() as connection,
-    ):
-        run.rows = await metrics.recompute_all(connection)
-    return run.rows
+def _pool(ctx: dict[str, Any]) -> Executor | None:
+    pool: Executor | None = ctx.get("pool")
+    return pool
 
 
 async def relay_outbox(ctx: dict[str, Any]) -> int:
     """Turn committed outbox events into jobs (see `workers.relay`)."""
     return await relay.relay_pending(_engine(ctx), ctx["redis"])
+
+
+async def refresh_customer(ctx: dict[str, Any], customer_id: int) -> int:
+    """Metrics and forecast of one customer, after an event about them."""
+    async with _engine(ctx).begin() as connection:
+        return await recompute.refresh_customer(connection, customer_id)
+
+
+async def refresh_campaigns(ctx: dict[str, Any], customer_ids: list[int]) -> int:
+    """Results of the campaigns these customers belong to, after events about them."""
+    async with _engine(ctx).begin() as connection:
+        return await recompute.refresh_campaigns(connection, customer_ids)
+
+
+async def refresh_replenishment(ctx: dict[str, Any]) -> int:
+    """Days of cover and reorder suggestions from stored demand and live stock."""
+    async with _engine(ctx).begin() as connection:
+        return await replenishment.refresh(connection)
+
+
+async def recompute_step(ctx: dict[str, Any], name: str) -> int:
+    """One step over all data on demand (e.g. `metrics` after a bulk import), as a run."""
+    run = await recompute.run_step(_engine(ctx), name, executor=_pool(ctx))
+    return run.rows
+
+
+async def nightly_recompute(ctx: dict[str, Any]) -> list[str]:
+    """Every step without a recent successful run: all of them at night, the missed ones at
+    start-up (a fresh install, or a worker that was down at night). Returns what failed."""
+    failed = []
+    for name in await recompute.stale_steps(_engine(ctx)):
+        try:
+            run = await recompute.run_step(_engine(ctx), name, executor=_pool(ctx))
+            log.info("recomputed %s: %s rows", name, run.rows)
+        except Exception:
+            # Recorded as a failed run already; the other steps still deserve their turn.
+            log.exception("recompute of %s failed", name)
+            failed.append(name)
+    return failed

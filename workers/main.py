@@ -67,7 +67,14 @@ def build_worker(
         # A burst run drains the queue once; schedules would keep it alive forever.
         cron_jobs=None
         if burst
-        else [instrumented(c, retry_when_db_down=False) for c in WorkerSettings.cron_jobs],
+        else [
+            instrumented(
+                dataclasses.replace(c, timeout_s=min(c.timeout_s or limit, limit)),
+                retry_when_db_down=False,
+            )
+            for c in WorkerSettings.cron_jobs
+            for limit in [options.job_timeout_s]
+        ],
         on_startup=WorkerSettings.on_startup,
         on_shutdown=WorkerSettings.on_shutdown,
         queue_name=options.queue_name,

@@ -1,12 +1,26 @@
-"""arq worker settings: jobs, schedules, and the engine shared by the jobs of a process."""
+"""arq worker settings: jobs, schedules, and what the jobs of a process share.
+
+A worker process holds one database engine and one process pool. Model fits (Prophet,
+BG/NBD, the Monte Carlo intervals) run in the pool so the event loop keeps relaying events
+and refreshing customers while a nightly run is busy. The pool's processes are started
+with `spawn`: a clean interpreter, not a fork of a process with an event loop and open
+sockets. They start on first use, so a worker that never forecasts never pays for them.
+
+Health: the worker writes its health to Redis every `health_check_interval` seconds;
+`bizgraph worker --check` (arq's `check_health`, like `arq --check`) exits 0 while that
+record is fresh and 1 otherwise — use it as the container health check.
+"""
 
 import logging
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, ClassVar
 
 from arq import cron
 from arq.connections import RedisSettings
 
+from domain.analytics.prophet_model import quiet
 from domain.core.database import create_engine
 from workers import jobs
 
@@ -14,13 +28,23 @@ log = logging.getLogger("bizgraph.worker")
 HEALTH_CHECK_KEY = "bizgraph:worker:health"
 
 
+def pool_size() -> int:
+    return int(os.environ.get("BIZGRAPH_WORKER_PROCESSES") or os.cpu_count() or 1)
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     database_url = ctx.get("database_url") or os.environ["DATABASE_URL"]
     ctx["engine"] = create_engine(database_url, pool_size=5, application_name="bizgraph-worker")
+    ctx["pool"] = ProcessPoolExecutor(
+        max_workers=pool_size(), mp_context=multiprocessing.get_context("spawn"), initializer=quiet
+    )
     log.info("worker started")
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    pool = ctx.pop("pool", None)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
     await ctx["engine"].dispose()
 
 
@@ -29,12 +53,29 @@ def redis_settings(url: str | None = None) -> RedisSettings:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [jobs.recompute_customer_metrics, jobs.recompute_all_metrics]
+    functions: ClassVar[list[Any]] = [
+        jobs.refresh_customer,
+        jobs.refresh_campaigns,
+        jobs.refresh_replenishment,
+        jobs.recompute_step,
+        jobs.nightly_recompute,
+    ]
     cron_jobs: ClassVar[list[Any]] = [
         # Every second: latency from a committed change to its job stays around a second.
         cron(jobs.relay_outbox, second=set(range(60)), unique=True, run_at_startup=True),
-        # Nightly: re-base RFM quintiles over everyone.
-        cron(jobs.recompute_all_metrics, hour={2}, minute={0}, second={0}, unique=True),
+        # Nightly (UTC): re-base RFM quintiles, refit every model. At start-up it runs only
+        # the steps without a recent run, so a fresh install gets its forecasts right away.
+        # Like every job it is bounded by BIZGRAPH_JOB_TIMEOUT_S (the whole run takes ~25 s
+        # for 100,000 customers on two cores): one long timeout would also delay the re-run
+        # of every job a killed worker held (arq: the longest timeout + 10 s).
+        cron(
+            jobs.nightly_recompute,
+            hour={2},
+            minute={0},
+            second={0},
+            unique=True,
+            run_at_startup=True,
+        ),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -5,14 +5,18 @@ yet; cancelled orders never were). RFM scores are quintiles (5 = best) over cust
 with at least one such order: recency by last order, frequency by order count, monetary
 by revenue. The one-customer variant scores against the stored population, so an event
 does not rescore everyone; the nightly full pass re-bases all quintiles.
+
+A row is only ever replaced by figures computed at the same time or later (`computed_at`
+is the start of the computing transaction, and everything committed before it is
+included): a long full pass that started before an order cannot overwrite the fresher
+figures a per-customer recompute wrote after it.
 """
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.analytics.daily import SALES_STATUSES
 from domain.analytics.rfm import segment_case_sql
-
-SALES_STATUSES = "('placed', 'confirmed', 'fulfilled')"
 
 _FIGURES = f"""
 orders AS (
@@ -54,6 +58,7 @@ ON CONFLICT (customer_id) DO UPDATE SET
     overdue_balance = EXCLUDED.overdue_balance, recency_days = EXCLUDED.recency_days,
     r_score = EXCLUDED.r_score, f_score = EXCLUDED.f_score, m_score = EXCLUDED.m_score,
     rfm_segment = EXCLUDED.rfm_segment, computed_at = EXCLUDED.computed_at
+WHERE analytics.customer_metrics.computed_at <= EXCLUDED.computed_at
 """
 
 SEGMENT = segment_case_sql("s.r", "s.f", "s.m")

@@ -68,7 +68,8 @@ class CustomerForecast(Base):
     expected_revenue_90d: Mapped[Decimal]
     revenue_low: Mapped[Decimal]
     revenue_high: Mapped[Decimal]
-    probability_alive: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    # Null for customers who have not bought yet: BG/NBD starts at the first purchase.
+    probability_alive: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     pipeline_value: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
     method: Mapped[str] = mapped_column(String(40))
     computed_at: Mapped[datetime] = mapped_column()
@@ -125,9 +126,14 @@ class DemandForecast(Base):
     )
     method: Mapped[str] = mapped_column(String(40))
     daily_demand: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    daily_demand_sd: Mapped[Decimal] = mapped_column(
+        Numeric(12, 4), default=Decimal("0"), server_default=text("0")
+    )
     forecast_demand_30d: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     available: Mapped[int]
     on_order: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    lead_time_days: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    reorder_level: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     days_of_cover: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
     suggested_reorder_quantity: Mapped[int] = mapped_column(index=True)
     computed_at: Mapped[datetime] = mapped_column()

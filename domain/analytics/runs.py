@@ -1,17 +1,24 @@
-"""Every background run is recorded in `ops.job_run`: when, how many rows, what failed."""
+"""Every background run is recorded in `ops.job_run`: when, how many rows, what failed.
 
+A run may leave `details` (JSON) behind: fitted model parameters and accuracy figures, so
+later work can reuse the parameters and people can see what the numbers rest on.
+"""
+
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
 @dataclass
 class RunRecord:
     id: int
     rows: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @asynccontextmanager
@@ -35,7 +42,25 @@ async def _finish(engine: AsyncEngine, record: RunRecord, status: str, error: st
         await connection.execute(
             text(
                 "UPDATE ops.job_run SET finished_at = now(), status = :status, rows = :rows, "
-                "error = :error WHERE id = :id"
+                "error = :error, details = CAST(:details AS jsonb) WHERE id = :id"
             ),
-            {"status": status, "rows": record.rows, "error": error, "id": record.id},
+            {
+                "status": status,
+                "rows": record.rows,
+                "error": error,
+                "details": json.dumps(record.details),
+                "id": record.id,
+            },
         )
+
+
+async def latest_details(connection: AsyncConnection, name: str) -> dict[str, Any] | None:
+    """The details of the newest successful run called `name`, if there is one."""
+    details = await connection.scalar(
+        text(
+            "SELECT details FROM ops.job_run WHERE name = :name AND status = 'succeeded' "
+            "ORDER BY finished_at DESC, id DESC LIMIT 1"
+        ),
+        {"name": name},
+    )
+    return dict(details) if details is not None else None

@@ -7,6 +7,7 @@ execute it here. Writes keep using SQLAlchemy sessions.
 """
 
 import asyncio
+import json
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -135,11 +136,7 @@ class ReadPool:
             if self._open < self._max_size:
                 self._open += 1
                 try:
-                    return await asyncpg.connect(
-                        self._dsn,
-                        server_settings=self._server_settings,
-                        timeout=self._connect_timeout_s,
-                    )
+                    return await self._connect()
                 except BaseException:
                     self._open -= 1
                     raise
@@ -161,6 +158,20 @@ class ReadPool:
             if connection is not None:
                 return connection
             # A connection was closed: its place is free, so loop and open one.
+
+    async def _connect(self) -> asyncpg.Connection:
+        connection = await asyncpg.connect(
+            self._dsn, server_settings=self._server_settings, timeout=self._connect_timeout_s
+        )
+        try:
+            # JSON columns arrive as Python objects, as they do through SQLAlchemy.
+            await connection.set_type_codec(
+                "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+            )
+        except BaseException:
+            connection.terminate()
+            raise
+        return connection
 
     def _drop_idle(self) -> None:
         idle, self._idle = self._idle, []

@@ -351,9 +351,9 @@ async def breakdown(database_url: str, runs: int) -> None:
 async def prepare(database_url: str, customers: int) -> None:
     await asyncio.to_thread(upgrade, database_url)
     await seed_database(database_url, customers=customers, seed=42, reset=True)
-    from api.commands import _recompute_metrics
+    from api.recompute import run
 
-    print(await _recompute_metrics(database_url))
+    await run(database_url, ["metrics"], show_progress=False)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from tests.faults.conftest import StoppableRedis
 from tests.faults.identity import admin_token
 from tests.faults.mutations import place_order
 from tests.faults.processes import free_port, wait_until, worker_process
+from tests.workers.freshness import mark_figures_fresh
 
 READ = "query Read { customers(first: 3) { edges { node { name } } } }"
 
@@ -28,6 +29,7 @@ async def test_redis_outage_delays_background_work_but_loses_nothing(
 ) -> None:
     await seed_database(database_url, customers=30, seed=5, today=date(2026, 6, 30), reset=True)
     db = await asyncpg.connect(asyncpg_dsn(database_url))
+    await mark_figures_fresh(db)
     redis = stoppable_redis.server
     metrics_port = free_port()
     queue = f"test-outage-{uuid.uuid4().hex[:8]}"
@@ -121,7 +123,7 @@ async def test_redis_outage_delays_background_work_but_loses_nothing(
             for family in text_string_to_metric_families(scraped)
             for sample in family.samples
         }
-        succeeded = (("job", "recompute_customer_metrics"), ("outcome", "succeeded"))
+        succeeded = (("job", "refresh_customer"), ("outcome", "succeeded"))
         assert samples[("bizgraph_job_duration_seconds_count", succeeded)] == len(changed) + 1
         assert samples[("bizgraph_worker_redis_outages_total", ())] >= 1
         worker.signal(signal.SIGTERM)

@@ -22,7 +22,8 @@ from domain.analytics import metrics
 from domain.core.database import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.faults.processes import BizgraphProcess, wait_until, worker_check, worker_process
-from workers.jobs import RECOMPUTE_ALL_METRICS
+from tests.workers.freshness import mark_figures_fresh
+from workers.jobs import RECOMPUTE_STEP
 from workers.settings import redis_settings
 
 CUSTOMERS = 60
@@ -41,6 +42,7 @@ async def db(database_url: str, clean_db: AsyncEngine) -> AsyncIterator[asyncpg.
         database_url, customers=CUSTOMERS, seed=9, today=date(2026, 6, 30), reset=True
     )
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    await mark_figures_fresh(connection)
     yield connection
     await connection.close()
 
@@ -83,8 +85,9 @@ async def _wait_until_blocked(db: asyncpg.Connection, worker: BizgraphProcess) -
 async def _succeeded_runs(db: asyncpg.Connection) -> int:
     return int(
         await db.fetchval(
-            "SELECT count(*) FROM ops.job_run WHERE name = $1 AND status = 'succeeded'",
-            RECOMPUTE_ALL_METRICS,
+            "SELECT count(*) FROM ops.job_run WHERE name = $1 AND status = 'succeeded' "
+            "AND started_at > now() - interval '30 minutes'",
+            "recompute_all_metrics",
         )
     )
 
@@ -104,7 +107,7 @@ async def test_a_job_killed_with_its_worker_reruns_to_the_same_result(
     first = worker_process(database_url, redis_url, name, tmp_path / "1.log", **settings)
     second = worker_process(database_url, redis_url, name, tmp_path / "2.log", **settings)
     try:
-        await pool.enqueue_job(RECOMPUTE_ALL_METRICS, _job_id="recompute-all-killed")
+        await pool.enqueue_job(RECOMPUTE_STEP, "metrics", _job_id="recompute-all-killed")
         first.start()
         await _wait_until_blocked(db, first)
         first.signal(signal.SIGKILL)
@@ -139,7 +142,7 @@ async def test_sigterm_lets_the_running_job_finish(
     holder = await _lock_metrics(database_url)
     worker = worker_process(database_url, redis_url, name, tmp_path / "w.log")
     try:
-        await pool.enqueue_job(RECOMPUTE_ALL_METRICS, _job_id="recompute-all-sigterm")
+        await pool.enqueue_job(RECOMPUTE_STEP, "metrics", _job_id="recompute-all-sigterm")
         worker.start()
         await _wait_until_blocked(db, worker)
         assert await asyncio.to_thread(worker_check, redis_url, database_url) == 0

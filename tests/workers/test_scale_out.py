@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.core.database import asyncpg_dsn, create_engine
 from domain.demo.seed import seed_database
-from workers.jobs import RECOMPUTE_CUSTOMER_METRICS
+from workers.jobs import REFRESH_CUSTOMER
 from workers.main import WorkerOptions, build_worker
 from workers.relay import relay_pending
 from workers.settings import redis_settings
@@ -40,7 +40,10 @@ async def test_concurrent_relays_take_each_event_once(
         relayed = await asyncio.gather(*(relay_pending(engine, redis) for engine in engines))
         assert sum(relayed) == 40
         assert await db.fetchval("SELECT count(*) FROM ops.outbox WHERE attempts <> 1") == 0
-        assert await redis.zcard(queue) == 40
+        queued = await redis.queued_jobs(queue_name=queue)
+        refreshed = sorted(job.args[0] for job in queued if job.function == REFRESH_CUSTOMER)
+        # Each customer's refresh queued once (plus the campaign refresh of each batch).
+        assert refreshed == sorted(await db.fetchval("SELECT array_agg(id) FROM crm.customer"))
     finally:
         await redis.aclose()
         for engine in engines:
@@ -56,12 +59,9 @@ async def test_concurrent_workers_run_each_job_once(
     try:
         for customer_id in customers:
             job_id = f"customer-metrics:{customer_id}:test"
-            assert await redis.enqueue_job(RECOMPUTE_CUSTOMER_METRICS, customer_id, _job_id=job_id)
+            assert await redis.enqueue_job(REFRESH_CUSTOMER, customer_id, _job_id=job_id)
             # The same job id again is refused while the job exists: no duplicate work.
-            assert (
-                await redis.enqueue_job(RECOMPUTE_CUSTOMER_METRICS, customer_id, _job_id=job_id)
-                is None
-            )
+            assert await redis.enqueue_job(REFRESH_CUSTOMER, customer_id, _job_id=job_id) is None
     finally:
         await redis.aclose()
     options = WorkerOptions(queue_name=queue)

@@ -1,0 +1,167 @@
+"""Forecasts, replenishment and campaign results as the API serves them: the stored figures,
+clear errors for bad arguments, and SQL that depends on the query's shape only."""
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.analytics import recompute, revenue_forecast
+from domain.analytics.backtest import BacktestSettings
+from domain.core.database import asyncpg_dsn
+from tests.api.conftest import DEMO_TODAY, GraphQL, StatementCounter
+
+FORECAST = """query($scope: ForecastScope!, $key: String, $days: Int!) {
+  revenueForecast(scope: $scope, key: $key, horizonDays: $days) {
+    scope key model historyFrom historyTo computedAt
+    points { day revenue low high }
+    accuracy { method mape mase } baseline { method mape mase }
+  } }"""
+REORDER = """query($first: Int!) { itemsToReorder(first: $first) { totalCount edges { node {
+  sku replenishment { method forecastDemand30d daysOfCover suggestedReorderQuantity
+                      reorderLevel available onOrder computedAt } } } } }"""
+CAMPAIGNS = """query($first: Int!) { campaigns(first: $first) { edges { node { name
+  performance { targeted responded converted attributedOrders attributedRevenue cost roi
+                attributionWindowDays computedAt } } } } }"""
+
+
+@pytest.fixture(scope="module")
+async def analytics(
+    demo: None, engine: AsyncEngine, database_url: str
+) -> AsyncIterator[asyncpg.Connection]:
+    """The demo company with every figure computed as of its last day, and three of its best
+    sellers with nothing on order counted out of stock (an adjustment in the ledger)."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    await connection.execute(
+        """
+        WITH best AS (
+            SELECT l.stock_item_id FROM erp.sales_order_line l
+            JOIN erp.stock_item i ON i.id = l.stock_item_id AND i.reorder_point > 0
+            WHERE NOT EXISTS (SELECT 1 FROM erp.purchase_order_line p
+                              WHERE p.stock_item_id = i.id AND p.quantity > p.quantity_received)
+            GROUP BY 1 ORDER BY sum(l.quantity) DESC, 1 LIMIT 3
+        ), counted AS (
+            INSERT INTO erp.stock_movement (stock_item_id, warehouse_id, kind, delta_on_hand, reason)
+            SELECT stock_item_id, warehouse_id, 'adjustment', reserved - on_hand, 'Stock count'
+            FROM erp.stock_level
+            WHERE stock_item_id IN (SELECT * FROM best) AND on_hand > reserved
+        )
+        UPDATE erp.stock_level SET on_hand = reserved WHERE stock_item_id IN (SELECT * FROM best)
+        """
+    )
+    for step in ("metrics", "customers", "campaigns", "demand"):
+        await recompute.run_step(engine, step, as_of=DEMO_TODAY)
+    await revenue_forecast.forecast_revenue(
+        engine,
+        executor=None,
+        as_of=DEMO_TODAY,
+        scopes=("company", "tier"),
+        settings=BacktestSettings(horizon=90, window=365, step=180),
+    )
+    yield connection
+    await connection.close()
+
+
+def _errors(result: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (e["message"], e.get("extensions", {}).get("code", "")) for e in result.get("errors", [])
+    ]
+
+
+async def test_company_forecast_with_its_backtest(
+    graphql: GraphQL, analytics: asyncpg.Connection
+) -> None:
+    result = await graphql(FORECAST, {"scope": "COMPANY", "days": 30})
+    assert "errors" not in result, result
+    forecast = result["data"]["revenueForecast"]
+    run = await analytics.fetchrow(
+        "SELECT * FROM analytics.forecast_run WHERE scope = 'company' AND status = 'succeeded'"
+    )
+    assert (forecast["scope"], forecast["key"], forecast["model"]) == ("COMPANY", None, "prophet")
+    assert forecast["historyTo"] == (DEMO_TODAY.replace(day=29)).isoformat()
+    assert len(forecast["points"]) == 30
+    assert forecast["points"][0]["day"] == DEMO_TODAY.isoformat()
+    for point in forecast["points"]:
+        assert Decimal(point["low"]) <= Decimal(point["revenue"]) <= Decimal(point["high"])
+    assert forecast["accuracy"] == {"method": "prophet", "mape": run["mape"], "mase": run["mase"]}
+    assert forecast["baseline"]["mase"] == run["baseline_mase"]
+    assert "seasonal naive" in forecast["baseline"]["method"]
+    assert forecast["computedAt"] is not None
+
+
+async def test_tier_keys_are_case_insensitive_and_missing_series_are_null(
+    graphql: GraphQL, analytics: asyncpg.Connection
+) -> None:
+    gold = await graphql(FORECAST, {"scope": "TIER", "key": "GOLD", "days": 90})
+    assert gold["data"]["revenueForecast"]["key"] == "gold"
+    assert len(gold["data"]["revenueForecast"]["points"]) == 90
+    category = await graphql(FORECAST, {"scope": "CATEGORY", "key": "hardware", "days": 7})
+    assert category == {"data": {"revenueForecast": None}}  # not forecast in this module
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"scope": "TIER", "key": "diamond", "days": 30}, "must be one of: bronze"),
+        ({"scope": "TIER", "key": None, "days": 30}, "must be one of"),
+        ({"scope": "COMPANY", "key": "gold", "days": 30}, "must be empty for COMPANY"),
+        ({"scope": "COMPANY", "key": None, "days": 0}, "between 1 and 90"),
+        ({"scope": "COMPANY", "key": None, "days": 91}, "between 1 and 90"),
+    ],
+)
+async def test_bad_forecast_arguments_give_clear_errors(
+    graphql: GraphQL, analytics: asyncpg.Connection, variables: dict[str, Any], message: str
+) -> None:
+    result = await graphql(FORECAST, variables)
+    assert result["data"] == {"revenueForecast": None}
+    [(text, code)] = _errors(result)
+    assert message in text and code == "BAD_USER_INPUT"
+
+
+async def test_items_to_reorder_soonest_out_of_stock_first(
+    graphql: GraphQL, analytics: asyncpg.Connection, statements: StatementCounter
+) -> None:
+    expected = await analytics.fetch(
+        "SELECT i.sku, f.suggested_reorder_quantity FROM analytics.demand_forecast f "
+        "JOIN erp.stock_item i ON i.id = f.stock_item_id WHERE f.suggested_reorder_quantity > 0 "
+        "ORDER BY coalesce(f.days_of_cover, 1e9), i.id"
+    )
+    assert len(expected) >= 3
+    counts = []
+    for first in (1, len(expected)):
+        statements.reset()
+        result = await graphql(REORDER, {"first": first})
+        counts.append(statements.count)
+        page = result["data"]["itemsToReorder"]
+        assert page["totalCount"] == len(expected)
+        nodes = [edge["node"] for edge in page["edges"]]
+        assert [(n["sku"], n["replenishment"]["suggestedReorderQuantity"]) for n in nodes] == [
+            (row["sku"], row["suggested_reorder_quantity"]) for row in expected[:first]
+        ]
+    assert counts[0] == counts[1] == 3  # page, count, replenishment
+
+
+async def test_campaign_performance_matches_the_stored_results(
+    graphql: GraphQL, analytics: asyncpg.Connection, statements: StatementCounter
+) -> None:
+    stored = {
+        row["name"]: row
+        for row in await analytics.fetch(
+            "SELECT c.name, m.* FROM analytics.campaign_metrics m JOIN crm.campaign c ON c.id = m.campaign_id"
+        )
+    }
+    counts = []
+    for first in (2, 20):
+        statements.reset()
+        result = await graphql(CAMPAIGNS, {"first": first})
+        counts.append(statements.count)
+        for edge in result["data"]["campaigns"]["edges"]:
+            performance, row = edge["node"]["performance"], stored[edge["node"]["name"]]
+            assert performance["targeted"] == row["targeted"] > 0
+            assert performance["attributedRevenue"] == str(row["attributed_revenue"])
+            assert performance["cost"] == str(row["cost"])
+            assert performance["attributionWindowDays"] == 30
+    assert counts[0] == counts[1] == 2  # campaigns page, performance

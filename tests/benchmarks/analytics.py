@@ -1,0 +1,127 @@
+"""Analytics benchmark: run time and accuracy of every recompute step at given sizes.
+
+    python -m tests.benchmarks.analytics --customers 2000 100000
+
+For each size: a fresh database (DATABASE_URL's server, or an embedded PostgreSQL), demo
+data (seed 42, two years ending today), then every step as the nightly run does it, with a
+process pool of this machine's cores. Prints run times, the per-customer refresh after an
+event, and the accuracy figures each run stored (docs/FORECASTING.md quotes them).
+"""
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import asyncpg
+
+from domain.analytics import recompute
+from domain.analytics.prophet_model import quiet
+from domain.core.database import asyncpg_dsn, create_engine
+from domain.demo.seed import seed_database
+from tests.benchmarks.scratch import scratch_database
+
+REFRESH_SAMPLE = 50
+
+
+async def bench(database_url: str, customers: int) -> None:
+    report = await seed_database(database_url, customers=customers, seed=42)
+    print(f"\n## {customers:,} customers ({report})\n")
+    engine = create_engine(database_url, pool_size=2)
+    pool = ProcessPoolExecutor(
+        max_workers=os.cpu_count() or 1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=quiet,
+    )
+    # Start the pool's processes before timing: the worker keeps them for its lifetime.
+    list(pool.map(abs, range(os.cpu_count() or 1)))
+    print("| step | rows | seconds |\n|---|---|---|")
+    try:
+        for name in recompute.STEPS:
+            started = time.perf_counter()
+            run = await recompute.run_step(engine, name, executor=pool)
+            print(f"| {name} | {run.rows:,} | {time.perf_counter() - started:.1f} |", flush=True)
+        connection = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            ids = await connection.fetch(
+                "SELECT customer_id FROM erp.sales_order GROUP BY 1 ORDER BY random() LIMIT $1",
+                REFRESH_SAMPLE,
+            )
+            timings = []
+            for row in ids:
+                started = time.perf_counter()
+                async with engine.begin() as transaction:
+                    await recompute.refresh_customer(transaction, row["customer_id"])
+                timings.append((time.perf_counter() - started) * 1000)
+            print(
+                f"\nrefresh of one customer (metrics and forecast; {len(timings)} customers): "
+                f"median {statistics.median(timings):.0f} ms, max {max(timings):.0f} ms"
+            )
+            for batch in (1, REFRESH_SAMPLE):
+                started = time.perf_counter()
+                async with engine.begin() as transaction:
+                    campaigns = await recompute.refresh_campaigns(
+                        transaction, [row["customer_id"] for row in ids[:batch]]
+                    )
+                print(
+                    f"refresh of the campaigns of {batch} customer(s) ({campaigns} campaigns): "
+                    f"{(time.perf_counter() - started) * 1000:.0f} ms"
+                )
+            await _accuracy(connection)
+        finally:
+            await connection.close()
+    finally:
+        pool.shutdown()
+        await engine.dispose()
+
+
+async def _accuracy(connection: asyncpg.Connection) -> None:
+    print("\n| series | MAPE % | MASE | baseline MAPE % | baseline MASE | fit + backtest s |")
+    print("|---|---|---|---|---|---|")
+    for row in await connection.fetch(
+        "SELECT scope, key, mape, mase, baseline_mape, baseline_mase, details "
+        "FROM analytics.forecast_run ORDER BY scope <> 'company', scope, key"
+    ):
+        details = _json(row["details"])
+        print(
+            f"| {row['scope']} {row['key']} | {_f(row['mape'], 1)} | {_f(row['mase'], 3)} | "
+            f"{_f(row['baseline_mape'], 1)} | {_f(row['baseline_mase'], 3)} | "
+            f"{details.get('fit_seconds', '')} |"
+        )
+    for name in ("forecast_customers", "forecast_demand"):
+        details = _json(
+            await connection.fetchval("SELECT details FROM ops.job_run WHERE name = $1", name)
+        )
+        details.pop("bgnbd_log_likelihood", None)
+        details.pop("gamma_gamma_log_likelihood", None)
+        print(f"\n{name}: {json.dumps(details, indent=1)}")
+
+
+def _json(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+def _f(value: float | None, digits: int) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run time and accuracy of the analytics steps.")
+    parser.add_argument("--customers", type=int, nargs="+", default=[2000])
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    for customers in args.customers:
+        with scratch_database("bizgraph-bench-analytics") as database_url:
+            asyncio.run(bench(database_url, customers))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The nightly recompute runs every step in the real worker (with its process pool), records
+each run, and stores backtest accuracy with every forecast; re-running gives the same rows."""
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.analytics import recompute, revenue_forecast
+from domain.analytics.backtest import BacktestSettings
+from domain.analytics.daily import utc_today
+from tests.workers.conftest import enqueue, run_worker
+from workers.jobs import NIGHTLY_RECOMPUTE
+
+
+async def test_the_nightly_recompute_runs_every_step_in_the_worker(
+    database_url: str, redis_url: str, queue: str, engine: AsyncEngine, demo: asyncpg.Connection
+) -> None:
+    await enqueue(redis_url, queue, NIGHTLY_RECOMPUTE, job_id="nightly")
+    await run_worker(database_url, redis_url, queue)
+
+    runs = {
+        row["name"]: row
+        for row in await demo.fetch(
+            "SELECT name, status, rows, error, finished_at FROM ops.job_run"
+        )
+    }
+    assert set(runs) == {step.run_name for step in recompute.STEPS.values()}
+    assert all(run["status"] == "succeeded" and run["finished_at"] for run in runs.values()), runs
+    assert await recompute.stale_steps(engine) == []
+    customers = await demo.fetchval("SELECT count(*) FROM crm.customer")
+    assert await demo.fetchval("SELECT count(*) FROM analytics.customer_forecast") == customers
+    assert await demo.fetchval("SELECT count(*) FROM analytics.demand_forecast") == (
+        await demo.fetchval("SELECT count(*) FROM erp.stock_item")
+    )
+    assert await demo.fetchval("SELECT count(*) FROM analytics.campaign_metrics") == (
+        await demo.fetchval("SELECT count(*) FROM crm.campaign")
+    )
+    forecasts = await demo.fetch(
+        "SELECT scope, key, mape, mase, baseline_mape, baseline_mase, "
+        "history_to - history_from + 1 AS history_days, "
+        "(SELECT count(*) FROM analytics.revenue_forecast_point p WHERE p.run_id = r.id) AS points "
+        "FROM analytics.forecast_run r"
+    )
+    assert {(f["scope"], f["key"]) for f in forecasts} >= {
+        ("company", ""),
+        ("tier", "gold"),
+        ("category", "hardware"),
+    }
+    for forecast in forecasts:
+        assert forecast["points"] == revenue_forecast.HORIZON_DAYS
+        figures = (
+            forecast["mape"],
+            forecast["mase"],
+            forecast["baseline_mape"],
+            forecast["baseline_mase"],
+        )
+        # A backtest needs a full horizon after two weeks of training: a small demo's
+        # youngest series (its first platinum customer may be recent) cannot have one.
+        if forecast["history_days"] >= revenue_forecast.HORIZON_DAYS + 15:
+            assert None not in figures, forecast
+        else:
+            assert figures == (None, None, None, None), forecast
+    company = next(f for f in forecasts if f["scope"] == "company")
+    assert company["mase"] is not None
+    details = await demo.fetchval(
+        "SELECT details FROM ops.job_run WHERE name = 'forecast_customers'"
+    )
+    assert '"validation"' in details and '"bgnbd"' in details
+
+
+async def test_full_runs_repeated_leave_the_same_rows(
+    engine: AsyncEngine, demo: asyncpg.Connection
+) -> None:
+    tables = {
+        "customers": "SELECT * FROM analytics.customer_forecast ORDER BY customer_id",
+        "demand": "SELECT * FROM analytics.demand_forecast ORDER BY stock_item_id",
+        "campaigns": "SELECT * FROM analytics.campaign_metrics ORDER BY campaign_id",
+    }
+    for step, query in tables.items():
+        snapshots = []
+        for _ in range(2):
+            await recompute.run_step(engine, step)
+            rows = await demo.fetch(query)
+            snapshots.append([{k: v for k, v in row.items() if k != "computed_at"} for row in rows])
+        assert snapshots[0] == snapshots[1], step
+        assert snapshots[0], step
+
+    quick = BacktestSettings(horizon=90, window=365, step=180)
+    for _ in range(2):
+        await revenue_forecast.forecast_revenue(
+            engine, executor=None, as_of=utc_today(), scopes=("company",), settings=quick
+        )
+    points = await demo.fetch(
+        "SELECT run_id, day, revenue, revenue_low, revenue_high FROM analytics.revenue_forecast_point "
+        "ORDER BY day, run_id"
+    )
+    first, second = points[0::2], points[1::2]
+    assert len(first) == len(second) == revenue_forecast.HORIZON_DAYS
+    assert [tuple(p)[1:] for p in first] == [tuple(p)[1:] for p in second]
