@@ -4,7 +4,8 @@ An error is shown verbatim only when it was raised deliberately as a `GraphQLErr
 (parse, validation and limit errors, our BAD_USER_INPUT / NOT_FOUND / FORBIDDEN /
 UNAUTHENTICATED errors): then `original_error` is None or itself a GraphQLError. Every
 other exception is masked. A database outage becomes SERVICE_UNAVAILABLE (logged as a
-warning, no stack: outages are expected and noisy); anything else INTERNAL_SERVER_ERROR
+warning, no stack: outages are expected and noisy), a statement that ran into the statement
+timeout QUERY_TIMEOUT (the client asked for too much); anything else INTERNAL_SERVER_ERROR
 (logged with its stack). Both masked messages carry the request id, which is also in the
 log line, so a user's report leads straight to the stack trace.
 
@@ -18,16 +19,19 @@ from collections.abc import Iterator
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from domain.core.availability import is_database_unavailable
+from domain.core.availability import is_database_unavailable, is_statement_timeout
 from domain.core.telemetry import current_request
 
 log = logging.getLogger("bizgraph.errors")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
 UNAVAILABLE = "SERVICE_UNAVAILABLE"
+TIMEOUT = "QUERY_TIMEOUT"
 MESSAGES = {
     INTERNAL: "Internal server error (request id {request_id}).",
     UNAVAILABLE: "The service is temporarily unavailable; retry shortly (request id {request_id}).",
+    TIMEOUT: "The query ran longer than the server allows; ask for fewer rows or fields "
+    "(request id {request_id}).",
 }
 
 
@@ -36,6 +40,8 @@ def masked_code(error: GraphQLError) -> str | None:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return None
+    if is_statement_timeout(original):
+        return TIMEOUT
     return UNAVAILABLE if is_database_unavailable(original) else INTERNAL
 
 
@@ -69,6 +75,8 @@ def _log(error: GraphQLError, code: str) -> None:
         log.warning(
             "database unavailable at %s: %s: %s", where, original.__class__.__name__, original
         )
+    elif code == TIMEOUT:
+        log.warning("statement timeout at %s", where)
     else:
         log.error("unexpected error at %s", where, exc_info=original)
 

@@ -57,3 +57,12 @@ def _is_unavailable(error: BaseException) -> bool:
 def is_database_unavailable(error: BaseException) -> bool:
     """True when `error` means the database could not be reached, not that a query was wrong."""
     return any(_is_unavailable(cause) for cause in _causes(error))
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """True when PostgreSQL cancelled a statement that ran past `statement_timeout`."""
+    return any(
+        isinstance(cause, asyncpg.exceptions.QueryCanceledError)
+        and "statement timeout" in str(cause)
+        for cause in _causes(error)
+    )

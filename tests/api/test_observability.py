@@ -6,6 +6,7 @@ import json
 import logging
 from types import SimpleNamespace
 
+import asyncpg
 import httpx
 import pytest
 import strawberry
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from api.errors import ErrorPolicy
 from api.logs import JsonFormatter, RequestIdFilter, TextFormatter
 from api.observability import RequestObservability
+from domain.core.database import asyncpg_dsn
 from domain.core.telemetry import RequestStats, current_request
 from tests.api.conftest import StatementCounter
 
@@ -67,6 +69,16 @@ class Probe:
         raise ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed")
 
     @strawberry.field
+    async def slow(self, info: strawberry.Info) -> int:
+        # A real statement cut off by PostgreSQL's statement timeout.
+        connection = await asyncpg.connect(info.context.dsn)
+        try:
+            await connection.execute("SET statement_timeout = 50")
+            return int(await connection.fetchval("SELECT 1 FROM pg_sleep(5)"))
+        finally:
+            await connection.close()
+
+    @strawberry.field
     def refused_input(self) -> int:
         raise GraphQLError("first must be positive", extensions={"code": "BAD_USER_INPUT"})
 
@@ -74,12 +86,12 @@ class Probe:
 PROBE_SCHEMA = strawberry.Schema(Probe, extensions=[ErrorPolicy])
 
 
-async def _probe(query: str) -> tuple[list[GraphQLError], RequestStats]:
+async def _probe(query: str, dsn: str = "") -> tuple[list[GraphQLError], RequestStats]:
     stats = RequestStats("rid-42")
     token = current_request.set(stats)
     try:
         result = await PROBE_SCHEMA.execute(
-            query, context_value=SimpleNamespace(request_id="rid-42")
+            query, context_value=SimpleNamespace(request_id="rid-42", dsn=dsn)
         )
     finally:
         current_request.reset(token)
@@ -107,6 +119,13 @@ async def test_an_unreachable_database_is_service_unavailable() -> None:
     assert error.extensions == {"code": "SERVICE_UNAVAILABLE", "requestId": "rid-42"}
     assert "rid-42" in error.message
     assert stats.error_codes == ["SERVICE_UNAVAILABLE"]
+
+
+async def test_a_statement_timeout_is_a_readable_query_timeout(database_url: str) -> None:
+    [error], stats = await _probe("{ slow }", asyncpg_dsn(database_url))
+    assert error.extensions == {"code": "QUERY_TIMEOUT", "requestId": "rid-42"}
+    assert "ask for fewer rows or fields" in error.message and "rid-42" in error.message
+    assert stats.error_codes == ["QUERY_TIMEOUT"]
 
 
 @pytest.mark.parametrize(
