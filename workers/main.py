@@ -85,7 +85,7 @@ def build_worker(
         job_completion_wait=options.shutdown_grace_s,
         health_check_key=health_key(),
         health_check_interval=WorkerSettings.health_check_interval,
-        ctx={"database_url": database_url},
+        ctx={"database_url": database_url, "job_timeout_s": options.job_timeout_s},
         poll_delay=0.2,
     )
 

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from arq import cron
 from arq.connections import RedisSettings
 
+from domain.analytics import runs
 from domain.analytics.prophet_model import quiet
 from domain.core.database import create_engine
 from workers import jobs
@@ -38,6 +39,12 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["pool"] = ProcessPoolExecutor(
         max_workers=pool_size(), mp_context=multiprocessing.get_context("spawn"), initializer=quiet
     )
+    # Runs a killed worker left "running" can be told apart from live ones by their age.
+    abandoned = await runs.close_abandoned(
+        ctx["engine"], older_than_s=int(ctx.get("job_timeout_s", WorkerSettings.job_timeout)) + 60
+    )
+    if abandoned:
+        log.warning("marked %d runs of stopped workers as failed", abandoned)
     log.info("worker started")
 
 

@@ -64,3 +64,22 @@ async def latest_details(connection: AsyncConnection, name: str) -> dict[str, An
         {"name": name},
     )
     return dict(details) if details is not None else None
+
+
+async def close_abandoned(engine: AsyncEngine, *, older_than_s: int) -> int:
+    """Mark runs still `running` after `older_than_s` as failed: their worker died with them.
+
+    No job outlives its timeout (the worker cancels it), so a run older than that was cut
+    off by a killed worker and would otherwise look as if it were still going.
+    """
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            text(
+                "UPDATE ops.job_run SET status = 'failed', finished_at = now(), "
+                "error = 'abandoned: its worker stopped before the run finished' "
+                "WHERE status = 'running' "
+                "AND started_at < now() - make_interval(secs => :older_than)"
+            ),
+            {"older_than": older_than_s},
+        )
+    return result.rowcount or 0
