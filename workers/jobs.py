@@ -11,6 +11,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.analytics import recompute, replenishment
+from domain.analytics import retention as forecast_retention
+from domain.analytics.runs import recorded_run
+from domain.core import retention
 from workers import relay
 
 RELAY_OUTBOX = "relay_outbox"
@@ -19,6 +22,7 @@ REFRESH_CAMPAIGNS = "refresh_campaigns"
 REFRESH_REPLENISHMENT = "refresh_replenishment"
 NIGHTLY_RECOMPUTE = "nightly_recompute"
 RECOMPUTE_STEP = "recompute_step"
+HOUSEKEEPING = "housekeeping"
 
 log = logging.getLogger("bizgraph.worker")
 
@@ -76,3 +80,14 @@ async def nightly_recompute(ctx: dict[str, Any]) -> list[str]:
             log.exception("recompute of %s failed", name)
             failed.append(name)
     return failed
+
+
+async def housekeeping(ctx: dict[str, Any]) -> int:
+    """Delete what retention no longer needs (relayed events, old keys, runs, forecasts)."""
+    async with recorded_run(_engine(ctx), HOUSEKEEPING) as run:
+        async with _engine(ctx).begin() as connection:
+            deleted = await retention.prune_operational(connection)
+            deleted["forecast_run"] = await forecast_retention.prune_forecasts(connection)
+        run.rows = sum(deleted.values())
+        run.details = deleted
+    return run.rows

@@ -66,6 +66,7 @@ class WorkerSettings:
         jobs.refresh_replenishment,
         jobs.recompute_step,
         jobs.nightly_recompute,
+        jobs.housekeeping,
     ]
     cron_jobs: ClassVar[list[Any]] = [
         # Every second: latency from a committed change to its job stays around a second.
@@ -83,6 +84,7 @@ class WorkerSettings:
             unique=True,
             run_at_startup=True,
         ),
+        cron(jobs.housekeeping, hour={3}, minute={30}, second={0}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown
