@@ -4,9 +4,10 @@
 
 Seeds a fresh database (DATABASE_URL's server or an embedded PostgreSQL), computes every
 analytics step, starts `bizgraph worker` (not burst: the relay runs on its one-second
-schedule) against REDIS_URL or an embedded Redis, then places orders one by one — order,
-lines, stock reservation and outbox event in one transaction — at random moments, and
-times each from its commit until `analytics.customer_metrics` counts it.
+schedule) against REDIS_URL or an embedded Redis, then places orders one by one through the
+order service `salesOrderPlace` runs (priced, stock reserved, outbox event, one transaction)
+at random moments, and times each from its commit until `analytics.customer_metrics`
+counts it.
 """
 
 import argparse
@@ -25,7 +26,7 @@ import asyncpg
 from api.embedded import EmbeddedRedis, remove_data
 from api.recompute import expand
 from api.recompute import run as recompute
-from domain.core.database import asyncpg_dsn
+from domain.core.database import asyncpg_dsn, create_engine
 from domain.demo.seed import seed_database
 from tests.benchmarks.scratch import scratch_database
 from tests.workers.orders import place_order
@@ -50,6 +51,7 @@ async def prepare(database_url: str, customers: int) -> None:
 async def measure(database_url: str, orders: int) -> list[float]:
     """Seconds from each order's commit to its customer's metrics counting it."""
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    engine = create_engine(database_url, pool_size=2)
     try:
         item = await connection.fetchval(
             "SELECT stock_item_id FROM erp.stock_level WHERE warehouse_id = 1 "
@@ -62,7 +64,7 @@ async def measure(database_url: str, orders: int) -> list[float]:
             )
         ]
         # A first order, to know the worker is up and relaying.
-        await place_order(connection, buyers[0], [(item, 1)])
+        await place_order(engine, buyers[0], [(item, 1)])
         await wait_for(
             connection, "SELECT NOT EXISTS (SELECT 1 FROM ops.outbox WHERE processed_at IS NULL)"
         )
@@ -74,7 +76,7 @@ async def measure(database_url: str, orders: int) -> list[float]:
                 "AND status IN ('placed', 'confirmed', 'fulfilled')",
                 customer_id,
             )
-            await place_order(connection, customer_id, [(item, 1)])
+            await place_order(engine, customer_id, [(item, 1)])
             committed = time.perf_counter()
             await wait_for(
                 connection,
@@ -85,6 +87,7 @@ async def measure(database_url: str, orders: int) -> list[float]:
             latencies.append(time.perf_counter() - committed)
     finally:
         await connection.close()
+        await engine.dispose()
     return latencies
 
 

@@ -104,7 +104,7 @@ async def test_an_order_placed_updates_metrics_forecast_and_campaigns(
     assert before["method"] == customer_forecast.NO_PURCHASES
     assert before["probability_alive"] is None
 
-    _, subtotal = await place_order(demo, customer_id, [(await _stocked_item(demo, 2), 2)])
+    _, subtotal = await place_order(engine, customer_id, [(await _stocked_item(demo, 2), 2)])
     await run_worker(database_url, redis_url, queue)
 
     figures = await demo.fetchrow(METRICS, customer_id)
@@ -146,11 +146,16 @@ async def test_orders_placed_while_redis_is_down_are_not_lost(
     item = await _stocked_item(demo, 3)
     redis.stop()
     try:
-        placed = [await place_order(demo, customer_id, [(item, 1)]) for customer_id in customers]
+        placed = [await place_order(engine, customer_id, [(item, 1)]) for customer_id in customers]
         with pytest.raises((RedisConnectionError, ConnectionError, OSError)):
             await run_worker(database_url, redis_url, queue)
+        # Committed with their events (the orders, and the leads turned active), waiting.
         assert (
-            await demo.fetchval("SELECT count(*) FROM ops.outbox WHERE processed_at IS NULL") == 3
+            await demo.fetchval(
+                "SELECT count(*) FROM ops.outbox WHERE processed_at IS NULL "
+                "AND topic = 'sales_order.placed'"
+            )
+            == 3
         )
     finally:
         redis.start()
@@ -172,7 +177,7 @@ async def test_a_job_run_twice_leaves_the_same_rows(
     customer_id = await demo.fetchval(
         "SELECT customer_id FROM erp.sales_order GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
     )
-    await place_order(demo, customer_id, [(await _stocked_item(demo, 1), 1)])
+    await place_order(engine, customer_id, [(await _stocked_item(demo, 1), 1)])
     snapshots: list[tuple[Any, ...]] = []
     for attempt in range(2):
         await enqueue(redis_url, queue, REFRESH_CUSTOMER, customer_id, job_id=f"twice:{attempt}")
@@ -221,7 +226,7 @@ async def test_a_stock_event_refreshes_replenishment(
         "SELECT available, computed_at FROM analytics.demand_forecast WHERE stock_item_id = $1",
         item,
     )
-    await place_order(demo, await _lead(demo), [(item, 5)])
+    await place_order(engine, await _lead(demo), [(item, 5)])
     await run_worker(database_url, redis_url, queue)
     after = await demo.fetchrow(
         "SELECT available, computed_at FROM analytics.demand_forecast WHERE stock_item_id = $1",
@@ -242,7 +247,7 @@ async def test_figures_from_an_older_snapshot_never_replace_newer_ones(
         stale_history = await customer_forecast.histories(nightly, utc_today())
         details = await latest_details(nightly, customer_forecast.RUN)
         assert details is not None
-        await place_order(demo, customer_id, [(await _stocked_item(demo, 1), 1)])
+        await place_order(engine, customer_id, [(await _stocked_item(demo, 1), 1)])
         async with engine.begin() as refresh:
             await recompute.refresh_customer(refresh, customer_id)
         fresh_forecast = await demo.fetchrow(FORECAST, customer_id)
