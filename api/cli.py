@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser(
         "seed",
         help="load deterministic demo data",
-        description="Load demo data (COPY, fast) into the database. The same --seed gives the "
-        "same data. Refuses to seed a database that already holds customers unless --reset.",
+        description="Load demo data (COPY, fast) into the database. The history ends at "
+        "midnight UTC starting today; the same --seed on the same day gives the same data. "
+        "Refuses to seed a database that already holds customers unless --reset.",
     )
     seed.add_argument("--customers", type=_positive, default=2000, help="customers (default 2000)")
     seed.add_argument("--seed", type=_non_negative, default=42, help="random seed (default 42)")

@@ -37,10 +37,20 @@ class Frame:
     def days(self) -> int:
         return (self.today - self.start).days
 
-    def day_offsets_to_instants(self, days: np.ndarray, seconds: np.ndarray) -> pd.Series:
-        """UTC instants from day offsets after `start` plus seconds within the day."""
+    def day_offsets_to_instants(
+        self, days: np.ndarray, seconds: np.ndarray, *, planned: bool = False
+    ) -> pd.Series:
+        """UTC instants from day offsets after `start` plus seconds within the day.
+
+        Things that happened are capped at midnight starting `today`: the seeder runs at
+        any hour, and an event generated for today at 18:00 would otherwise lie in the
+        future of every query made before then. The cap is monotone, so an instant that
+        precedes another still does. `planned` instants (expected arrivals) may lie ahead.
+        """
         base = np.datetime64(self.start.isoformat(), "s")
         values = base + days.astype("timedelta64[D]") + seconds.astype("timedelta64[s]")
+        if not planned:
+            values = np.minimum(values, np.datetime64(self.today.isoformat(), "s"))
         return pd.Series(pd.to_datetime(values).tz_localize(UTC))
 
     def day_offsets_to_dates(self, days: np.ndarray) -> pd.Series:

@@ -51,7 +51,7 @@ def generate_deliveries(frame: Frame) -> None:
         arrived[-1] = False
     seconds = frame.business_seconds(n)
     shipped_at = frame.day_offsets_to_instants(ship_day, seconds)
-    expected_at = frame.day_offsets_to_instants(ship_day + expected_transit, seconds)
+    expected_at = frame.day_offsets_to_instants(ship_day + expected_transit, seconds, planned=True)
     arrival_at = frame.day_offsets_to_instants(np.minimum(arrival, frame.days), seconds + 3600)
     carrier = frame.pick(CARRIERS, n)
     frame.tables["erp.delivery"] = pd.DataFrame(

@@ -1,7 +1,7 @@
 """Demo data: deterministic, complete, and consistent with the business invariants."""
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import asyncpg
 import pytest
@@ -95,6 +95,21 @@ async def test_business_facts_the_demo_must_show(seeded: asyncpg.Connection) -> 
         "SELECT count(*) FROM crm.customer WHERE account_manager_id IS NULL"
     )
     assert unmanaged == 0
+
+
+async def test_nothing_has_happened_after_the_history_ends(seeded: asyncpg.Connection) -> None:
+    # The seeder runs at any hour of `today`; an event stamped later today would be in the
+    # future of the queries that follow. Only planned instants (expected arrivals) may be.
+    columns = await seeded.fetch(
+        "SELECT table_schema || '.' || table_name AS tbl, column_name FROM information_schema.columns "
+        "WHERE table_schema IN ('crm', 'erp') AND data_type = 'timestamp with time zone' "
+        "AND column_name <> 'expected_at'"
+    )
+    assert len(columns) > 30
+    history_ends = datetime.combine(TODAY, time(), UTC)
+    for column in columns:
+        latest = await seeded.fetchval(f"SELECT max({column['column_name']}) FROM {column['tbl']}")
+        assert latest is None or latest <= history_ends, (column["tbl"], column["column_name"])
 
 
 async def test_stock_levels_equal_their_ledger(seeded: asyncpg.Connection) -> None:

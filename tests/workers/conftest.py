@@ -7,6 +7,12 @@ from typing import Any
 import asyncpg
 import pytest
 from arq import create_pool
+from arq.constants import (
+    in_progress_key_prefix,
+    job_key_prefix,
+    result_key_prefix,
+    retry_key_prefix,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.analytics.daily import utc_today
@@ -30,9 +36,20 @@ async def demo(database_url: str, clean_db: AsyncEngine) -> AsyncIterator[asyncp
 
 
 @pytest.fixture
-def queue() -> str:
+async def queue(redis_url: str) -> AsyncIterator[str]:
     """A queue of this test's own, so no job of another test can interfere."""
-    return f"test-{uuid.uuid4().hex[:8]}"
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    yield name
+    # Job ids are global in Redis, not per queue, and the next run's database hands out the
+    # same outbox ids again: a job left queued here would block that run's job of the same
+    # id (against a Redis given by REDIS_URL, which outlives the run).
+    redis = await create_pool(redis_settings(redis_url))
+    try:
+        job_ids = [job_id.decode() for job_id in await redis.zrange(name, 0, -1)]
+        prefixes = (job_key_prefix, in_progress_key_prefix, retry_key_prefix, result_key_prefix)
+        await redis.delete(name, *(prefix + job_id for job_id in job_ids for prefix in prefixes))
+    finally:
+        await redis.aclose()
 
 
 async def run_worker(database_url: str, redis_url: str, queue: str) -> None:

@@ -89,9 +89,11 @@ async def test_an_order_placed_updates_metrics_forecast_and_campaigns(
     await _everything_once(engine)
     customer_id = await _lead(demo)
     campaign_id = await demo.fetchval("SELECT id FROM crm.campaign ORDER BY id LIMIT 1")
+    # Attribution is last touch: this touch is the customer's latest (demo touches end at
+    # midnight), so the order placed next belongs to this campaign.
     await demo.execute(
         "INSERT INTO crm.campaign_member (campaign_id, customer_id, added_at) "
-        "VALUES ($1, $2, now() - interval '1 day')",
+        "VALUES ($1, $2, now())",
         campaign_id,
         customer_id,
     )

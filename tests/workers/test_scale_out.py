@@ -1,7 +1,6 @@
 """Several workers at once: every event is relayed once and every job runs once."""
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -27,13 +26,12 @@ async def db(database_url: str, clean_db: AsyncEngine) -> AsyncIterator[asyncpg.
 
 
 async def test_concurrent_relays_take_each_event_once(
-    database_url: str, redis_url: str, db: asyncpg.Connection
+    database_url: str, redis_url: str, queue: str, db: asyncpg.Connection
 ) -> None:
     await db.execute(
         "INSERT INTO ops.outbox (topic, aggregate_type, aggregate_id, customer_id) "
         "SELECT 'customer.updated', 'customer', id, id FROM crm.customer"
     )
-    queue = f"test-relay-{uuid.uuid4().hex[:8]}"
     engines = [create_engine(database_url, pool_size=1) for _ in range(3)]
     redis = await create_pool(redis_settings(redis_url), default_queue_name=queue)
     try:
@@ -51,9 +49,8 @@ async def test_concurrent_relays_take_each_event_once(
 
 
 async def test_concurrent_workers_run_each_job_once(
-    database_url: str, redis_url: str, db: asyncpg.Connection
+    database_url: str, redis_url: str, queue: str, db: asyncpg.Connection
 ) -> None:
-    queue = f"test-workers-{uuid.uuid4().hex[:8]}"
     customers = [r["id"] for r in await db.fetch("SELECT id FROM crm.customer ORDER BY id")]
     redis = await create_pool(redis_settings(redis_url), default_queue_name=queue)
     try:
