@@ -190,7 +190,7 @@ class StockItem(TableNode):
         return await analytics.replenishment(info, self.id)
 
     @strawberry.field(description="Purchase orders still expecting this item.")
-    def open_purchase_orders(self, info: Info) -> list["PurchaseOrder"]:
+    def open_purchase_orders(self, info: Info) -> list["PurchaseOrder"] | None:
         return r.related(self, info, ITEM_OPEN_ORDERS)
 
 
@@ -301,7 +301,7 @@ class SalesOrder(TableNode):
         return r.related(self, info, ORDER_DELIVERIES)
 
     @strawberry.field(description="Invoices for this order.")
-    def invoices(self, info: Info) -> list["Invoice"]:
+    def invoices(self, info: Info) -> list["Invoice"] | None:
         return r.related(self, info, ORDER_INVOICES)
 
     @strawberry.field(

@@ -12,9 +12,11 @@ resolver wrapper (`install_prefetched_resolvers`).
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from graphql import (
+    GraphQLError,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -29,6 +31,8 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from domain.core.access import Viewer
+from schema.permissions import FORBIDDEN, Denials, denials
 from schema.relations import STORE, Relation
 
 DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -103,8 +107,18 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, details, shortcut in self._plan(parent_type, grouped_field_set):
+            for response_name, details, shortcut, denial in self._plan(
+                parent_type, grouped_field_set
+            ):
                 result: Any = _MISSING
+                if denial is not None:
+                    # Null and FORBIDDEN on this path; the resolver never runs.
+                    message, return_type = denial
+                    error = GraphQLError(message, extensions={"code": FORBIDDEN})
+                    field_path = Path(path, response_name, parent_type.name)
+                    self.handle_field_error(error, return_type, details, field_path)
+                    results[response_name] = None
+                    continue
                 if shortcut is not None:
                     value = shortcut.read(source_value)
                     if value is None and not shortcut.non_null:
@@ -141,8 +155,14 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
         return self._gather_fields(results, awaitable_fields)
 
+    @cached_property
+    def denials(self) -> Denials:
+        """What this request's viewer may not read (no viewer: no roles, nothing readable)."""
+        viewer = getattr(self.context_value, "viewer", None)
+        return denials(viewer if viewer is not None else Viewer(employee_id=None, email=""))
+
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
-        """The fields of a selection with their shortcuts, worked out once per execution.
+        """The fields of a selection with their shortcuts and denials, once per execution.
 
         graphql-core memoises a selection's grouped field set, so every object of a list
         shares one; the plan is kept with the set itself, so its id cannot be reused.
@@ -154,10 +174,30 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = []
         for response_name, details in grouped_field_set.items():
             node = details[0].node
-            shortcut = None if node.directives else _shortcut(parent_type, node.name.value)
-            plan.append((response_name, details, shortcut))
+            name = node.name.value
+            field = parent_type.fields.get(name)
+            message = None if field is None else self.denials.field_denial(parent_type, name, field)
+            denial = None if message is None or field is None else (message, field.type)
+            shortcut = None if node.directives else _shortcut(parent_type, name)
+            plan.append((response_name, details, shortcut, denial))
         plans[(parent_type, id(grouped_field_set))] = (grouped_field_set, plan)
         return plan
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # Objects reached through an abstract type (`node(id:)`, `nodes(ids:)`) are only
+        # known here; for the others this repeats the field's own check at no cost.
+        _refuse_denied_type(self.denials, return_type)
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
 
     def _complete_shortcut(self, shortcut: _Shortcut, details: Any, path: Path, value: Any) -> Any:
         """A read object or list completed like graphql-core would, errors located the same."""
@@ -188,6 +228,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return coerced
         if return_type.is_type_of is not None and not return_type.is_type_of(value, None):
             raise _Unusual
+        _refuse_denied_type(self.denials, return_type)
         collected = self.collect_subfields(return_type, details)
         if collected.new_defer_usages:
             raise _Unusual
@@ -247,6 +288,12 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
             results.update(zip(awaitable_fields, awaited, strict=True))
         return results
+
+
+def _refuse_denied_type(found: Denials, object_type: GraphQLObjectType) -> None:
+    denial = found.type_denial(object_type)
+    if denial is not None:
+        raise GraphQLError(denial, extensions={"code": FORBIDDEN})
 
 
 def _coerce(leaf: GraphQLLeafType, value: Any) -> Any:

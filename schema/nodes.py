@@ -77,7 +77,7 @@ class Employee(TableNode):
     @strawberry.field(description="Customers this employee manages as account manager, by name.")
     def managed_customers(
         self, info: Info, first: First = None, after: After = None
-    ) -> Connection["Customer"]:
+    ) -> Connection["Customer"] | None:
         return r.related(self, info, EMPLOYEE_CUSTOMERS, first=first, after=after)
 
 
@@ -254,7 +254,7 @@ class Customer(TableNode):
         return r.related(self, info, CUSTOMER_CAMPAIGN)
 
     @strawberry.field(description="Live amount due on all open invoices.")
-    def open_balance(self, info: Info) -> Decimal:
+    def open_balance(self, info: Info) -> Decimal | None:
         return r.related(self, info, CUSTOMER_BALANCE)
 
     @strawberry.field(description="Precomputed metrics; null until the workers computed them.")
@@ -268,45 +268,47 @@ class Customer(TableNode):
         return r.related(self, info, CUSTOMER_FORECAST)
 
     @strawberry.field(description="People at this customer, the primary contact first.")
-    def contacts(self, info: Info) -> list["Contact"]:
+    def contacts(self, info: Info) -> list["Contact"] | None:
         return r.related(self, info, CUSTOMER_CONTACTS)
 
     @strawberry.field(description="Sales orders, newest first.")
     def orders(
         self, info: Info, first: First = None, after: After = None
-    ) -> Connection["SalesOrder"]:
+    ) -> Connection["SalesOrder"] | None:
         return r.related(self, info, CUSTOMER_ORDERS, first=first, after=after)
 
     @strawberry.field(description="Invoices, newest first.")
     def invoices(
         self, info: Info, first: First = None, after: After = None
-    ) -> Connection["Invoice"]:
+    ) -> Connection["Invoice"] | None:
         return r.related(self, info, CUSTOMER_INVOICES, first=first, after=after)
 
     @strawberry.field(description="Payments received, newest first.")
     def payments(
         self, info: Info, first: First = None, after: After = None
-    ) -> Connection["Payment"]:
+    ) -> Connection["Payment"] | None:
         return r.related(self, info, CUSTOMER_PAYMENTS, first=first, after=after)
 
     @strawberry.field(description="Calls, emails, meetings and other contacts, newest first.")
     def interactions(
         self, info: Info, first: First = None, after: After = None
-    ) -> Connection["Interaction"]:
+    ) -> Connection["Interaction"] | None:
         return r.related(self, info, CUSTOMER_INTERACTIONS, first=first, after=after)
 
     @strawberry.field(description="Opportunities, newest first.")
     def opportunities(
         self, info: Info, first: First = None, after: After = None
-    ) -> Connection["Opportunity"]:
+    ) -> Connection["Opportunity"] | None:
         return r.related(self, info, CUSTOMER_OPPORTUNITIES, first=first, after=after)
 
     @strawberry.field(description="Support tickets, newest first.")
-    def tickets(self, info: Info, first: First = None, after: After = None) -> Connection["Ticket"]:
+    def tickets(
+        self, info: Info, first: First = None, after: After = None
+    ) -> Connection["Ticket"] | None:
         return r.related(self, info, CUSTOMER_TICKETS, first=first, after=after)
 
     @strawberry.field(description="Campaigns this customer was targeted by, latest first.")
-    def campaigns(self, info: Info) -> list["Campaign"]:
+    def campaigns(self, info: Info) -> list["Campaign"] | None:
         return r.related(self, info, CUSTOMER_CAMPAIGNS)
 
 

@@ -32,6 +32,7 @@ from graphql import (
 from strawberry.types import Info
 
 from schema.loaders import Loaders
+from schema.permissions import denials
 from schema.relations import STORE, Relation, store
 
 Selection = dict[str, list[FieldNode]]
@@ -139,11 +140,14 @@ async def prefetch(
     if not relations:
         return
     plans: dict[Any, tuple[Relation, Any, GraphQLField, list[FieldNode]]] = {}
+    denied = denials(raw.context.viewer)
     for name, nodes in collect(raw, object_type, field_nodes).items():
         relation = relations.get(name)
         if relation is None or (only is not None and not only(relation)):
             continue
         field = object_type.fields[name]
+        if denied.field_denial(object_type, name, field) is not None:
+            continue  # the executor answers FORBIDDEN; nothing to load
         for node in nodes:
             try:
                 args = _arguments(field, node, _variables(raw))

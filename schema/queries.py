@@ -117,7 +117,7 @@ class Query:
         order_by: Annotated[
             f.CustomerOrder | None, strawberry.argument(description="Sort order.")
         ] = None,
-    ) -> Connection[Customer]:
+    ) -> Connection[Customer] | None:
         return await root_page(
             info,
             Customer,
@@ -138,7 +138,7 @@ class Query:
             f.SalesOrderFilter | None, strawberry.argument(description="Filters.")
         ] = None,
         order_by: Newest = None,
-    ) -> Connection[SalesOrder]:
+    ) -> Connection[SalesOrder] | None:
         return await root_page(
             info,
             SalesOrder,
@@ -159,7 +159,7 @@ class Query:
             f.InvoiceFilter | None, strawberry.argument(description="Filters.")
         ] = None,
         order_by: Newest = None,
-    ) -> Connection[Invoice]:
+    ) -> Connection[Invoice] | None:
         return await root_page(
             info,
             Invoice,
@@ -179,7 +179,7 @@ class Query:
         filter: Annotated[
             f.StockItemFilter | None, strawberry.argument(description="Filters.")
         ] = None,
-    ) -> Connection[StockItem]:
+    ) -> Connection[StockItem] | None:
         return await root_page(
             info,
             StockItem,
@@ -195,7 +195,7 @@ class Query:
     )
     async def items_to_reorder(
         self, info: Info, first: First = None, after: After = None
-    ) -> Connection[StockItem]:
+    ) -> Connection[StockItem] | None:
         return await analytics.items_to_reorder(info, StockItem, first, after)
 
     @strawberry.field(description="Employees by name.")
@@ -228,7 +228,7 @@ class Query:
             f.CampaignFilter | None, strawberry.argument(description="Filters.")
         ] = None,
         order_by: Newest = None,
-    ) -> Connection[Campaign]:
+    ) -> Connection[Campaign] | None:
         return await root_page(
             info,
             Campaign,
@@ -249,7 +249,7 @@ class Query:
             f.OpportunityFilter | None, strawberry.argument(description="Filters.")
         ] = None,
         order_by: Newest = None,
-    ) -> Connection[Opportunity]:
+    ) -> Connection[Opportunity] | None:
         return await root_page(
             info,
             Opportunity,
@@ -270,7 +270,7 @@ class Query:
             f.TicketFilter | None, strawberry.argument(description="Filters.")
         ] = None,
         order_by: Newest = None,
-    ) -> Connection[Ticket]:
+    ) -> Connection[Ticket] | None:
         return await root_page(
             info,
             Ticket,
@@ -291,7 +291,7 @@ class Query:
             f.InteractionFilter | None, strawberry.argument(description="Filters.")
         ] = None,
         order_by: Newest = None,
-    ) -> Connection[Interaction]:
+    ) -> Connection[Interaction] | None:
         return await root_page(
             info,
             Interaction,
@@ -312,7 +312,7 @@ class Query:
             f.PurchaseOrderFilter | None, strawberry.argument(description="Filters.")
         ] = None,
         order_by: Newest = None,
-    ) -> Connection[PurchaseOrder]:
+    ) -> Connection[PurchaseOrder] | None:
         return await root_page(
             info,
             PurchaseOrder,
@@ -332,7 +332,7 @@ class Query:
         filter: Annotated[
             f.SupplierFilter | None, strawberry.argument(description="Filters.")
         ] = None,
-    ) -> Connection[Supplier]:
+    ) -> Connection[Supplier] | None:
         return await root_page(
             info,
             Supplier,

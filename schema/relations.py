@@ -11,9 +11,8 @@ per field and no task per list item (docs/PERFORMANCE.md). When nothing was stor
 built elsewhere, arguments the prefetch refused) `related` loads through the same DataLoader,
 batched per level.
 
-`Relation.load` is the one place every relation is loaded, prefetched or not: a check of
-whether the viewer may read the related type belongs there (root pages: `roots.root_page`;
-nodes by ID: `TableNode.resolve_nodes`).
+Whether the viewer may read a relation's type is decided by the executor before the field
+resolves (`schema.permissions`); the prefetch skips relations it will refuse.
 """
 
 import asyncio

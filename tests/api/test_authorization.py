@@ -1,0 +1,450 @@
+"""Who may read and change what: every role against every type, along every path of the graph.
+
+Expectations come from the permission table (`domain/core/permissions.py`) and the schema
+itself, never from the code under test, so a new type, relation or mutation is covered the
+day it is added. Documents run through the real schema and executor with a viewer of one
+role, as the HTTP endpoint does after authentication (tested on its own elsewhere).
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    Undefined,
+    get_named_type,
+)
+from starlette.applications import Starlette
+from strawberry.relay import to_base64
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+import schema.mutations.base
+from domain.core.access import ROLES, Viewer
+from domain.core.database import asyncpg_dsn
+from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS
+from schema.context import Context
+from schema.loaders import Loaders
+from schema.root import build_schema
+
+Run = Callable[..., Awaitable[Any]]
+GRAPH = build_schema()
+CORE = GRAPH._schema
+DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+
+
+def guarded(type_name: str) -> str | None:
+    """The permission-table type behind a GraphQL type (`SalesOrderConnection`: SalesOrder)."""
+    for suffix in ("", "Connection", "Edge"):
+        base = type_name.removesuffix(suffix) if suffix else type_name
+        if (not suffix or type_name.endswith(suffix)) and base in PERMISSIONS:
+            return base
+    return None
+
+
+def may_read(role: str, type_name: str) -> bool:
+    return role in PERMISSIONS[type_name].read
+
+
+NODE_TYPES = sorted(
+    name
+    for name, graphql_type in CORE.type_map.items()
+    if isinstance(graphql_type, GraphQLObjectType)
+    and name in PERMISSIONS
+    and any(interface.name == "Node" for interface in graphql_type.interfaces)
+)
+ROOT_CONNECTIONS = sorted(
+    name
+    for name, field in CORE.query_type.fields.items()  # type: ignore[union-attr]
+    if get_named_type(field.type).name.endswith("Connection")
+)
+MUTATIONS = sorted(CORE.mutation_type.fields)  # type: ignore[union-attr]
+
+
+def relation_fields(type_name: str) -> list[tuple[str, str]]:
+    """(field, named type) of every field of a type that leads to another object type."""
+    graphql_type = CORE.type_map[type_name]
+    assert isinstance(graphql_type, GraphQLObjectType)
+    return [
+        (name, get_named_type(field.type).name)
+        for name, field in graphql_type.fields.items()
+        if isinstance(get_named_type(field.type), GraphQLObjectType)
+        and not any(isinstance(arg.type, GraphQLNonNull) for arg in field.args.values())
+    ]
+
+
+def forbidden(result: Any) -> list[tuple[Any, ...]]:
+    return [
+        tuple(error.path)
+        for error in result.errors or []
+        if (error.extensions or {}).get("code") == "FORBIDDEN"
+    ]
+
+
+def test_the_matrix_reaches_every_type_and_operation() -> None:
+    issue_types = {"Customer", "Contact", "Interaction", "Campaign", "Opportunity", "Ticket"}
+    issue_types |= {"Employee", "Department", "StockItem", "Warehouse", "SalesOrder", "Delivery"}
+    issue_types |= {"Invoice", "Payment", "Supplier", "PurchaseOrder"}
+    assert issue_types <= set(NODE_TYPES)
+    assert {guarded(name) for name in NODE_TYPES} == set(NODE_TYPES)
+    assert len(ROOT_CONNECTIONS) >= 11
+    assert len(MUTATIONS) >= 29
+    # Every restricted field is on a node type, so the by-ID checks below reach it.
+    assert {type_name for type_name, _ in RESTRICTED_FIELDS} <= set(NODE_TYPES)
+
+
+def test_what_a_reader_of_the_parent_may_be_denied_is_nullable() -> None:
+    """A denial nulls the denied field only: were it non-null, the null would spread to its
+    parent (a marketing user would lose the whole customer for want of its orders)."""
+    must_be_nullable = set()
+    for parent_name, parent in CORE.type_map.items():
+        if not isinstance(parent, GraphQLObjectType) or parent_name.startswith("__"):
+            continue
+        for name, field in parent.fields.items():
+            target = guarded(get_named_type(field.type).name)
+            for role in ROLES:
+                if guarded(parent_name) is not None and not may_read(
+                    role, guarded(parent_name) or ""
+                ):
+                    continue
+                restricted = RESTRICTED_FIELDS.get((parent_name, name))
+                if (restricted is not None and role not in restricted) or (
+                    target is not None and not may_read(role, target)
+                ):
+                    must_be_nullable.add(
+                        (parent_name, name, isinstance(field.type, GraphQLNonNull))
+                    )
+    assert ("Customer", "orders", False) in must_be_nullable
+    assert ("Employee", "salary", False) in must_be_nullable
+    assert {entry for entry in must_be_nullable if entry[2]} == set()
+
+
+@pytest.fixture(scope="module")
+async def cast(database_url: str, demo: None) -> dict[str, Any]:
+    """A sales rep, one of their customers with a full history, and an id of every node type
+    (rows of that customer where a type belongs to customers)."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        customer, rep = await connection.fetchrow(
+            "SELECT c.id, c.account_manager_id FROM crm.customer c "
+            "WHERE EXISTS (SELECT 1 FROM erp.payment p WHERE p.customer_id = c.id) "
+            "AND EXISTS (SELECT 1 FROM crm.ticket t WHERE t.customer_id = c.id) "
+            "AND EXISTS (SELECT 1 FROM crm.opportunity o WHERE o.customer_id = c.id) "
+            "AND EXISTS (SELECT 1 FROM crm.interaction i WHERE i.customer_id = c.id) "
+            "AND EXISTS (SELECT 1 FROM crm.contact k WHERE k.customer_id = c.id) "
+            "AND EXISTS (SELECT 1 FROM crm.campaign_member m WHERE m.customer_id = c.id) "
+            "AND EXISTS (SELECT 1 FROM erp.delivery d JOIN erp.sales_order s "
+            "            ON s.id = d.sales_order_id WHERE s.customer_id = c.id) "
+            "ORDER BY c.id LIMIT 1"
+        )
+        ids: dict[str, str] = {}
+        for name in NODE_TYPES:
+            table = CORE.type_map[name].extensions[DEFINITION].origin.TABLE
+            columns = {column.name for column in table.columns}
+            where = ""
+            if "customer_id" in columns:
+                where = f"WHERE customer_id = {customer}"
+            elif name == "Customer":
+                where = f"WHERE id = {customer}"
+            elif name == "SalesOrderLine":
+                where = f"WHERE sales_order_id IN (SELECT id FROM erp.sales_order WHERE customer_id = {customer})"
+            elif name == "DeliveryLine":
+                where = (
+                    "WHERE delivery_id IN (SELECT d.id FROM erp.delivery d JOIN erp.sales_order s "
+                    f"ON s.id = d.sales_order_id WHERE s.customer_id = {customer})"
+                )
+            elif name == "Delivery":
+                where = f"WHERE sales_order_id IN (SELECT id FROM erp.sales_order WHERE customer_id = {customer})"
+            elif name == "Campaign":
+                where = f"WHERE id IN (SELECT campaign_id FROM crm.campaign_member WHERE customer_id = {customer})"
+            elif name == "Employee":
+                where = f"WHERE id = {rep}"
+            key = await connection.fetchval(
+                f"SELECT min(id) FROM {table.schema}.{table.name} {where}"
+            )
+            assert key is not None, name
+            ids[name] = to_base64(name, key)
+    finally:
+        await connection.close()
+    return {"rep": rep, "customer": customer, "ids": ids}
+
+
+@pytest.fixture(scope="module")
+def run_as(app: Starlette, cast: dict[str, Any]) -> Callable[[str], Run]:
+    state = app.state.bizgraph
+
+    def for_role(role: str) -> Run:
+        viewer = Viewer(
+            employee_id=cast["rep"], email="matrix@example.com", roles=frozenset({role})
+        )
+
+        async def run(document: str, **variables: Any) -> Any:
+            context = Context(
+                state=state,
+                viewer=viewer,
+                request_id="matrix",
+                loaders=Loaders(state.reads, viewer),
+            )
+            return await GRAPH.execute(document, variable_values=variables, context_value=context)
+
+        return run
+
+    return for_role
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_nodes_by_id_alias_and_fragment(
+    role: str, run_as: Callable[[str], Run], cast: dict[str, Any]
+) -> None:
+    run = run_as(role)
+    for name in NODE_TYPES:
+        node_id = cast["ids"][name]
+        allowed = may_read(role, name)
+        direct = await run("query($id: ID!) { node(id: $id) { id } }", id=node_id)
+        aliased = await run(
+            f"query($id: ID!) {{ x: node(id: $id) {{ ...f }} }} fragment f on {name} {{ id }}",
+            id=node_id,
+        )
+        listed = await run(
+            f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on {name} {{ id }} }} }}",
+            ids=[node_id],
+        )
+        if allowed:
+            assert direct.errors is None, (role, name, direct.errors)
+            assert direct.data == {"node": {"id": node_id}}
+            assert aliased.data == {"x": {"id": node_id}}
+            assert listed.data == {"nodes": [{"id": node_id}]}
+        else:
+            assert (direct.data, forbidden(direct)) == ({"node": None}, [("node",)]), (role, name)
+            assert (aliased.data, forbidden(aliased)) == ({"x": None}, [("x",)]), (role, name)
+            assert forbidden(listed) == [("nodes", 0)], (role, name)
+            assert listed.data in ({"nodes": [None]}, None)
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_root_connections(role: str, run_as: Callable[[str], Run]) -> None:
+    run = run_as(role)
+    for field in ROOT_CONNECTIONS:
+        node_type = guarded(get_named_type(CORE.query_type.fields[field].type).name)  # type: ignore[union-attr]
+        assert node_type is not None, field
+        result = await run(f"{{ {field}(first: 1) {{ totalCount edges {{ node {{ id }} }} }} }}")
+        if may_read(role, node_type):
+            assert result.errors is None, (role, field, result.errors)
+            assert result.data[field]["totalCount"] >= 0
+        else:
+            # Not even the count: nothing of a type the role may not read.
+            assert (result.data, forbidden(result)) == ({field: None}, [(field,)]), (role, field)
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_every_relation_of_every_node(
+    role: str, run_as: Callable[[str], Run], cast: dict[str, Any]
+) -> None:
+    """Each relation one level down from a node, and from there one more (order → lines →
+    stock item): a relation to a type the role may not read is null and FORBIDDEN there."""
+    run = run_as(role)
+    checked = 0
+    for parent in NODE_TYPES:
+        if not may_read(role, parent):
+            continue
+        for field, target in relation_fields(parent):
+            inner = "__typename"
+            deeper = (
+                [] if guarded(target) or target.endswith("Connection") else relation_fields(target)
+            )
+            if deeper:
+                inner += " " + " ".join(f"{name} {{ __typename }}" for name, _ in deeper)
+            result = await run(
+                f"query($id: ID!) {{ node(id: $id) {{ ... on {parent} {{ {field} {{ {inner} }} }} }} }}",
+                id=cast["ids"][parent],
+            )
+            denied = guarded(target) is not None and not may_read(role, guarded(target) or "")
+            paths = forbidden(result)
+            if denied:
+                assert result.data == {"node": {field: None}}, (role, parent, field)
+                assert paths == [("node", field)], (role, parent, field)
+                continue
+            assert result.errors is None or not paths or deeper, (role, parent, field, paths)
+            for name, deeper_target in deeper:
+                blocked = guarded(deeper_target) is not None and not may_read(
+                    role, guarded(deeper_target) or ""
+                )
+                hits = [path for path in paths if path[-1] == name]
+                values = result.data["node"][field]
+                items = values if isinstance(values, list) else [values] if values else []
+                if blocked:
+                    assert len(hits) == len(items), (role, parent, field, name)
+                    assert all(item[name] is None for item in items)
+                else:
+                    assert not hits, (role, parent, field, name, hits)
+            checked += 1
+    assert checked > 0 or role == "hr"
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_restricted_fields_directly_aliased_and_nested(
+    role: str, run_as: Callable[[str], Run], cast: dict[str, Any]
+) -> None:
+    run = run_as(role)
+    for (type_name, field), readers in RESTRICTED_FIELDS.items():
+        if not may_read(role, type_name):
+            continue
+        allowed = role in readers
+        by_id = await run(
+            f"query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ id secret: {field} }} }} }}",
+            id=cast["ids"][type_name],
+        )
+        assert by_id.data["node"]["id"] == cast["ids"][type_name]  # the rest of the object stays
+        if allowed:
+            assert by_id.errors is None, (role, type_name, field)
+        else:
+            assert by_id.data["node"]["secret"] is None
+            assert forbidden(by_id) == [("node", "secret")], (role, type_name, field)
+        root = type_name[0].lower() + type_name[1:] + "s"  # customers, employees, stockItems
+        assert root in ROOT_CONNECTIONS
+        page = await run(f"{{ {root}(first: 3) {{ edges {{ node {{ {field} }} }} }} }}")
+        edges = page.data[root]["edges"]
+        assert edges
+        if allowed:
+            assert page.errors is None
+        else:
+            assert all(edge["node"][field] is None for edge in edges)
+            assert len(forbidden(page)) == len(edges)
+
+
+async def test_a_sales_rep_reaches_no_other_customer_through_any_path(
+    run_as: Callable[[str], Run], cast: dict[str, Any], database_url: str
+) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        other_manager = await connection.fetchval(
+            "SELECT account_manager_id FROM crm.customer WHERE account_manager_id <> $1 LIMIT 1",
+            cast["rep"],
+        )
+    finally:
+        await connection.close()
+    run = run_as("sales_rep")
+    colleague = await run(
+        "query($id: ID!) { node(id: $id) { ... on Employee { managedCustomers { totalCount } } } }",
+        id=to_base64("Employee", other_manager),
+    )
+    assert colleague.data == {"node": {"managedCustomers": {"totalCount": 0}}}
+    own = await run(
+        "query($id: ID!) { node(id: $id) { ... on Employee { managedCustomers { totalCount } } } }",
+        id=to_base64("Employee", cast["rep"]),
+    )
+    assert own.data["node"]["managedCustomers"]["totalCount"] > 0
+    # A relation from a shared type (a campaign) leads only to visible customers.
+    members = await run(
+        "query($id: ID!) { node(id: $id) { ... on Campaign { members(first: 100) { totalCount "
+        "edges { node { customer { accountManager { id } } } } } } } }",
+        id=cast["ids"]["Campaign"],
+    )
+    managers = {
+        edge["node"]["customer"]["accountManager"]["id"]
+        for edge in members.data["node"]["members"]["edges"]
+        if edge["node"]["customer"] is not None
+    }
+    assert managers == {to_base64("Employee", cast["rep"])}
+
+
+def _sample(input_type: GraphQLInputType) -> Any:
+    """A value the schema accepts for a required input (the permission check comes first)."""
+    if isinstance(input_type, GraphQLNonNull):
+        return _sample(input_type.of_type)
+    if isinstance(input_type, GraphQLList):
+        return []
+    if isinstance(input_type, GraphQLEnumType):
+        return next(iter(input_type.values))
+    if isinstance(input_type, GraphQLInputObjectType):
+        return {
+            name: _sample(field.type)
+            for name, field in input_type.fields.items()
+            if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
+        }
+    assert isinstance(input_type, GraphQLScalarType)
+    return {
+        "ID": to_base64("Nothing", 1),
+        "String": "matrix",
+        "Int": 1,
+        "Float": 1.0,
+        "Boolean": False,
+        "Decimal": "1",
+        "Date": "2026-01-01",
+        "DateTime": "2026-01-01T00:00:00Z",
+    }[input_type.name]
+
+
+async def _row_total(database_url: str) -> int:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        tables = await connection.fetch(
+            "SELECT schemaname || '.' || relname AS name FROM pg_stat_user_tables "
+            "WHERE schemaname IN ('crm', 'erp', 'ops', 'analytics')"
+        )
+        return sum([await connection.fetchval(f"SELECT count(*) FROM {t['name']}") for t in tables])
+    finally:
+        await connection.close()
+
+
+async def test_every_mutation_for_every_role(
+    run_as: Callable[[str], Run], database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A role the table does not let change a type gets a FORBIDDEN payload error and writes
+    nothing; a role it does let is not refused (its sample input may fail validation)."""
+    asked: list[str] = []
+    check = schema.mutations.base.ensure_can_write
+
+    def recording(viewer: Viewer, type_name: str) -> None:
+        asked.append(type_name)
+        check(viewer, type_name)
+
+    monkeypatch.setattr(schema.mutations.base, "ensure_can_write", recording)
+    documents: dict[str, tuple[str, dict[str, Any]]] = {}
+    for name in MUTATIONS:
+        field = CORE.mutation_type.fields[name]  # type: ignore[union-attr]
+        argument = field.args["input"]
+        input_name = get_named_type(argument.type).name
+        payload = get_named_type(field.type)
+        entity = next(f for f in payload.fields if f != "errors")  # type: ignore[attr-defined]
+        document = (
+            f"mutation($input: {input_name}!) {{ {name}(input: $input) "
+            f"{{ {entity} {{ __typename }} errors {{ code }} }} }}"
+        )
+        documents[name] = (document, {"input": _sample(argument.type)})
+
+    writes: dict[str, str] = {}
+    for name, (document, variables) in documents.items():
+        asked.clear()
+        await run_as("admin")(document, **variables)
+        assert len(asked) == 1, (name, asked)
+        writes[name] = asked[0]
+
+    before = await _row_total(database_url)
+    for role in ROLES:
+        for name, (document, variables) in documents.items():
+            if role in PERMISSIONS[writes[name]].write:
+                continue
+            result = await run_as(role)(document, **variables)
+            entity = next(iter(result.data[name]))
+            assert result.data[name]["errors"] == [{"code": "FORBIDDEN"}], (role, name)
+            assert result.data[name][entity] is None
+            # Where the role may not even read the payload's type, its null says so too.
+            assert len(result.errors or []) == len(forbidden(result)), (role, name)
+            assert set(forbidden(result)) <= {(name, entity)}, (role, name)
+    assert await _row_total(database_url) == before
+
+    for role in ROLES:
+        for name, (document, variables) in documents.items():
+            if role not in PERMISSIONS[writes[name]].write:
+                continue
+            result = await run_as(role)(document, **variables)
+            codes = [error["code"] for error in (result.data or {}).get(name, {}).get("errors", [])]
+            assert "FORBIDDEN" not in codes, (role, name)
