@@ -448,3 +448,22 @@ async def test_every_mutation_for_every_role(
             result = await run_as(role)(document, **variables)
             codes = [error["code"] for error in (result.data or {}).get(name, {}).get("errors", [])]
             assert "FORBIDDEN" not in codes, (role, name)
+
+
+async def test_over_http_a_denied_field_is_null_with_its_reason(
+    graphql: Any, tokens: Any, cast: dict[str, Any]
+) -> None:
+    token = tokens.mint(await tokens.first_active_employee(), "marketing")
+    result = await graphql(
+        "query($id: ID!) { customer(id: $id) { id openBalance orders(first: 1) { totalCount } } }",
+        {"id": cast["ids"]["Customer"]},
+        token=token,
+    )
+    assert result["data"] == {
+        "customer": {"id": cast["ids"]["Customer"], "openBalance": None, "orders": None}
+    }
+    assert sorted((e["path"], e["extensions"]["code"]) for e in result["errors"]) == [
+        (["customer", "openBalance"], "FORBIDDEN"),
+        (["customer", "orders"], "FORBIDDEN"),
+    ]
+    assert "your roles may not read SalesOrder" in [e["message"] for e in result["errors"]]
