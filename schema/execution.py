@@ -9,6 +9,10 @@ this executor reads and serialises the value directly. Anything unusual (a missi
 null in a non-null field, a value the type cannot serialise) takes the normal path, which
 reports the error as usual. Relation fields whose objects were prefetched skip strawberry's
 resolver wrapper (`install_prefetched_resolvers`).
+
+Every field and object of a response passes through this executor, shortcut or not, which
+makes it the one place read permissions are applied (`schema.permissions`): a denied field
+is answered with null and FORBIDDEN before its resolver could run.
 """
 
 from dataclasses import dataclass
