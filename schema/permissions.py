@@ -12,8 +12,8 @@ Fields that some role able to read their parent may not read are nullable in the
 (a test checks it), so a denial nulls that field only, not its parent.
 """
 
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from graphql import GraphQLField, GraphQLNamedType, GraphQLObjectType, get_named_type
 
@@ -26,7 +26,11 @@ _WRAPPERS = ("Connection", "Edge")
 
 def permission_type(graphql_type: GraphQLNamedType) -> str | None:
     """The entry of the permission table that guards values of this type, if any."""
-    name = graphql_type.name
+    return _permission_type(graphql_type.name)
+
+
+@cache
+def _permission_type(name: str) -> str | None:
     if name in PERMISSIONS:
         return name
     for suffix in _WRAPPERS:
@@ -41,7 +45,6 @@ class Denials:
 
     types: frozenset[str]
     fields: frozenset[tuple[str, str]]
-    _by_type: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def field_denial(
         self, parent: GraphQLObjectType, name: str, definition: GraphQLField
@@ -58,12 +61,10 @@ class Denials:
         """Why the viewer may not see an object of this type (asked once per object)."""
         if not self.types:
             return None
-        name = object_type.name
-        if name not in self._by_type:
-            guarded = permission_type(object_type)
-            denied = guarded is not None and guarded in self.types
-            self._by_type[name] = f"your roles may not read {guarded}" if denied else None
-        return self._by_type[name]
+        guarded = permission_type(object_type)
+        if guarded is not None and guarded in self.types:
+            return f"your roles may not read {guarded}"
+        return None
 
 
 @lru_cache(maxsize=256)
