@@ -72,9 +72,15 @@ def _variables(raw: GraphQLResolveInfo) -> dict[str, Any]:
 def collect(
     raw: GraphQLResolveInfo, object_type: GraphQLObjectType, field_nodes: Sequence[FieldNode]
 ) -> Selection:
-    """The sub-fields selected on `object_type` by `field_nodes`, grouped by field name."""
+    """The sub-fields selected on `object_type` by `field_nodes`, grouped by field name.
+
+    As in graphql-core's own field collection, a fragment contributes once however often it
+    is spread: its fields are the same each time, and walking every spread would be
+    exponential in a document whose fragments each spread the next one twice.
+    """
     selected: Selection = defaultdict(list)
     variables = _variables(raw)
+    visited: set[str] = set()
 
     def visit(selection_set: SelectionSetNode) -> None:
         for selection in selection_set.selections:
@@ -86,6 +92,9 @@ def collect(
                 if _applies(selection.type_condition, object_type, raw):
                     visit(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
+                if selection.name.value in visited:
+                    continue
+                visited.add(selection.name.value)
                 fragment = raw.fragments.get(selection.name.value)
                 if fragment is not None and _applies(fragment.type_condition, object_type, raw):
                     visit(fragment.selection_set)

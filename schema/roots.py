@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from graphql import GraphQLError
+from graphql import GraphQLError, get_named_type
 from sqlalchemy import ColumnElement, FromClause, func, select
 from strawberry import relay
 from strawberry.types import Info
@@ -13,7 +13,7 @@ from domain.core.reads import compile_select
 from schema.base import TableNode, loaders
 from schema.loaders import Ordering
 from schema.pagination import Connection, build_connection, page_request
-from schema.prefetch import prefetch_for
+from schema.prefetch import collect, prefetch_for
 
 N = TypeVar("N", bound=TableNode)
 
@@ -30,7 +30,9 @@ class RootOrdering:
 
 def wants_total(info: Info) -> bool:
     """Counting all matches costs a second statement: only when `totalCount` is selected."""
-    return any(field.name == "totalCount" for field in info.selected_fields[0].selections)  # type: ignore[union-attr]
+    raw = info._raw_info
+    connection = raw.parent_type.fields[raw.field_name]
+    return "totalCount" in collect(raw, get_named_type(connection.type), raw.field_nodes)
 
 
 async def root_page(

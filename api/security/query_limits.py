@@ -1,7 +1,8 @@
 """Query limits, checked before any resolver or SQL runs.
 
 - tokens: counted before parsing (the parse is what they bound);
-- depth and aliases: a validation rule, so results share strawberry's validation cache;
+- depth, aliases and fields (every field a selection holds once its fragments are expanded):
+  a validation rule, so results share strawberry's validation cache;
 - `first` per connection and the estimated rows (`first`, or the default page size,
   multiplied along each path of connections, so `customers(first: 100) { orders(first:
   100) }` counts 10,100): at the start of execution, once variables are known.
@@ -9,7 +10,9 @@
 strawberry ships depth and alias limiters, but they re-walk a fragment at every spread:
 1.2 KB of 22 fragments, each spreading the next twice, kept its depth limiter busy for 24 s
 (x86_64, 2 cores), and every further fragment doubles that. Here every fragment is
-measured once, so the cost is linear in the document.
+measured once, so the cost is linear in the document. The same document would have cost the
+executor as much (each spread of a fragment is a copy of its fields to resolve), so the number
+of fields after expansion is a limit of its own: a document over it is refused before it runs.
 
 A refused request gets a GraphQL error with `extensions.code = "LIMIT_EXCEEDED"`, the
 `limit` it hit and its `maximum`; the message is written for the client to read.
@@ -62,13 +65,16 @@ class QueryLimits:
     max_tokens: int
     max_depth: int
     max_aliases: int
+    max_fields: int
     max_page_size: int
     max_nodes: int
     shape_rule: type[ValidationRule] = field(init=False)
 
     def __post_init__(self) -> None:
         # One rule class per process: the validation cache keys on the rule classes.
-        object.__setattr__(self, "shape_rule", _shape_rule(self.max_depth, self.max_aliases))
+        object.__setattr__(
+            self, "shape_rule", _shape_rule(self.max_depth, self.max_aliases, self.max_fields)
+        )
 
     @classmethod
     def from_settings(cls, settings: SecuritySettings) -> "QueryLimits":
@@ -76,6 +82,7 @@ class QueryLimits:
             max_tokens=settings.max_tokens,
             max_depth=settings.max_depth,
             max_aliases=settings.max_aliases,
+            max_fields=settings.max_fields,
             max_page_size=settings.max_page_size,
             max_nodes=settings.max_nodes,
         )
@@ -169,7 +176,7 @@ def _token_count(query: str, limit: int) -> int:
 _cached_token_count = lru_cache(maxsize=512)(_token_count)
 
 
-def _shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
+def _shape_rule(max_depth: int, max_aliases: int, max_fields: int) -> type[ValidationRule]:
     class QueryShape(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
@@ -180,7 +187,7 @@ def _shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
             for operation in definitions:
                 if not isinstance(operation, OperationDefinitionNode):
                     continue
-                depth, aliases = shape.selections(operation.selection_set)
+                depth, aliases, fields = shape.selections(operation.selection_set)
                 if depth > max_depth:
                     context.report_error(
                         limit_error(
@@ -199,39 +206,57 @@ def _shape_rule(max_depth: int, max_aliases: int) -> type[ValidationRule]:
                             [operation],
                         )
                     )
+                if fields > max_fields:
+                    context.report_error(
+                        limit_error(
+                            "fields",
+                            max_fields,
+                            f"the query selects {fields} fields once its fragments are expanded;"
+                            f" the maximum is {max_fields}",
+                            [operation],
+                        )
+                    )
 
     return QueryShape
 
 
+Measure = tuple[int, int, int]  # depth, aliases, fields
+
+
 class _Shape:
-    """Depth (fields on the longest path) and aliases, each fragment measured once."""
+    """Depth (fields on the longest path), aliases and fields, each fragment measured once."""
 
     def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
         self.fragments = fragments
-        self.measured: dict[str, tuple[int, int]] = {}
+        self.measured: dict[str, Measure] = {}
 
-    def selections(self, selection_set: SelectionSetNode) -> tuple[int, int]:
-        depth = aliases = 0
+    def selections(self, selection_set: SelectionSetNode) -> Measure:
+        depth = aliases = fields = 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                inner_depth, inner_aliases = (
-                    self.selections(selection.selection_set) if selection.selection_set else (0, 0)
+                inner_depth, inner_aliases, inner_fields = (
+                    self.selections(selection.selection_set)
+                    if selection.selection_set
+                    else (0, 0, 0)
                 )
                 # Introspection is as deep as the schema's type wrappers, and bounded by it.
                 if not selection.name.value.startswith("__"):
                     depth = max(depth, 1 + inner_depth)
                 aliases += inner_aliases + (selection.alias is not None)
-            elif isinstance(selection, InlineFragmentNode):
-                inner_depth, inner_aliases = self.selections(selection.selection_set)
-                depth, aliases = max(depth, inner_depth), aliases + inner_aliases
+                fields += 1 + inner_fields
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                inner = self.selections(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
-                inner_depth, inner_aliases = self.fragment(selection.name.value)
-                depth, aliases = max(depth, inner_depth), aliases + inner_aliases
-        return depth, aliases
+                inner = self.fragment(selection.name.value)
+            else:
+                continue
+            depth, aliases, fields = max(depth, inner[0]), aliases + inner[1], fields + inner[2]
+        return depth, aliases, fields
 
-    def fragment(self, name: str) -> tuple[int, int]:
+    def fragment(self, name: str) -> Measure:
         if name not in self.measured:
-            self.measured[name] = (0, 0)  # a cycle (reported by graphql-core) counts nothing
+            self.measured[name] = (0, 0, 0)  # a cycle (reported by graphql-core) counts nothing
             definition = self.fragments.get(name)
             if definition is not None:
                 self.measured[name] = self.selections(definition.selection_set)

@@ -28,6 +28,7 @@ class SecuritySettings(BaseSettings):
 
     max_depth: int = Field(default=12, alias="BIZGRAPH_MAX_DEPTH", ge=1)
     max_aliases: int = Field(default=30, alias="BIZGRAPH_MAX_ALIASES", ge=0)
+    max_fields: int = Field(default=1000, alias="BIZGRAPH_MAX_FIELDS", ge=1)
     max_tokens: int = Field(default=2000, alias="BIZGRAPH_MAX_TOKENS", ge=1)
     max_page_size: int = Field(default=100, alias="BIZGRAPH_MAX_PAGE_SIZE", ge=1, le=100)
     max_nodes: int = Field(default=10_000, alias="BIZGRAPH_MAX_NODES", ge=1)

@@ -1,6 +1,7 @@
 """Abusive requests are refused with a readable error before any resolver or SQL runs."""
 
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from api.app import create_app
 from api.security.query_limits import QueryLimits
 from api.settings import Settings
 from domain.core.database import create_engine
+from schema.prefetch import collect
 from schema.root import build_schema
 from tests.api.conftest import GraphQL, StatementCounter, Tokens, bearer
 
@@ -152,9 +154,89 @@ def test_fragment_bombs_are_measured_in_linear_time(settings: Settings) -> None:
     fragments.append(f"fragment F{levels} on Query {{ __typename }}")
     document = parse("{ ...F0 }\n" + "\n".join(fragments))
     rule = QueryLimits.from_settings(settings).shape_rule
-    [error] = validate(build_schema()._schema, document, [rule])
-    assert error.extensions == {"code": "LIMIT_EXCEEDED", "limit": "aliases", "maximum": 30}
-    assert f"uses {2**levels - 1} aliases" in error.message
+    aliases, fields = validate(build_schema()._schema, document, [rule])
+    assert aliases.extensions == {"code": "LIMIT_EXCEEDED", "limit": "aliases", "maximum": 30}
+    assert f"uses {2**levels - 1} aliases" in aliases.message
+    assert fields.extensions == {"code": "LIMIT_EXCEEDED", "limit": "fields", "maximum": 1000}
+
+
+def _doubling_fragments(levels: int, on: str, leaf: str) -> str:
+    """Fragments F0..F<levels>, each spreading the next twice: 2^levels copies of `leaf`."""
+    fragments = [f"fragment F{i} on {on} {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)]
+    fragments.append(f"fragment F{levels} on {on} {{ {leaf} }}")
+    return "\n".join(fragments)
+
+
+async def test_a_fragment_bomb_is_refused_by_its_expanded_fields(
+    graphql: GraphQL, statements: StatementCounter
+) -> None:
+    # Under 1 KB, no depth and no aliases: only counting the fields after expansion sees it.
+    query = "{ employees(first: 1) { edges { node { ...F0 } } } }\n" + _doubling_fragments(
+        20, "Employee", "name"
+    )
+    assert len(query) < 1024
+    message = _limit(await graphql(query), "fields")
+    assert message == (
+        f"the query selects {2**20 + 3} fields once its fragments are expanded; the maximum is 1000"
+    )
+    assert statements.count == 0
+
+
+async def test_every_spread_of_a_fragment_counts_its_fields(
+    graphql: GraphQL, statements: StatementCounter
+) -> None:
+    query = "{ employees(first: 1) { edges { node { ...Many } } } }\n"
+    query += "fragment Person on Employee { name email title }\n"
+    query += "fragment Many on Employee { " + " ".join(["...Person"] * 400) + " }"
+    message = _limit(await graphql(query), "fields")
+    assert message.startswith("the query selects 1203 fields")
+    assert statements.count == 0
+
+
+def test_field_collection_walks_each_fragment_once() -> None:
+    schema = build_schema()._schema
+    document = parse(
+        "{ employees { ...F0 } }\n" + _doubling_fragments(16, "EmployeeConnection", "totalCount")
+    )
+    fragments = {d.name.value: d for d in document.definitions if d.kind == "fragment_definition"}
+    [operation] = [d for d in document.definitions if d.kind == "operation_definition"]
+    info = SimpleNamespace(schema=schema, fragments=fragments, variable_values={})
+    connection = schema.get_type("EmployeeConnection")
+    [field] = operation.selection_set.selections
+    selected = collect(info, connection, [field])  # type: ignore[arg-type]
+    assert list(selected) == ["totalCount"]
+    assert len(selected["totalCount"]) == 1
+
+
+@pytest.fixture
+async def unlimited_fields(settings: Settings, tokens: Tokens) -> AsyncIterator[GraphQL]:
+    """A client of an app that lets any number of expanded fields through."""
+    app = create_app(settings.model_copy(update={"max_fields": 10**15}))
+    headers = bearer(await tokens.admin())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+
+        async def run(query: str) -> dict[str, Any]:
+            response = await client.post("/graphql", json={"query": query}, headers=headers)
+            assert response.status_code == 200, response.text
+            return response.json()  # type: ignore[no-any-return]
+
+        yield run
+    await app.state.bizgraph.engine.dispose()
+
+
+async def test_a_fragment_chain_past_the_limit_still_executes_in_linear_time(
+    unlimited_fields: GraphQL,
+) -> None:
+    # 2^40 copies of the selection: the executor, the prefetch and the totalCount check each
+    # walk a fragment once, or this would not finish.
+    query = "{ employees(first: 2) { ...F0 } }\n" + _doubling_fragments(
+        40, "EmployeeConnection", "totalCount edges { node { name department { name } } }"
+    )
+    result = await unlimited_fields(query)
+    assert "errors" not in result, result
+    assert result["data"]["employees"]["totalCount"] > 2
+    assert all(edge["node"]["department"]["name"] for edge in result["data"]["employees"]["edges"])
 
 
 async def test_batching_is_off_by_default(
