@@ -52,11 +52,24 @@ class GraphQLView(GraphQL[Context, None]):
             request=request,
             response=response,
             loaders=Loaders(self.state.reads, viewer),
+            max_rows=self.state.settings.max_nodes,
         )
 
     def encode_json(self, data: object) -> bytes:
         # orjson is several times faster than the standard encoder on large responses.
-        return orjson.dumps(data)
+        encoded = orjson.dumps(data)
+        limit = self.state.settings.max_response_bytes
+        if len(encoded) > limit:
+            # The estimate and the row count stop almost every such query before it runs;
+            # this is the last word on what a client may be sent (wide rows, long texts).
+            refused = query_limits.limit_error(
+                "response",
+                limit,
+                f"the response would be larger than {limit} bytes; ask for fewer fields or "
+                "smaller pages",
+            )
+            return orjson.dumps({"data": None, "errors": [refused.formatted]})
+        return encoded
 
     async def render_graphql_ide(self, request: Request) -> Response:
         sample = await self._sample_customer_id()

@@ -23,6 +23,7 @@ from schema import tables as t
 from schema.base import TableNode, desc, loaders
 from schema.loaders import KEYS, Loaders
 from schema.pagination import Connection
+from schema.relations import ESTIMATED_ITEMS
 from schema.roots import RootOrdering, root_page
 
 forecast_run: Table = ForecastRun.__table__  # type: ignore[assignment]
@@ -73,7 +74,10 @@ class RevenueForecast:
     model: str = desc("Forecasting model.")
     history_from: date = desc("First day of the history the model learnt from.")
     history_to: date = desc("Last day of that history.")
-    points: list[RevenueForecastPoint] = desc("One point per day, from the day after history.")
+    points: list[RevenueForecastPoint] = strawberry.field(
+        description="One point per day, from the day after history.",
+        metadata={ESTIMATED_ITEMS: MAX_HORIZON_DAYS},
+    )
     accuracy: ForecastAccuracy = desc("Backtest of this model on this series.")
     baseline: ForecastAccuracy = desc("The same backtest of the seasonal-naive baseline.")
     computed_at: datetime = desc("When the workers computed this forecast.")

@@ -30,6 +30,8 @@ class Context:
     request: Any = None
     response: Any = None
     loaders: Any = None
+    # Rows a response may hold (list items as often as they appear); None: no limit.
+    max_rows: int | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -58,7 +58,12 @@ class Warehouse(TableNode):
 
 
 SUPPLIER_ITEMS = r.children(
-    "Supplier.stockItems", lambda: StockItem, t.stock_item, "supplier_id", [t.stock_item.c.sku]
+    "Supplier.stockItems",
+    lambda: StockItem,
+    t.stock_item,
+    "supplier_id",
+    [t.stock_item.c.sku],
+    estimated_items=50,
 )
 SUPPLIER_ORDERS = r.page(
     "Supplier.purchaseOrders",
@@ -124,12 +129,14 @@ ITEM_LEVELS = r.children(
     t.stock_level,
     "stock_item_id",
     [t.stock_level.c.warehouse_id],
+    estimated_items=5,
 )
 ITEM_SUPPLIER = r.to_one("StockItem.supplier", lambda: Supplier, "supplier_id")
 ITEM_OPEN_ORDERS = r.derived(
     "StockItem.openPurchaseOrders",
     derived.open_purchase_orders(lambda: PurchaseOrder),
     nodes=lambda orders: orders,
+    estimated_items=5,
 )
 
 
@@ -231,6 +238,7 @@ ORDER_LINES = r.children(
     t.sales_order_line,
     "sales_order_id",
     [t.sales_order_line.c.line_no],
+    estimated_items=5,
 )
 ORDER_DELIVERIES = r.children(
     "SalesOrder.deliveries",
@@ -238,6 +246,7 @@ ORDER_DELIVERIES = r.children(
     t.delivery,
     "sales_order_id",
     [t.delivery.c.shipped_at, t.delivery.c.id],
+    estimated_items=2,
 )
 ORDER_INVOICES = r.children(
     "SalesOrder.invoices",
@@ -245,6 +254,7 @@ ORDER_INVOICES = r.children(
     t.invoice,
     "sales_order_id",
     [t.invoice.c.issued_on, t.invoice.c.id],
+    estimated_items=2,
 )
 ORDER_STATUSES = r.derived("SalesOrder.statuses", derived.order_statuses)
 ORDER_DELIVERY_STATUS = ORDER_STATUSES.picking(itemgetter(0))
@@ -347,7 +357,12 @@ class DeliveryLine(TableNode):
 
 DELIVERY_ORDER = r.to_one("Delivery.salesOrder", lambda: SalesOrder, "sales_order_id")
 DELIVERY_LINES = r.children(
-    "Delivery.lines", lambda: DeliveryLine, t.delivery_line, "delivery_id", [t.delivery_line.c.id]
+    "Delivery.lines",
+    lambda: DeliveryLine,
+    t.delivery_line,
+    "delivery_id",
+    [t.delivery_line.c.id],
+    estimated_items=5,
 )
 
 
@@ -416,6 +431,7 @@ INVOICE_PAYMENTS = r.children(
     t.payment,
     "invoice_id",
     [t.payment.c.received_at, t.payment.c.id],
+    estimated_items=3,
 )
 
 
@@ -515,6 +531,7 @@ PO_LINES = r.children(
     t.purchase_order_line,
     "purchase_order_id",
     [t.purchase_order_line.c.id],
+    estimated_items=10,
 )
 
 

@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from graphql import (
+    ExecutionResult,
     GraphQLError,
     GraphQLLeafType,
     GraphQLList,
@@ -97,7 +98,52 @@ def _shortcut(parent_type: GraphQLObjectType, field_name: str) -> _Shortcut | No
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's executor with shortcuts for attribute and prefetched fields."""
+    """strawberry's executor with shortcuts for attribute and prefetched fields.
+
+    It also counts the rows a response holds (the items of every list, connections' edges
+    included, as often as they appear) against the request's `max_rows`: the cost estimate
+    made before execution counts a list by its declared size, and this catches a response
+    whose lists turn out longer. Past the maximum every further list fails at once, and the
+    response is one LIMIT_EXCEEDED error instead of a partial result.
+    """
+
+    rows = 0
+    rows_exceeded: GraphQLError | None = None
+
+    def count_rows(self, items: int) -> None:
+        limit = getattr(self.context_value, "max_rows", None)
+        if limit is None:
+            return
+        self.rows += items
+        if self.rows > limit:
+            if self.rows_exceeded is None:
+                self.rows_exceeded = GraphQLError(
+                    f"the response would hold more than {limit} rows; ask for smaller pages "
+                    "and follow the cursors",
+                    extensions={"code": "LIMIT_EXCEEDED", "limit": "nodes", "maximum": limit},
+                )
+            raise self.rows_exceeded
+
+    def complete_list_value(
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if isinstance(result, list):
+            self.count_rows(len(result))
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def build_response(self, data: Any) -> Any:
+        response = super().build_response(data)
+        if self.rows_exceeded is not None:
+            return ExecutionResult(None, [self.rows_exceeded])
+        return response
 
     def execute_fields(
         self,
@@ -243,6 +289,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             raise _Unusual
         if isinstance(item_type, GraphQLNonNull) and any(item is None for item in values):
             raise _Unusual
+        self.count_rows(len(values))
         completed: list[Any] = []
         pending = False
         try:

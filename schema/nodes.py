@@ -35,7 +35,12 @@ CUSTOMERS_BY_NAME = Ordering("name", (t.customer.c.name, t.customer.c.id), desce
 EMPLOYEE_DEPARTMENT = r.to_one("Employee.department", lambda: Department, "department_id")
 EMPLOYEE_MANAGER = r.to_one("Employee.manager", lambda: Employee, "manager_id")
 EMPLOYEE_REPORTS = r.children(
-    "Employee.reports", lambda: Employee, t.employee, "manager_id", [t.employee.c.name]
+    "Employee.reports",
+    lambda: Employee,
+    t.employee,
+    "manager_id",
+    [t.employee.c.name],
+    estimated_items=10,
 )
 EMPLOYEE_CUSTOMERS = r.page(
     "Employee.managedCustomers", lambda: Customer, "account_manager_id", CUSTOMERS_BY_NAME
@@ -82,7 +87,12 @@ class Employee(TableNode):
 
 
 DEPARTMENT_EMPLOYEES = r.children(
-    "Department.employees", lambda: Employee, t.employee, "department_id", [t.employee.c.name]
+    "Department.employees",
+    lambda: Employee,
+    t.employee,
+    "department_id",
+    [t.employee.c.name],
+    estimated_items=50,
 )
 
 
@@ -192,6 +202,7 @@ CUSTOMER_CONTACTS = r.children(
     t.contact,
     "customer_id",
     [t.contact.c.is_primary.desc(), t.contact.c.last_name, t.contact.c.id],
+    estimated_items=5,
 )
 CUSTOMER_ORDERS = _newest("Customer.orders", lambda: SalesOrder, t.sales_order, "ordered_at")
 CUSTOMER_INVOICES = _newest("Customer.invoices", lambda: Invoice, t.invoice, "issued_on")
@@ -207,6 +218,7 @@ CUSTOMER_CAMPAIGNS = r.derived(
     "Customer.campaigns",
     derived.campaigns_of_customer(lambda: Campaign),
     nodes=lambda campaigns: campaigns,
+    estimated_items=5,
 )
 
 

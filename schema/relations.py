@@ -20,8 +20,10 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from graphql import GraphQLObjectType
 from sqlalchemy import ColumnElement, Table
 from strawberry.dataloader import DataLoader
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import Info
 
 from domain.core.reads import Row
@@ -30,6 +32,9 @@ from schema.pagination import Connection, PageRequest, build_connection, page_re
 
 Args = dict[str, Any]
 STORE = "_related"
+# Field metadata of a plain list field (no relation): its `Relation.estimated_items`.
+ESTIMATED_ITEMS = "estimated_items"
+DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +52,10 @@ class Relation:
     pick: Callable[[Any], Any] | None = None
     # The parent key is the parent's own id: loadable before the parent's row is (prefetch).
     keyed_by_id: bool = True
+    # For a list: how many items the query cost estimate counts per parent. The actual rows
+    # of a response are counted as it is built (`schema.execution`), so an estimate that a
+    # parent exceeds costs nothing unchecked.
+    estimated_items: int | None = None
 
     def picking(self, pick: Callable[[Any], Any]) -> "Relation":
         """The same loaded value, seen through `pick` (one load serves several fields)."""
@@ -90,6 +99,18 @@ class Relation:
                 converted[marker] = self.convert(raw, prepared)
             values.append(converted[marker])
         return values
+
+
+def estimated_items(parent: GraphQLObjectType, field_name: str) -> int | None:
+    """Items per parent the cost estimate counts for a list field (None: not declared)."""
+    owner = parent.extensions.get(DEFINITION)
+    relation = getattr(getattr(owner, "origin", None), "RELATIONS", {}).get(field_name)
+    if relation is not None:
+        return relation.estimated_items
+    field = parent.fields.get(field_name)
+    definition = field.extensions.get(DEFINITION) if field is not None else None
+    metadata = getattr(definition, "metadata", None) or {}
+    return metadata.get(ESTIMATED_ITEMS)
 
 
 async def load_all(loader: DataLoader[Any, Any], keys: Sequence[Any]) -> list[Any]:
@@ -176,6 +197,8 @@ def children(
     key: str,
     order: Sequence[ColumnElement[Any]],
     where: ColumnElement[bool] | None = None,
+    *,
+    estimated_items: int,
 ) -> Relation:
     """All rows of `table` whose `key` is the parent's id, in `order`."""
     return Relation(
@@ -184,6 +207,7 @@ def children(
         loader=lambda loaders, _: loaders.children(table, key, order, where, name=name),
         convert=lambda rows, _: [target().from_row(row) for row in rows],
         nodes=lambda value: value,
+        estimated_items=estimated_items,
     )
 
 
@@ -227,6 +251,7 @@ def derived(
     batch: Callable[[Loaders, list[Any]], Awaitable[list[Any]]],
     *,
     nodes: Callable[[Any], Sequence[Any]] | None = None,
+    estimated_items: int | None = None,
 ) -> Relation:
     """A value computed in SQL by `batch` for many parents' ids (one statement per level)."""
     return Relation(
@@ -235,4 +260,5 @@ def derived(
         loader=lambda loaders, _: loaders.custom(name, batch),
         convert=lambda value, _: value,
         nodes=nodes,
+        estimated_items=estimated_items,
     )

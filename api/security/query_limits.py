@@ -3,9 +3,12 @@
 - tokens: counted before parsing (the parse is what they bound);
 - depth, aliases and fields (every field a selection holds once its fragments are expanded):
   a validation rule, so results share strawberry's validation cache;
-- `first` per connection and the estimated rows (`first`, or the default page size,
-  multiplied along each path of connections, so `customers(first: 100) { orders(first:
-  100) }` counts 10,100): at the start of execution, once variables are known.
+- `first` per connection and the estimated rows (`first`, or the default page size, for a
+  connection; the declared `estimated_items` for a list; the ids of `nodes(ids:)`),
+  multiplied along each path, so `customers(first: 100) { orders(first: 100) { lines } }`
+  counts 100 + 100·100·(1 + 5) = 60,100: at the start of execution, once variables are
+  known. The rows a response actually holds are counted again as it is built, against the
+  same maximum (`schema.execution`), so a list longer than its estimate is caught too.
 
 strawberry ships depth and alias limiters, but they re-walk a fragment at every spread:
 1.2 KB of 22 fragments, each spreading the next twice, kept its depth limiter busy for 24 s
@@ -30,6 +33,7 @@ from graphql import (
     GraphQLError,
     GraphQLField,
     GraphQLNamedType,
+    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     Node,
@@ -39,7 +43,9 @@ from graphql import (
     ValidationRule,
     ValueNode,
     get_named_type,
+    get_nullable_type,
     get_operation_ast,
+    is_list_type,
 )
 from graphql.error import GraphQLSyntaxError
 from graphql.language import Lexer, Source, TokenKind
@@ -48,6 +54,7 @@ from strawberry.extensions import SchemaExtension
 
 from api.security.settings import SecuritySettings
 from schema.pagination import DEFAULT_PAGE_SIZE
+from schema.relations import estimated_items
 
 CACHED_QUERY_CHARS = 16_384
 
@@ -122,7 +129,7 @@ class QueryLimits:
             raise limit_error(
                 "nodes",
                 self.max_nodes,
-                f"the query could return about {estimated} rows of connections; the maximum "
+                f"the query could return about {estimated} rows; the maximum "
                 f"is {self.max_nodes} (ask for smaller pages and follow the cursors)",
                 [operation],
             )
@@ -264,9 +271,10 @@ class _Shape:
 
 
 class _Rows:
-    """Rows a query may return from connections, per parent row; checks each `first`.
+    """Rows a query may return, per parent row; checks each `first`.
 
-    A connection is a field taking `first`; without one it still returns a default page.
+    A connection is a field taking `first`; without one it still returns a default page. A
+    list of objects counts the items its field declares (`schema.relations.estimated_items`).
     """
 
     def __init__(
@@ -294,6 +302,12 @@ class _Rows:
                     else 0
                 )
                 page = self.page_size(selection, definition)
+                if (
+                    page is None
+                    and definition is not None
+                    and isinstance(parent, GraphQLObjectType)
+                ):
+                    page = self.list_size(parent, selection.name.value, definition)
                 rows += inner if page is None else page * (1 + inner)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
@@ -337,6 +351,17 @@ class _Rows:
                 [node],
             )
         return value
+
+    def list_size(
+        self, parent: GraphQLObjectType, name: str, definition: GraphQLField
+    ) -> int | None:
+        """Items per parent of a list of objects (a connection's `edges` are its page)."""
+        if not is_list_type(get_nullable_type(definition.type)) or name == "edges":
+            return None
+        if not isinstance(get_named_type(definition.type), GraphQLObjectType):
+            return None
+        declared = estimated_items(parent, name)
+        return DEFAULT_PAGE_SIZE if declared is None else declared
 
     def argument(self, node: FieldNode, name: str) -> Any:
         found = next((a for a in node.arguments or () if a.name.value == name), None)

@@ -31,8 +31,9 @@ class SecuritySettings(BaseSettings):
     max_fields: int = Field(default=1000, alias="BIZGRAPH_MAX_FIELDS", ge=1)
     max_tokens: int = Field(default=2000, alias="BIZGRAPH_MAX_TOKENS", ge=1)
     max_page_size: int = Field(default=100, alias="BIZGRAPH_MAX_PAGE_SIZE", ge=1, le=100)
-    max_nodes: int = Field(default=10_000, alias="BIZGRAPH_MAX_NODES", ge=1)
+    max_nodes: int = Field(default=25_000, alias="BIZGRAPH_MAX_NODES", ge=1)
     max_batch_operations: int = Field(default=0, alias="BIZGRAPH_MAX_BATCH_OPERATIONS", ge=0)
+    max_response_bytes: int = Field(default=8_388_608, alias="BIZGRAPH_MAX_RESPONSE_BYTES", ge=1024)
     max_body_bytes: int = Field(default=1_048_576, alias="BIZGRAPH_MAX_BODY_BYTES", ge=1024)
     rate_limit_per_minute: int = Field(default=600, alias="BIZGRAPH_RATE_LIMIT_PER_MINUTE", ge=0)
 

@@ -22,6 +22,7 @@ from domain.core.journal import Journal
 from domain.core.permissions import ensure_can_write
 from schema.base import TableNode
 from schema.enums import vocabulary_enum
+from schema.relations import ESTIMATED_ITEMS
 
 Work = Callable[[AsyncSession, Journal], Awaitable[Any]]
 
@@ -55,7 +56,9 @@ def payload(name: str, entity: str, node: type[TableNode], description: str) -> 
             default=None, description=f"The {node.__name__} after the change; null on errors."
         ),
         "errors": strawberry.field(
-            default_factory=list, description="Why nothing was changed; empty on success."
+            default_factory=list,
+            description="Why nothing was changed; empty on success.",
+            metadata={ESTIMATED_ITEMS: 5},
         ),
         "ENTITY": entity,
         "NODE": node,

@@ -6,15 +6,26 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import parse, validate
+from graphql import (
+    GraphQLObjectType,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+    parse,
+    validate,
+)
 from sqlalchemy import event, text
 from starlette.applications import Starlette
 
 from api.app import create_app
 from api.security.query_limits import QueryLimits
 from api.settings import Settings
+from domain.core.access import Viewer
 from domain.core.database import create_engine
+from schema.context import Context
+from schema.loaders import Loaders
 from schema.prefetch import collect
+from schema.relations import estimated_items
 from schema.root import build_schema
 from tests.api.conftest import GraphQL, StatementCounter, Tokens, bearer
 
@@ -123,13 +134,92 @@ async def test_connections_multiplying_past_the_row_estimate_are_refused(
 ) -> None:
     query = (
         "{ customers(first: 100) { edges { node {"
-        " orders(first: 100) { edges { node { number } } } } } } }"
+        " orders(first: 100) { edges { node { number lines { quantity } } } } } } } }"
     )
     message = _limit(await graphql(query), "nodes")
-    assert "about 10100 rows" in message
+    # 100 customers, 100 orders each, each order counted with its 5 estimated lines.
+    assert "about 60100 rows" in message
     assert statements.count == 0
     fine = query.replace("orders(first: 100)", "orders(first: 10)")
     assert "errors" not in await graphql(fine)
+
+
+async def test_plain_lists_multiply_the_estimate_by_their_declared_size(
+    graphql: GraphQL, statements: StatementCounter
+) -> None:
+    # No connection beyond the first: before lists counted, this ran and grew without bound.
+    query = (
+        "{ employees(first: 100) { edges { node { department { employees {"
+        " reports { department { employees { name } } } } } } } } }"
+    )
+    # 100 employees x 50 colleagues x 10 reports x (1 + 50 colleagues), plus each level.
+    assert "about 2555100 rows" in _limit(await graphql(query), "nodes")
+    assert statements.count == 0
+
+
+def test_every_list_of_objects_declares_its_estimated_size() -> None:
+    schema = build_schema()._schema
+    undeclared = [
+        f"{parent.name}.{name}"
+        for parent in schema.type_map.values()
+        if isinstance(parent, GraphQLObjectType) and not parent.name.startswith("__")
+        for name, field in parent.fields.items()
+        if is_list_type(get_nullable_type(field.type))
+        and isinstance(get_named_type(field.type), GraphQLObjectType)
+        and name != "edges"  # a connection's page
+        and parent is not schema.query_type  # `nodes(ids:)` counts its ids
+        and estimated_items(parent, name) is None
+    ]
+    assert undeclared == []
+
+
+async def _employees_with_colleagues(app: Starlette, max_rows: int | None) -> Any:
+    state = app.state.bizgraph
+    viewer = Viewer(employee_id=None, email="admin@example.com", roles=frozenset({"admin"}))
+    context = Context(
+        state=state,
+        viewer=viewer,
+        request_id="test",
+        loaders=Loaders(state.reads, viewer),
+        max_rows=max_rows,
+    )
+    query = "{ employees(first: 3) { edges { node { department { employees { name } } } } } }"
+    return await build_schema().execute(query, context_value=context)
+
+
+async def test_rows_of_a_response_are_counted_as_it_is_built(app: Starlette) -> None:
+    unlimited = await _employees_with_colleagues(app, None)
+    assert unlimited.errors is None
+    edges = unlimited.data["employees"]["edges"]
+    # Every list item counts as often as it appears: colleagues repeat per employee.
+    rows = len(edges) + sum(len(e["node"]["department"]["employees"]) for e in edges)
+    exact = await _employees_with_colleagues(app, rows)
+    assert exact.errors is None
+    assert exact.data == unlimited.data
+    refused = await _employees_with_colleagues(app, rows - 1)
+    assert refused.data is None
+    [error] = refused.errors
+    assert error.extensions == {"code": "LIMIT_EXCEEDED", "limit": "nodes", "maximum": rows - 1}
+    assert error.message.startswith(f"the response would hold more than {rows - 1} rows")
+
+
+async def test_a_response_over_the_byte_budget_is_refused(
+    settings: Settings, tokens: Tokens
+) -> None:
+    app = create_app(settings.model_copy(update={"max_response_bytes": 2048}))
+    transport = httpx.ASGITransport(app=app)
+    headers = bearer(await tokens.admin())
+    query = "{ customers(first: 100) { edges { node { name email code } } } }"
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        small = await client.post(
+            "/graphql", json={"query": "{ customers { totalCount } }"}, headers=headers
+        )
+        large = await client.post("/graphql", json={"query": query}, headers=headers)
+    await app.state.bizgraph.engine.dispose()
+    assert small.json()["data"]["customers"]["totalCount"] > 100
+    assert large.status_code == 200
+    assert len(large.content) < 2048
+    assert "larger than 2048 bytes" in _limit(large.json(), "response")
 
 
 async def test_node_lists_multiply_the_estimate_by_their_ids(
@@ -137,9 +227,10 @@ async def test_node_lists_multiply_the_estimate_by_their_ids(
 ) -> None:
     ids = ", ".join(f'"Q3VzdG9tZXI6{i}"' for i in range(100))
     query = (
-        f"{{ nodes(ids: [{ids}]) {{ ... on Customer {{ orders(first: 100) {{ totalCount }} }} }} }}"
+        f"{{ nodes(ids: [{ids}]) {{ ... on Customer {{ orders(first: 100) {{ totalCount"
+        " edges { node { lines { quantity } } } } } } }"
     )
-    assert "about 10100 rows" in _limit(await graphql(query), "nodes")
+    assert "about 60100 rows" in _limit(await graphql(query), "nodes")
     assert statements.count == 0
 
 
