@@ -48,6 +48,7 @@ def create_app(
         statement_timeout_ms=settings.statement_timeout_ms,
         connect_timeout_s=settings.db_connect_timeout_s,
         pool_timeout_s=settings.db_pool_timeout_s,
+        per_owner=settings.db_connections_per_client or None,
     )
     state = AppState(
         engine=engine, sessions=session_factory(engine), reads=reads, settings=settings

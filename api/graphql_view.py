@@ -51,7 +51,11 @@ class GraphQLView(GraphQL[Context, None]):
             request_id=request_id,
             request=request,
             response=response,
-            loaders=Loaders(self.state.reads, viewer),
+            loaders=Loaders(
+                self.state.reads,
+                viewer,
+                statement_budget_ms=self.state.settings.request_statement_budget_ms,
+            ),
             max_rows=self.state.settings.max_nodes,
         )
 

@@ -26,6 +26,12 @@ class Settings(SecuritySettings):
     db_pool_size: int = Field(default=10, alias="BIZGRAPH_DB_POOL_SIZE", ge=1)
     db_max_overflow: int = Field(default=10, alias="BIZGRAPH_DB_MAX_OVERFLOW", ge=0)
     statement_timeout_ms: int = Field(default=5000, alias="BIZGRAPH_STATEMENT_TIMEOUT_MS", ge=1)
+    request_statement_budget_ms: int = Field(
+        default=10_000, alias="BIZGRAPH_REQUEST_STATEMENT_BUDGET_MS", ge=1
+    )
+    db_connections_per_client: int = Field(
+        default=10, alias="BIZGRAPH_DB_CONNECTIONS_PER_CLIENT", ge=0
+    )
     queue_name: str = Field(default="bizgraph:queue", alias="BIZGRAPH_QUEUE_NAME")
     log_level: str = Field(default="INFO", alias="BIZGRAPH_LOG_LEVEL")
 

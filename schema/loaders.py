@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from time import perf_counter
 from typing import Any
 
 from graphql import GraphQLError
@@ -32,6 +33,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from strawberry.dataloader import DataLoader
 
 from domain.core.access import VIEWER_PARAMETER, Viewer
+from domain.core.availability import StatementBudgetSpent
 from domain.core.reads import Compiled, ReadPool, Row, compile_select
 from domain.core.telemetry import observed_batch
 from schema import tables as t
@@ -151,9 +153,14 @@ Batch = Callable[[list[Any]], Awaitable[list[Any]]]
 class Loaders:
     """All loaders of one request. Created lazily; keyed by what makes their SQL differ."""
 
-    def __init__(self, reads: ReadPool, viewer: Viewer) -> None:
+    def __init__(
+        self, reads: ReadPool, viewer: Viewer, *, statement_budget_ms: int | None = None
+    ) -> None:
         self.reads = reads
         self.viewer = viewer
+        # Statements of one client share a part of the pool (`ReadPool.per_owner`).
+        self._owner = viewer.employee_id if viewer.employee_id is not None else viewer.email
+        self._budget_s = None if statement_budget_ms is None else statement_budget_ms / 1000
         self.restricted = viewer.limited_to_own_customers
         self._values = {VIEWER_PARAMETER: viewer.employee_id} if self.restricted else {}
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
@@ -167,8 +174,22 @@ class Loaders:
         return compiled
 
     async def fetch(self, statement: Compiled, **values: Any) -> list[Row]:
-        """Rows of a compiled statement, with the viewer's record-rule parameter bound."""
-        return await self.reads.fetch(statement, {**self._values, **values})
+        """Rows of a compiled statement, with the viewer's record-rule parameter bound.
+
+        The request's statements draw on one budget of time (waiting for a connection
+        included): each may run for what is left of it, and once it is spent none starts.
+        """
+        if self._budget_s is None:
+            return await self.reads.fetch(statement, {**self._values, **values}, owner=self._owner)
+        if self._budget_s <= 0:
+            raise StatementBudgetSpent("the request's statement budget is spent")
+        started = perf_counter()
+        try:
+            return await self.reads.fetch(
+                statement, {**self._values, **values}, owner=self._owner, timeout_s=self._budget_s
+            )
+        finally:
+            self._budget_s -= perf_counter() - started
 
     def _loader(self, key: Hashable, batch: Batch) -> DataLoader[Any, Any]:
         loader = self._loaders.get(key)

@@ -59,10 +59,17 @@ def is_database_unavailable(error: BaseException) -> bool:
     return any(_is_unavailable(cause) for cause in _causes(error))
 
 
+class StatementBudgetSpent(Exception):
+    """A request's read statements ran longer, in all, than its budget allows."""
+
+
 def is_statement_timeout(error: BaseException) -> bool:
-    """True when PostgreSQL cancelled a statement that ran past `statement_timeout`."""
+    """True when a statement ran past `statement_timeout` or past its request's budget."""
     return any(
-        isinstance(cause, asyncpg.exceptions.QueryCanceledError)
-        and "statement timeout" in str(cause)
+        isinstance(cause, StatementBudgetSpent)
+        or (
+            isinstance(cause, asyncpg.exceptions.QueryCanceledError)
+            and "statement timeout" in str(cause)
+        )
         for cause in _causes(error)
     )

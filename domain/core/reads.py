@@ -9,7 +9,7 @@ execute it here. Writes keep using SQLAlchemy sessions.
 import asyncio
 import json
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any, TypeAlias
@@ -18,6 +18,7 @@ import asyncpg
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.sql import Select
 
+from domain.core.availability import StatementBudgetSpent
 from domain.core.database import asyncpg_dsn
 from domain.core.telemetry import record_statement
 
@@ -33,6 +34,12 @@ _LOST_CONNECTION = (
     asyncpg.PostgresConnectionError,
     asyncpg.AdminShutdownError,
 )
+
+
+@dataclass
+class _OwnerShare:
+    slots: asyncio.Semaphore
+    users: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,10 @@ class ReadPool:
     shields the release in a task of its own): handing it back is appending it to a list,
     which matters when one request runs fifteen short statements. A connection that saw
     any error, a cancellation included, is closed rather than reused.
+
+    `per_owner` bounds the connections one owner (the API passes the employee) may hold at
+    once, so one client's slow statements — a page of thirty aliased searches, say — leave
+    the rest of the pool to everybody else; its further statements queue behind its own.
     """
 
     def __init__(
@@ -85,6 +96,7 @@ class ReadPool:
         connect_timeout_s: float = 5.0,
         pool_timeout_s: float = 30.0,
         application_name: str = "bizgraph-read",
+        per_owner: int | None = None,
     ) -> None:
         self._dsn = asyncpg_dsn(url)
         self._max_size = max_size
@@ -97,12 +109,40 @@ class ReadPool:
         self._idle: list[asyncpg.Connection] = []
         self._waiting: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
         self._open = 0
+        self._per_owner = per_owner
+        self._owners: dict[Hashable, _OwnerShare] = {}
         self.listeners: list[StatementListener] = []
 
     async def fetch(
-        self, statement: Compiled, values: Mapping[str, Any] | None = None
+        self,
+        statement: Compiled,
+        values: Mapping[str, Any] | None = None,
+        *,
+        owner: Hashable = None,
+        timeout_s: float | None = None,
     ) -> list[Row]:
-        """Run one compiled SELECT on a connection of its own; returns its rows."""
+        """Run one compiled SELECT on a connection of its own; returns its rows.
+
+        `timeout_s` cuts the statement off sooner than the statement timeout would
+        (`StatementBudgetSpent`).
+        """
+        if owner is None or self._per_owner is None:
+            return await self._fetch(statement, values, timeout_s)
+        share = self._owners.get(owner)
+        if share is None:
+            share = self._owners[owner] = _OwnerShare(asyncio.Semaphore(self._per_owner))
+        share.users += 1
+        try:
+            async with share.slots:
+                return await self._fetch(statement, values, timeout_s)
+        finally:
+            share.users -= 1
+            if share.users == 0:
+                del self._owners[owner]
+
+    async def _fetch(
+        self, statement: Compiled, values: Mapping[str, Any] | None, timeout_s: float | None
+    ) -> list[Row]:
         for listener in self.listeners:
             listener(statement.sql)
         started = perf_counter()
@@ -110,7 +150,13 @@ class ReadPool:
         for attempt in (1, 2):
             connection = self._idle_connection() or await self._acquire()
             try:
-                rows: list[Row] = await connection.fetch(statement.sql, *arguments)
+                rows: list[Row] = await connection.fetch(
+                    statement.sql, *arguments, timeout=timeout_s
+                )
+            except TimeoutError as error:
+                # asyncpg asked the server to cancel the statement; the connection goes.
+                self._discard(connection)
+                raise StatementBudgetSpent("the request's statement budget is spent") from error
             except _LOST_CONNECTION:
                 self._discard(connection)
                 if attempt == 2:

@@ -38,6 +38,7 @@ SCHEMA = "crm"
 class Customer(Base):
     __tablename__ = "customer"
     __table_args__ = (
+        trigram_index("customer", "code"),
         one_of("kind", "kind", CUSTOMER_KINDS),
         one_of("tier", "tier", CUSTOMER_TIERS),
         one_of("status", "status", CUSTOMER_STATUSES),
@@ -91,6 +92,7 @@ class Contact(Base):
 class Campaign(Base):
     __tablename__ = "campaign"
     __table_args__ = (
+        trigram_index("campaign", "name"),
         one_of("channel", "channel", CAMPAIGN_CHANNELS),
         one_of("status", "status", CAMPAIGN_STATUSES),
         CheckConstraint("budget >= 0", name="budget_non_negative"),
@@ -132,6 +134,7 @@ class CampaignMember(Base):
 class Interaction(Base):
     __tablename__ = "interaction"
     __table_args__ = (
+        trigram_index("interaction", "subject"),
         one_of("channel", "channel", INTERACTION_CHANNELS),
         one_of("direction", "direction", INTERACTION_DIRECTIONS),
         Index("ix_interaction_customer_occurred", "customer_id", "occurred_at"),
@@ -155,6 +158,7 @@ class Interaction(Base):
 class Opportunity(Base):
     __tablename__ = "opportunity"
     __table_args__ = (
+        trigram_index("opportunity", "name"),
         one_of("stage", "stage", OPPORTUNITY_STAGES),
         CheckConstraint("amount >= 0", name="amount_non_negative"),
         CheckConstraint("probability BETWEEN 0 AND 100", name="probability_range"),
@@ -183,6 +187,8 @@ class Opportunity(Base):
 class Ticket(Base):
     __tablename__ = "ticket"
     __table_args__ = (
+        trigram_index("ticket", "number"),
+        trigram_index("ticket", "subject"),
         one_of("category", "category", TICKET_CATEGORIES),
         one_of("priority", "priority", TICKET_PRIORITIES),
         one_of("status", "status", TICKET_STATUSES),

@@ -31,6 +31,8 @@ class Warehouse(Base):
 class Supplier(Base):
     __tablename__ = "supplier"
     __table_args__ = (
+        trigram_index("supplier", "code"),
+        trigram_index("supplier", "email"),
         CheckConstraint("lead_time_days BETWEEN 0 AND 365", name="lead_time_range"),
         trigram_index("supplier", "name"),
         {"schema": SCHEMA},

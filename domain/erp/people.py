@@ -26,6 +26,7 @@ class Department(Base):
 class Employee(Base):
     __tablename__ = "employee"
     __table_args__ = (
+        trigram_index("employee", "email"),
         one_of("status", "status", EMPLOYEE_STATUSES),
         CheckConstraint("salary >= 0", name="salary_non_negative"),
         CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.core.db import Base, BigId, CreatedAt, fk, one_of
+from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
 from domain.erp.purchase_order_states import PURCHASE_ORDER_STATUSES
 
 SCHEMA = "erp"
@@ -15,6 +15,7 @@ SCHEMA = "erp"
 class PurchaseOrder(Base):
     __tablename__ = "purchase_order"
     __table_args__ = (
+        trigram_index("purchase_order", "number"),
         one_of("status", "status", PURCHASE_ORDER_STATUSES),
         CheckConstraint("total >= 0", name="total_non_negative"),
         {"schema": SCHEMA},
