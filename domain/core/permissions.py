@@ -1,15 +1,16 @@
 """The permission table: which role may read and change each type, and which fields are closed.
 
 This is the one place access is decided. The GraphQL layer asks it before resolving a type
-or a restricted field and before running a mutation; `docs/SECURITY.md` renders it.
-Record rules (a sales rep sees only the customers they manage) live in `domain.core.access`.
+or a restricted field and before running a mutation (with the fields the mutation sets);
+`docs/SECURITY.md` renders it. Record rules (a sales rep sees only the customers they
+manage) live in `domain.core.access`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from domain.core.access import ROLES, Viewer
-from domain.core.errors import DomainError
+from domain.core.errors import DomainError, Rejected
 
 EVERYONE = frozenset(ROLES)
 SALES = frozenset({"sales_manager", "sales_rep"})
@@ -46,9 +47,10 @@ _DELIVERY = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=
 
 PERMISSIONS: Mapping[str, Access] = {
     # CRM
+    # Finance changes customers to keep their credit limits (RESTRICTED_WRITES below).
     "Customer": Access(
         read=_roles(SALES, "marketing", "support", "finance", "warehouse"),
-        write=_roles(SALES, "marketing"),
+        write=_roles(SALES, "marketing", "finance"),
     ),
     "Contact": Access(
         read=_roles(SALES, "marketing", "support"), write=_roles(SALES, "marketing", "support")
@@ -100,6 +102,18 @@ RESTRICTED_FIELDS: Mapping[tuple[str, str], frozenset[str]] = {
 }
 
 
+# Fields only some of a type's writers may set: `(type, field)` -> writers. A mutation that
+# names such a field in its input writes it, whatever the value (null included).
+RESTRICTED_WRITES: Mapping[tuple[str, str], frozenset[str]] = {
+    # Credit is a risk decision: finance keeps the limits, sales management may set them.
+    ("Customer", "creditLimit"): _roles("finance", "sales_manager"),
+    # A tier sets the customer's discounts: commercial policy, decided by sales management.
+    ("Customer", "tier"): _roles("sales_manager"),
+    # Handing an account to someone else is a manager's decision (BUSINESS_RULES.md).
+    ("Customer", "accountManager"): _roles("sales_manager"),
+}
+
+
 def can_read(viewer: Viewer, type_name: str) -> bool:
     return viewer.has_any(*PERMISSIONS[type_name].read)
 
@@ -113,7 +127,23 @@ def can_read_field(viewer: Viewer, type_name: str, field: str) -> bool:
     return allowed is None or viewer.has_any(*allowed)
 
 
-def ensure_can_write(viewer: Viewer, type_name: str) -> None:
-    """Refuse a change the viewer's roles do not allow (a FORBIDDEN payload error)."""
+def can_write_field(viewer: Viewer, type_name: str, field: str) -> bool:
+    allowed = RESTRICTED_WRITES.get((type_name, field))
+    return allowed is None or viewer.has_any(*allowed)
+
+
+def ensure_can_write(viewer: Viewer, type_name: str, fields: Iterable[str] = ()) -> None:
+    """Refuse a change the viewer's roles do not allow (FORBIDDEN payload errors).
+
+    `fields` are the fields of `type_name` the change sets; each restricted one the viewer
+    may not write is refused on its own, so a client learns every field at once.
+    """
     if not can_write(viewer, type_name):
         raise DomainError("FORBIDDEN", f"your roles may not change a {type_name}")
+    refused = [
+        DomainError("FORBIDDEN", f"your roles may not change a {type_name}'s {field}", field)
+        for field in fields
+        if not can_write_field(viewer, type_name, field)
+    ]
+    if refused:
+        raise Rejected(refused)

@@ -86,7 +86,7 @@ class BillingMutations:
                 ),
             ),
             idempotency_key=input.idempotency_key,
-            request=input,
+            input=input,
         )
 
     @strawberry.mutation(description="Void an unpaid invoice.")
@@ -102,6 +102,7 @@ class BillingMutations:
                 invoice_id=decode(input.id, "Invoice", "id"),
                 reason=input.reason,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Record a payment against an invoice.")
@@ -124,5 +125,5 @@ class BillingMutations:
                 ),
             ),
             idempotency_key=input.idempotency_key,
-            request=input,
+            input=input,
         )

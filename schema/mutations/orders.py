@@ -135,7 +135,7 @@ class OrderMutations:
                 ),
             ),
             idempotency_key=input.idempotency_key,
-            request=input,
+            input=input,
         )
 
     @strawberry.mutation(description="Confirm an order; a draft reserves its stock now.")
@@ -151,6 +151,7 @@ class OrderMutations:
                 order_id=decode(input.id, "SalesOrder", "id"),
                 version=input.version,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Cancel an order and release its reservations.")
@@ -167,6 +168,7 @@ class OrderMutations:
                 version=input.version,
                 reason=input.reason,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Change an open order's notes or sales rep.")
@@ -189,6 +191,7 @@ class OrderMutations:
                 version=input.version,
                 given=values(),
             ),
+            input=input,
         )
 
     @strawberry.mutation(
@@ -221,6 +224,7 @@ class OrderMutations:
             lambda session, journal: deliveries.create(
                 session=session, journal=journal, shipment=shipment()
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Record that a delivery arrived.")
@@ -236,6 +240,7 @@ class OrderMutations:
                 delivery_id=decode(input.id, "Delivery", "id"),
                 delivered_at=input.delivered_at,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Record that a delivery failed.")
@@ -251,4 +256,5 @@ class OrderMutations:
                 delivery_id=decode(input.id, "Delivery", "id"),
                 reason=input.reason,
             ),
+            input=input,
         )

@@ -179,6 +179,7 @@ class PipelineMutations:
                     owner_id=decode_optional(input.owner, "Employee", "owner"),
                 ),
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Target customers with a campaign (safe to repeat).")
@@ -198,6 +199,7 @@ class PipelineMutations:
                 ],
             ),
             writes="CampaignMember",
+            input=input,
         )
 
     @strawberry.mutation(description="Record that a member responded or converted.")
@@ -214,6 +216,7 @@ class PipelineMutations:
                 customer_id=decode(input.customer, "Customer", "customer"),
                 status=input.status.value,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Open a deal.")
@@ -240,6 +243,7 @@ class PipelineMutations:
                     ),
                 ),
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Move an open deal through the pipeline.")
@@ -257,6 +261,7 @@ class PipelineMutations:
                 probability=input.probability,
                 version=input.version,
             ),
+            input=input,
         )
 
     @strawberry.mutation(
@@ -277,6 +282,7 @@ class PipelineMutations:
                 warehouse_id=decode_optional(input.warehouse, Warehouse.__name__, "warehouse"),
                 version=input.version,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Lose a deal (a reason is required).")
@@ -293,6 +299,7 @@ class PipelineMutations:
                 reason=input.reason,
                 version=input.version,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Open a support ticket, optionally about an order.")
@@ -316,6 +323,7 @@ class PipelineMutations:
                     assignee_id=decode_optional(input.assignee, "Employee", "assignee"),
                 ),
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Resolve a ticket with a written resolution.")
@@ -332,4 +340,5 @@ class PipelineMutations:
                 resolution=input.resolution,
                 satisfaction=input.satisfaction,
             ),
+            input=input,
         )

@@ -3,13 +3,15 @@
 import pytest
 
 from domain.core.access import ROLES, Viewer
-from domain.core.errors import DomainError
+from domain.core.errors import DomainError, Rejected
 from domain.core.permissions import (
     PERMISSIONS,
     RESTRICTED_FIELDS,
+    RESTRICTED_WRITES,
     can_read,
     can_read_field,
     can_write,
+    can_write_field,
     ensure_can_write,
 )
 
@@ -54,3 +56,30 @@ def test_derived_figures_are_changed_by_workers_only() -> None:
     for name in ("CustomerMetrics", "CustomerForecast", "RevenueForecast", "Replenishment"):
         assert not can_write(viewer("admin"), name)
         assert can_read(viewer("admin"), name)
+
+
+def test_fields_only_some_writers_may_set_belong_to_writers_of_their_type() -> None:
+    # A field writer who could not change the type would never get to the field.
+    for (type_name, field), writers in RESTRICTED_WRITES.items():
+        assert writers <= PERMISSIONS[type_name].write, (type_name, field)
+        assert "admin" in writers
+
+
+def test_credit_tier_and_account_manager_are_for_managers_and_finance() -> None:
+    def writers(field: str) -> set[str]:
+        return {role for role in ROLES if can_write_field(viewer(role), "Customer", field)}
+
+    assert writers("creditLimit") == {"admin", "sales_manager", "finance"}
+    assert writers("tier") == {"admin", "sales_manager"}
+    assert writers("accountManager") == {"admin", "sales_manager"}
+    assert can_write_field(viewer("marketing"), "Customer", "name")
+
+
+def test_each_field_a_role_may_not_set_is_refused_on_its_own() -> None:
+    with pytest.raises(Rejected) as refused:
+        ensure_can_write(viewer("sales_rep"), "Customer", ["name", "tier", "creditLimit"])
+    assert [(e.code, e.field) for e in refused.value.errors] == [
+        ("FORBIDDEN", "tier"),
+        ("FORBIDDEN", "creditLimit"),
+    ]
+    ensure_can_write(viewer("finance"), "Customer", ["name", "creditLimit"])
