@@ -114,6 +114,54 @@ RESTRICTED_WRITES: Mapping[tuple[str, str], frozenset[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """Naming the employee responsible for a record: who may be named, and who may name others.
+
+    Roles come from tokens, so the database cannot say whether a colleague is a sales rep;
+    it knows their department. Anyone may name themselves (their own roles let them run the
+    mutation); naming someone else takes one of `assigners`, and that someone must work in
+    one of `departments` (by code, or in a department under one) — `None`: any department.
+    """
+
+    what: str
+    staff: str
+    departments: frozenset[str] | None
+    assigners: frozenset[str]
+
+
+SALES_STAFF = frozenset({"SALES"})
+ASSIGNMENTS: Mapping[tuple[str, str], Assignment] = {
+    ("Customer", "accountManager"): Assignment(
+        "the account manager of a customer", "sales staff", SALES_STAFF, _roles("sales_manager")
+    ),
+    ("SalesOrder", "salesRep"): Assignment(
+        "the sales rep of an order", "sales staff", SALES_STAFF, _roles("sales_manager")
+    ),
+    ("Opportunity", "owner"): Assignment(
+        "the owner of a deal", "sales staff", SALES_STAFF, _roles("sales_manager")
+    ),
+    ("Interaction", "employee"): Assignment(
+        "the employee of an interaction",
+        "sales, marketing or support staff",
+        frozenset({"SALES", "MKT", "SUP"}),
+        _roles("sales_manager"),
+    ),
+    ("Campaign", "owner"): Assignment(
+        "the owner of a campaign",
+        "marketing or sales staff",
+        frozenset({"MKT", "SALES"}),
+        _roles("marketing"),
+    ),
+    # Whoever opens a ticket may hand it to support: that is what tickets are for.
+    ("Ticket", "assignee"): Assignment(
+        "the assignee of a ticket", "support staff", frozenset({"SUP"}), _roles(SALES, "support")
+    ),
+    # HR places people in the organisation; the chain of command is checked on its own.
+    ("Employee", "manager"): Assignment("the manager of an employee", "staff", None, _roles("hr")),
+}
+
+
 def can_read(viewer: Viewer, type_name: str) -> bool:
     return viewer.has_any(*PERMISSIONS[type_name].read)
 

@@ -115,7 +115,7 @@ class InteractionLogInput:
     occurred_at: datetime | None = strawberry.field(default=None, description="When (default now).")
     contact: strawberry.ID | None = strawberry.field(default=None, description="Contact involved.")
     employee: strawberry.ID | None = strawberry.field(
-        default=None, description="Employee (default you)."
+        default=None, description="Employee (default you); naming others is for sales managers."
     )
     campaign: strawberry.ID | None = strawberry.field(
         default=None, description="Campaign it belongs to."

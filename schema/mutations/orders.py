@@ -24,7 +24,9 @@ class SalesOrderPlaceInput:
         default=None, description="Shipping warehouse (default: the one that can serve most lines)."
     )
     sales_rep: strawberry.ID | None = strawberry.field(
-        default=None, description="Responsible employee (default: the account manager)."
+        default=None,
+        description="Responsible employee (default: the account manager); a sales rep may "
+        "name only themselves, a sales manager anyone in sales.",
     )
     notes: str | None = strawberry.field(default=None, description="Notes.")
     idempotency_key: str | None = strawberry.field(
@@ -53,7 +55,8 @@ class SalesOrderUpdateInput:
     version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
     notes: str | None = strawberry.field(default=strawberry.UNSET, description="Notes.")
     sales_rep: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="Responsible employee."
+        default=strawberry.UNSET,
+        description="Responsible employee; a sales rep may name only themselves.",
     )
 
 

@@ -27,7 +27,9 @@ class CampaignCreateInput:
     status: e.CampaignStatus = strawberry.field(
         default=e.CampaignStatus.PLANNED, description="PLANNED or ACTIVE."
     )
-    owner: strawberry.ID | None = strawberry.field(default=None, description="Owner (default you).")
+    owner: strawberry.ID | None = strawberry.field(
+        default=None, description="Owner (default you): someone in marketing or sales."
+    )
 
 
 @strawberry.input(description="Customers to target with a campaign.")
@@ -58,7 +60,9 @@ class OpportunityCreateInput:
         default=None, description="Win probability in percent (default: the stage's)."
     )
     expected_close_on: date | None = strawberry.field(default=None, description="Expected close.")
-    owner: strawberry.ID | None = strawberry.field(default=None, description="Owner (default you).")
+    owner: strawberry.ID | None = strawberry.field(
+        default=None, description="Owner (default you); a sales rep may name only themselves."
+    )
     source_campaign: strawberry.ID | None = strawberry.field(
         default=None, description="Campaign the deal came from."
     )
@@ -114,7 +118,9 @@ class TicketOpenInput:
         default=None, description="The order it is about (must be the customer's)."
     )
     contact: strawberry.ID | None = strawberry.field(default=None, description="Who reported it.")
-    assignee: strawberry.ID | None = strawberry.field(default=None, description="Who handles it.")
+    assignee: strawberry.ID | None = strawberry.field(
+        default=None, description="Who handles it: yourself or someone in support."
+    )
 
 
 @strawberry.input(description="Resolve a ticket.")

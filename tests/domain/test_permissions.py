@@ -5,6 +5,7 @@ import pytest
 from domain.core.access import ROLES, Viewer
 from domain.core.errors import DomainError, Rejected
 from domain.core.permissions import (
+    ASSIGNMENTS,
     PERMISSIONS,
     RESTRICTED_FIELDS,
     RESTRICTED_WRITES,
@@ -83,3 +84,13 @@ def test_each_field_a_role_may_not_set_is_refused_on_its_own() -> None:
         ("FORBIDDEN", "creditLimit"),
     ]
     ensure_can_write(viewer("finance"), "Customer", ["name", "creditLimit"])
+
+
+def test_who_may_name_someone_else_may_change_what_they_name_them_on() -> None:
+    for (type_name, field), rule in ASSIGNMENTS.items():
+        assert "admin" in rule.assigners and rule.assigners <= PERMISSIONS[type_name].write
+        assert rule.departments is None or rule.departments, (type_name, field)
+    # A sales rep hands work only to themselves; a sales manager to the sales staff.
+    for key in (("SalesOrder", "salesRep"), ("Opportunity", "owner"), ("Interaction", "employee")):
+        assert "sales_rep" not in ASSIGNMENTS[key].assigners
+        assert "sales_manager" in ASSIGNMENTS[key].assigners
