@@ -138,13 +138,18 @@ async def run(
             ensure_can_write(
                 context.viewer, writes or payload_type.NODE.__name__, named_fields(info, input)
             )
-            entity_id = await _replayed(session, operation, idempotency_key, input)
+            principal = context.viewer.principal
+            entity_id = await _replayed(session, principal, operation, idempotency_key, input)
             if entity_id is None:
                 entity_id = (await work(session, journal)).id
                 await journal.write(session)
                 if idempotency_key is not None:
                     await idempotency.remember(
-                        session, operation=operation, key=idempotency_key, result={"id": entity_id}
+                        session,
+                        principal=principal,
+                        operation=operation,
+                        key=idempotency_key,
+                        result={"id": entity_id},
                     )
     except DomainError as error:
         return payload_type(errors=[MutationError.of(error)])
@@ -164,12 +169,14 @@ async def run(
 
 
 async def _replayed(
-    session: AsyncSession, operation: str, key: str | None, request: object
+    session: AsyncSession, principal: str, operation: str, key: str | None, request: object
 ) -> int | None:
     if key is None:
         return None
     fingerprint = idempotency.request_hash(strawberry.asdict(request))
-    stored = await idempotency.claim(session, operation=operation, key=key, fingerprint=fingerprint)
+    stored = await idempotency.claim(
+        session, principal=principal, operation=operation, key=key, fingerprint=fingerprint
+    )
     return None if stored is None else int(stored["id"])
 
 

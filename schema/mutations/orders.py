@@ -31,8 +31,8 @@ class SalesOrderPlaceInput:
     notes: str | None = strawberry.field(default=None, description="Notes.")
     idempotency_key: str | None = strawberry.field(
         default=None,
-        description="Retry key: the same key with the same input returns the first result "
-        "without placing a second order.",
+        description="Retry key, yours alone: the same key with the same input returns the "
+        "first result without placing a second order.",
     )
 
 
