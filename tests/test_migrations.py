@@ -130,3 +130,46 @@ async def test_bi_views_come_and_go_with_their_revision(scratch_database: str) -
         await ensure_bi_role(scratch_database, name="bizgraph_bi_never", password="never-made")
     await asyncio.to_thread(migrate.upgrade, scratch_database)
     assert len(await _bi_views(scratch_database) or ()) == 9
+
+
+async def test_existing_idempotency_keys_keep_their_principal(scratch_database: str) -> None:
+    """0004 scopes keys per principal: a key made before it belongs to whoever made its change
+    (from the audit log); going back to global keys keeps the older of two that now clash."""
+    await asyncio.to_thread(migrate.upgrade, scratch_database, "0003_forecast_details")
+    connection = await asyncpg.connect(asyncpg_dsn(scratch_database))
+    try:
+        await connection.execute(
+            "INSERT INTO ops.audit_log (actor_employee_id, actor, action, entity_type, entity_id) "
+            "VALUES (7, 'sam@example.com', 'sales_order.placed', 'sales_order', 41), "
+            "(NULL, 'System', 'payment.recorded', 'payment', 41)"
+        )
+        await connection.execute(
+            "INSERT INTO ops.idempotency_key (operation, key, request_hash, response) VALUES "
+            "('salesOrderPlace', 'k1', 'h', '{\"id\": 41}'), "
+            "('paymentRecord', 'k1', 'h', '{\"id\": 41}'), "
+            "('invoiceIssue', 'k1', 'h', '{\"id\": 99}')"
+        )
+        await asyncio.to_thread(migrate.upgrade, scratch_database)
+        rows = await connection.fetch(
+            "SELECT operation, principal FROM ops.idempotency_key ORDER BY operation"
+        )
+        assert [tuple(row) for row in rows] == [
+            ("invoiceIssue", "unknown"),  # no change found: replays for no one
+            ("paymentRecord", "email:system"),
+            ("salesOrderPlace", "employee:7"),
+        ]
+        await connection.execute(
+            "INSERT INTO ops.idempotency_key (principal, operation, key, request_hash, response) "
+            "VALUES ('employee:8', 'salesOrderPlace', 'k1', 'other', '{\"id\": 42}')"
+        )
+        await asyncio.to_thread(migrate.downgrade, scratch_database, "0003_forecast_details")
+        kept = await connection.fetch(
+            "SELECT operation, response ->> 'id' AS id FROM ops.idempotency_key ORDER BY operation"
+        )
+        assert [tuple(row) for row in kept] == [
+            ("invoiceIssue", "99"),
+            ("paymentRecord", "41"),
+            ("salesOrderPlace", "41"),
+        ]
+    finally:
+        await connection.close()

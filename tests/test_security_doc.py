@@ -3,7 +3,7 @@
 from graphql import GraphQLObjectType
 
 from api.security import permission_doc
-from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS
+from domain.core.permissions import ASSIGNMENTS, PERMISSIONS, RESTRICTED_FIELDS, RESTRICTED_WRITES
 from schema.root import build_schema
 
 
@@ -14,7 +14,7 @@ def test_the_document_shows_the_permission_table_of_the_code() -> None:
     )
 
 
-def test_every_node_type_and_restricted_field_of_the_api_is_in_the_table() -> None:
+def test_every_node_type_and_restricted_field_of_the_api_is_in_the_tables() -> None:
     schema = build_schema()._schema
     node = schema.type_map["Node"]
     nodes = {
@@ -23,7 +23,7 @@ def test_every_node_type_and_restricted_field_of_the_api_is_in_the_table() -> No
         if isinstance(graphql_type, GraphQLObjectType) and node in graphql_type.interfaces
     }
     assert nodes - set(PERMISSIONS) == set()
-    for type_name, field in RESTRICTED_FIELDS:
+    for type_name, field in [*RESTRICTED_FIELDS, *RESTRICTED_WRITES, *ASSIGNMENTS]:
         graphql_type = schema.type_map[type_name]
         assert isinstance(graphql_type, GraphQLObjectType)
         assert field in graphql_type.fields, f"{type_name}.{field}"

@@ -38,6 +38,13 @@ class Viewer:
         """The platform itself (workers, CLI, seeding): every permission, no record rules."""
         return cls(employee_id=None, email="system", roles=frozenset({"admin"}))
 
+    @property
+    def principal(self) -> str:
+        """Who this viewer is, stably across requests and tokens (scopes idempotency keys)."""
+        if self.employee_id is not None:
+            return f"employee:{self.employee_id}"
+        return f"email:{self.email.lower()}"
+
     def has_any(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 

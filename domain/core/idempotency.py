@@ -1,9 +1,12 @@
 """Idempotency keys: a retried request with the same key returns the first result.
 
-The key row is inserted at the start of the operation's transaction. A concurrent request
-with the same key blocks on the primary key until the first commits (then it sees the
-stored result) or rolls back (then it goes ahead itself) — so two retries racing each other
-still write once. A failed operation leaves no key behind, so a corrected retry can run.
+Keys belong to a principal (the employee, see `Viewer.principal`): clients choose keys, so
+two people may well pick the same one, and neither must ever get the other's result or be
+refused for the other's key. The key row is inserted at the start of the operation's
+transaction. A concurrent request with the same principal and key blocks on the primary key
+until the first commits (then it sees the stored result) or rolls back (then it goes ahead
+itself) — so two retries racing each other still write once. A failed operation leaves no
+key behind, so a corrected retry can run.
 """
 
 import hashlib
@@ -27,7 +30,7 @@ def request_hash(request: Any) -> str:
 
 
 async def claim(
-    session: AsyncSession, *, operation: str, key: str, fingerprint: str
+    session: AsyncSession, *, principal: str, operation: str, key: str, fingerprint: str
 ) -> dict[str, Any] | None:
     """None if this request is the first with `key` (go ahead), else the stored result."""
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
@@ -36,7 +39,13 @@ async def claim(
         )
     inserted = await session.execute(
         insert(IdempotencyKey)
-        .values(operation=operation, key=key, request_hash=fingerprint, response={})
+        .values(
+            principal=principal,
+            operation=operation,
+            key=key,
+            request_hash=fingerprint,
+            response={},
+        )
         .on_conflict_do_nothing()
         .returning(IdempotencyKey.key)
     )
@@ -45,7 +54,9 @@ async def claim(
     stored = (
         await session.execute(
             select(IdempotencyKey.request_hash, IdempotencyKey.response).where(
-                IdempotencyKey.operation == operation, IdempotencyKey.key == key
+                IdempotencyKey.principal == principal,
+                IdempotencyKey.operation == operation,
+                IdempotencyKey.key == key,
             )
         )
     ).one()
@@ -59,11 +70,15 @@ async def claim(
 
 
 async def remember(
-    session: AsyncSession, *, operation: str, key: str, result: dict[str, Any]
+    session: AsyncSession, *, principal: str, operation: str, key: str, result: dict[str, Any]
 ) -> None:
     """Store the result a replay of `key` returns (same transaction as the operation)."""
     await session.execute(
         update(IdempotencyKey)
-        .where(IdempotencyKey.operation == operation, IdempotencyKey.key == key)
+        .where(
+            IdempotencyKey.principal == principal,
+            IdempotencyKey.operation == operation,
+            IdempotencyKey.key == key,
+        )
         .values(response=result)
     )

@@ -63,10 +63,17 @@ class AuditLog(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
 
 
+# Principals are `employee:<id>` or `email:<address>` (see `Viewer.principal`).
+PRINCIPAL_LENGTH = 270
+
+
 class IdempotencyKey(Base):
+    """A retry key, scoped per principal: two people's keys never meet, however alike."""
+
     __tablename__ = "idempotency_key"
     __table_args__ = {"schema": SCHEMA}
 
+    principal: Mapped[str] = mapped_column(String(PRINCIPAL_LENGTH), primary_key=True)
     operation: Mapped[str] = mapped_column(String(60), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))

@@ -1,15 +1,16 @@
 """The permission table: which role may read and change each type, and which fields are closed.
 
 This is the one place access is decided. The GraphQL layer asks it before resolving a type
-or a restricted field and before running a mutation; `docs/SECURITY.md` renders it.
-Record rules (a sales rep sees only the customers they manage) live in `domain.core.access`.
+or a restricted field and before running a mutation (with the fields the mutation sets);
+`docs/SECURITY.md` renders it. Record rules (a sales rep sees only the customers they
+manage) live in `domain.core.access`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from domain.core.access import ROLES, Viewer
-from domain.core.errors import DomainError
+from domain.core.errors import DomainError, Rejected
 
 EVERYONE = frozenset(ROLES)
 SALES = frozenset({"sales_manager", "sales_rep"})
@@ -46,9 +47,10 @@ _DELIVERY = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=
 
 PERMISSIONS: Mapping[str, Access] = {
     # CRM
+    # Finance changes customers to keep their credit limits (RESTRICTED_WRITES below).
     "Customer": Access(
         read=_roles(SALES, "marketing", "support", "finance", "warehouse"),
-        write=_roles(SALES, "marketing"),
+        write=_roles(SALES, "marketing", "finance"),
     ),
     "Contact": Access(
         read=_roles(SALES, "marketing", "support"), write=_roles(SALES, "marketing", "support")
@@ -100,6 +102,66 @@ RESTRICTED_FIELDS: Mapping[tuple[str, str], frozenset[str]] = {
 }
 
 
+# Fields only some of a type's writers may set: `(type, field)` -> writers. A mutation that
+# names such a field in its input writes it, whatever the value (null included).
+RESTRICTED_WRITES: Mapping[tuple[str, str], frozenset[str]] = {
+    # Credit is a risk decision: finance keeps the limits, sales management may set them.
+    ("Customer", "creditLimit"): _roles("finance", "sales_manager"),
+    # A tier sets the customer's discounts: commercial policy, decided by sales management.
+    ("Customer", "tier"): _roles("sales_manager"),
+    # Handing an account to someone else is a manager's decision (BUSINESS_RULES.md).
+    ("Customer", "accountManager"): _roles("sales_manager"),
+}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Naming the employee responsible for a record: who may be named, and who may name others.
+
+    Roles come from tokens, so the database cannot say whether a colleague is a sales rep;
+    it knows their department. Anyone may name themselves (their own roles let them run the
+    mutation); naming someone else takes one of `assigners`, and that someone must work in
+    one of `departments` (by code, or in a department under one) — `None`: any department.
+    """
+
+    what: str
+    staff: str
+    departments: frozenset[str] | None
+    assigners: frozenset[str]
+
+
+SALES_STAFF = frozenset({"SALES"})
+ASSIGNMENTS: Mapping[tuple[str, str], Assignment] = {
+    ("Customer", "accountManager"): Assignment(
+        "the account manager of a customer", "sales staff", SALES_STAFF, _roles("sales_manager")
+    ),
+    ("SalesOrder", "salesRep"): Assignment(
+        "the sales rep of an order", "sales staff", SALES_STAFF, _roles("sales_manager")
+    ),
+    ("Opportunity", "owner"): Assignment(
+        "the owner of a deal", "sales staff", SALES_STAFF, _roles("sales_manager")
+    ),
+    ("Interaction", "employee"): Assignment(
+        "the employee of an interaction",
+        "sales, marketing or support staff",
+        frozenset({"SALES", "MKT", "SUP"}),
+        _roles("sales_manager"),
+    ),
+    ("Campaign", "owner"): Assignment(
+        "the owner of a campaign",
+        "marketing or sales staff",
+        frozenset({"MKT", "SALES"}),
+        _roles("marketing"),
+    ),
+    # Whoever opens a ticket may hand it to support: that is what tickets are for.
+    ("Ticket", "assignee"): Assignment(
+        "the assignee of a ticket", "support staff", frozenset({"SUP"}), _roles(SALES, "support")
+    ),
+    # HR places people in the organisation; the chain of command is checked on its own.
+    ("Employee", "manager"): Assignment("the manager of an employee", "staff", None, _roles("hr")),
+}
+
+
 def can_read(viewer: Viewer, type_name: str) -> bool:
     return viewer.has_any(*PERMISSIONS[type_name].read)
 
@@ -113,7 +175,23 @@ def can_read_field(viewer: Viewer, type_name: str, field: str) -> bool:
     return allowed is None or viewer.has_any(*allowed)
 
 
-def ensure_can_write(viewer: Viewer, type_name: str) -> None:
-    """Refuse a change the viewer's roles do not allow (a FORBIDDEN payload error)."""
+def can_write_field(viewer: Viewer, type_name: str, field: str) -> bool:
+    allowed = RESTRICTED_WRITES.get((type_name, field))
+    return allowed is None or viewer.has_any(*allowed)
+
+
+def ensure_can_write(viewer: Viewer, type_name: str, fields: Iterable[str] = ()) -> None:
+    """Refuse a change the viewer's roles do not allow (FORBIDDEN payload errors).
+
+    `fields` are the fields of `type_name` the change sets; each restricted one the viewer
+    may not write is refused on its own, so a client learns every field at once.
+    """
     if not can_write(viewer, type_name):
         raise DomainError("FORBIDDEN", f"your roles may not change a {type_name}")
+    refused = [
+        DomainError("FORBIDDEN", f"your roles may not change a {type_name}'s {field}", field)
+        for field in fields
+        if not can_write_field(viewer, type_name, field)
+    ]
+    if refused:
+        raise Rejected(refused)

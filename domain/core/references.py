@@ -34,6 +34,26 @@ async def active_employee(session: AsyncSession, key: int | None, field: str) ->
     return key
 
 
+async def department_codes(session: AsyncSession, department_id: int | None) -> set[str]:
+    """The codes of a department and of every department above it."""
+    if department_id is None:
+        return set()
+    department = table(
+        "department", column("id"), column("parent_id"), column("code"), schema="erp"
+    )
+    chain = (
+        select(department.c.id, department.c.parent_id, department.c.code)
+        .where(department.c.id == department_id)
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union(
+        select(department.c.id, department.c.parent_id, department.c.code).join(
+            chain, department.c.id == chain.c.parent_id
+        )
+    )
+    return set(await session.scalars(select(chain.c.code)))
+
+
 async def next_id(session: AsyncSession, qualified_table: str) -> int:
     """Reserve the next identity value, so a business number can be derived from it."""
     sequence = func.pg_get_serial_sequence(qualified_table, "id")

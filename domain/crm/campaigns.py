@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import references, validation
+from domain.core import assignments, references, validation
 from domain.core.errors import DomainError, InvalidTransition, NotFound, Problems
 from domain.core.journal import Journal
 from domain.crm.customers import get_visible
@@ -56,7 +56,12 @@ async def create(*, session: AsyncSession, journal: Journal, request: CampaignRe
         problems.add("endsOn", "must not be before startsOn")
     owner_id = request.owner_id or journal.actor.employee_id
     try:
-        await references.active_employee(session, owner_id, "owner")
+        if request.owner_id is None:
+            await references.active_employee(session, owner_id, "owner")
+        else:
+            await assignments.ensure_assignable(
+                session, journal.actor, ("Campaign", "owner"), owner_id, "owner"
+            )
     except DomainError as error:
         problems.collect(error)
     problems.raise_if_any()

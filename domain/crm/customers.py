@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import references, validation
+from domain.core import assignments, references, validation
 from domain.core.access import Viewer
 from domain.core.errors import Conflict, DomainError, NotFound, Problems
 from domain.core.journal import Journal, changed_fields
@@ -128,25 +128,20 @@ async def _account_manager(
     *,
     creating: bool,
 ) -> None:
-    # A sales rep works on their own accounts: what they create is theirs, and handing an
-    # account to someone else is their manager's decision.
-    if actor.limited_to_own_customers:
-        if not creating and "account_manager_id" not in given:
-            return
-        wanted = given.get("account_manager_id")
-        if creating and wanted is None:
-            wanted = actor.employee_id
-        if wanted != actor.employee_id:
-            problems.add("accountManager", "only a sales manager may assign accounts", "FORBIDDEN")
-        values["account_manager_id"] = wanted
-        return
     if "account_manager_id" in given:
         try:
-            values["account_manager_id"] = await references.active_employee(
-                session, given["account_manager_id"], "accountManager"
+            values["account_manager_id"] = await assignments.ensure_assignable(
+                session,
+                actor,
+                ("Customer", "accountManager"),
+                given["account_manager_id"],
+                "accountManager",
             )
         except DomainError as error:
             problems.collect(error)
+    elif creating and actor.limited_to_own_customers:
+        # A sales rep works on their own accounts: what they create is theirs.
+        values["account_manager_id"] = actor.employee_id
 
 
 # A customer who orders is active, whatever the pipeline said before.

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import references, validation
+from domain.core import assignments, references, validation
 from domain.core.errors import DomainError, Problems
 from domain.core.journal import Journal
 from domain.crm.customers import get_visible
@@ -47,7 +47,12 @@ async def log(
         problems.add("campaign", "campaign does not exist", "NOT_FOUND")
     employee_id = request.employee_id or journal.actor.employee_id
     try:
-        await references.active_employee(session, employee_id, "employee")
+        if request.employee_id is None:
+            await references.active_employee(session, employee_id, "employee")
+        else:
+            await assignments.ensure_assignable(
+                session, journal.actor, ("Interaction", "employee"), employee_id, "employee"
+            )
     except DomainError as error:
         problems.collect(error)
     problems.raise_if_any()

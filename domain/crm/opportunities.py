@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import references, validation
+from domain.core import assignments, references, validation
 from domain.core.access import Viewer
 from domain.core.errors import Conflict, DomainError, NotFound, Problems
 from domain.core.journal import Journal
@@ -47,7 +47,12 @@ async def create(
     currency = validation.currency(problems, "currency", request.currency or customer.currency)
     owner_id = request.owner_id or journal.actor.employee_id or customer.account_manager_id
     try:
-        await references.active_employee(session, owner_id, "owner")
+        if request.owner_id is None:
+            await references.active_employee(session, owner_id, "owner")
+        else:
+            await assignments.ensure_assignable(
+                session, journal.actor, ("Opportunity", "owner"), owner_id, "owner"
+            )
     except DomainError as error:
         problems.collect(error)
     if (

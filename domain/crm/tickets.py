@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import references, validation
+from domain.core import assignments, references, validation
 from domain.core.errors import DomainError, NotFound, Problems
 from domain.core.journal import Journal
 from domain.crm.customers import get_visible
@@ -49,7 +49,9 @@ async def open_ticket(*, session: AsyncSession, journal: Journal, request: Ticke
         if contact is None or contact.customer_id != customer.id:
             problems.add("contact", "not a contact of this customer", "NOT_FOUND")
     try:
-        await references.active_employee(session, request.assignee_id, "assignee")
+        await assignments.ensure_assignable(
+            session, journal.actor, ("Ticket", "assignee"), request.assignee_id, "assignee"
+        )
     except DomainError as error:
         problems.collect(error)
     problems.raise_if_any()

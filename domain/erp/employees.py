@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import references, validation
+from domain.core import assignments, references, validation
+from domain.core.access import Viewer
 from domain.core.errors import Conflict, DomainError, NotFound, Problems
 from domain.core.journal import Journal, changed_fields
 from domain.erp.people import EMPLOYEE_STATUSES, Department, Employee
@@ -19,7 +20,7 @@ SENSITIVE = frozenset({"salary"})
 
 async def create(*, session: AsyncSession, journal: Journal, given: Mapping[str, Any]) -> Employee:
     """Hire someone; their email is their login identity and must be unique."""
-    values = await _validated(session, given, employee_id=None)
+    values = await _validated(session, journal.actor, given, employee_id=None)
     employee_id = await references.next_id(session, "erp.employee")
     employee = Employee(id=employee_id, **values)
     session.add(employee)
@@ -49,7 +50,7 @@ async def update(
         raise NotFound("employee", "id")
     if employee.version != version:
         raise Conflict("employee")
-    values = await _validated(session, given, employee_id=employee_id)
+    values = await _validated(session, journal.actor, given, employee_id=employee_id)
     if values.get("status") == "terminated" and employee.status != "terminated":
         values["terminated_at"] = datetime.now(UTC)
     elif values.get("status") not in (None, "terminated"):
@@ -70,7 +71,7 @@ async def update(
 
 
 async def _validated(
-    session: AsyncSession, given: Mapping[str, Any], *, employee_id: int | None
+    session: AsyncSession, actor: Viewer, given: Mapping[str, Any], *, employee_id: int | None
 ) -> dict[str, Any]:
     creating = employee_id is None
     problems = Problems()
@@ -112,19 +113,25 @@ async def _validated(
             problems.add("department", "department does not exist", "NOT_FOUND")
         values["department_id"] = given["department_id"]
     if "manager_id" in given:
-        await _check_manager(session, employee_id, given["manager_id"], problems)
+        await _check_manager(session, actor, employee_id, given["manager_id"], problems)
         values["manager_id"] = given["manager_id"]
     problems.raise_if_any()
     return values
 
 
 async def _check_manager(
-    session: AsyncSession, employee_id: int | None, manager_id: int | None, problems: Problems
+    session: AsyncSession,
+    actor: Viewer,
+    employee_id: int | None,
+    manager_id: int | None,
+    problems: Problems,
 ) -> None:
     if manager_id is None:
         return
     try:
-        await references.active_employee(session, manager_id, "manager")
+        await assignments.ensure_assignable(
+            session, actor, ("Employee", "manager"), manager_id, "manager"
+        )
     except DomainError as error:
         problems.collect(error)
         return

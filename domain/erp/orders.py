@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import references, validation
+from domain.core import assignments, references, validation
 from domain.core.errors import Conflict, DomainError, Problems
 from domain.core.journal import Journal, changed_fields
 from domain.crm import customers
@@ -38,8 +38,10 @@ class OrderRequest:
     customer_id: int
     lines: Sequence[LineRequest]
     warehouse_id: int | None = None
-    sales_rep_id: int | None = None
+    sales_rep_id: int | None = None  # named by the client: checked as an assignment
     notes: str | None = None
+    # Who is responsible when nobody is named (a won deal's owner); default: account manager.
+    default_sales_rep_id: int | None = None
 
 
 async def place(*, session: AsyncSession, journal: Journal, request: OrderRequest) -> SalesOrder:
@@ -160,8 +162,12 @@ async def update(
         )
     if "sales_rep_id" in given:
         try:
-            values["sales_rep_id"] = await references.active_employee(
-                session, given["sales_rep_id"], "salesRep"
+            values["sales_rep_id"] = await assignments.ensure_assignable(
+                session,
+                journal.actor,
+                ("SalesOrder", "salesRep"),
+                given["sales_rep_id"],
+                "salesRep",
             )
         except DomainError as error:
             problems.collect(error)
@@ -217,9 +223,14 @@ async def _create(
     items = await _items(session, request.lines, customer.currency, problems)
     warehouse_id = await _warehouse(session, request, problems)
     try:
-        sales_rep_id = await references.active_employee(
-            session, request.sales_rep_id or customer.account_manager_id, "salesRep"
-        )
+        if request.sales_rep_id is None:
+            sales_rep_id = await references.active_employee(
+                session, request.default_sales_rep_id or customer.account_manager_id, "salesRep"
+            )
+        else:
+            sales_rep_id = await assignments.ensure_assignable(
+                session, journal.actor, ("SalesOrder", "salesRep"), request.sales_rep_id, "salesRep"
+            )
     except DomainError as error:
         problems.collect(error)
     problems.raise_if_any()

@@ -34,7 +34,7 @@ async def win(
             customer_id=opportunity.customer_id,
             lines=lines,
             warehouse_id=warehouse_id,
-            sales_rep_id=opportunity.owner_id,
+            default_sales_rep_id=opportunity.owner_id,
             notes=f"From won opportunity: {opportunity.name}",
         ),
     )

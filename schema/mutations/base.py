@@ -1,8 +1,9 @@
 """What every mutation shares: payload errors, ID decoding, and one transaction per call.
 
 A mutation resolver only translates its input into a domain call; `run` does the rest:
-permission check, idempotency, the domain service, audit and outbox rows, commit — or, on
-any expected failure, a rollback and typed payload errors.
+permission check (of the type and of every restricted field the input names), idempotency,
+the domain service, audit and outbox rows, commit — or, on any expected failure, a rollback
+and typed payload errors.
 """
 
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.relay import GlobalID, GlobalIDValueError
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from domain.core import idempotency
 from domain.core.errors import ERROR_CODES, DomainError, Rejected
@@ -101,33 +103,56 @@ def enum_value(value: Enum | None) -> Any:
     return None if value is None or value is strawberry.UNSET else value.value
 
 
+def named_fields(info: Info, input_object: object) -> list[str]:
+    """The GraphQL names of the input's fields the client set, null included.
+
+    A field defaulting to UNSET is absent unless sent; one with a real default always counts
+    as set, so an input must not give a restricted field a default.
+    """
+    definition = get_object_definition(input_object, strict=True)
+    converter = info.schema.config.name_converter
+    return [
+        converter.get_graphql_name(field)
+        for field in definition.fields
+        if getattr(input_object, field.python_name) is not strawberry.UNSET
+    ]
+
+
 async def run(
     info: Info,
     payload_type: Any,
     work: Work,
     *,
+    input: object,
     writes: str | None = None,
     idempotency_key: str | None = None,
-    request: object = None,
 ) -> Any:
     """Run `work` in one transaction and build the payload (see the module docstring).
 
-    `writes` names the type the permission table must let the viewer change (default: the
-    payload's node type); `request` is the input whose fingerprint an idempotency key binds.
+    `input` is the mutation's input: the permission table checks each field it names (as a
+    field of the written type), and an idempotency key binds its fingerprint. `writes` names
+    the type the viewer must be allowed to change (default: the payload's node type).
     """
     context = info.context
     journal = Journal(actor=context.viewer, request_id=context.request_id)
     operation = payload_type.OPERATION
     try:
         async with context.sessions() as session, session.begin():
-            ensure_can_write(context.viewer, writes or payload_type.NODE.__name__)
-            entity_id = await _replayed(session, operation, idempotency_key, request)
+            ensure_can_write(
+                context.viewer, writes or payload_type.NODE.__name__, named_fields(info, input)
+            )
+            principal = context.viewer.principal
+            entity_id = await _replayed(session, principal, operation, idempotency_key, input)
             if entity_id is None:
                 entity_id = (await work(session, journal)).id
                 await journal.write(session)
                 if idempotency_key is not None:
                     await idempotency.remember(
-                        session, operation=operation, key=idempotency_key, result={"id": entity_id}
+                        session,
+                        principal=principal,
+                        operation=operation,
+                        key=idempotency_key,
+                        result={"id": entity_id},
                     )
     except DomainError as error:
         return payload_type(errors=[MutationError.of(error)])
@@ -147,12 +172,14 @@ async def run(
 
 
 async def _replayed(
-    session: AsyncSession, operation: str, key: str | None, request: object
+    session: AsyncSession, principal: str, operation: str, key: str | None, request: object
 ) -> int | None:
     if key is None:
         return None
     fingerprint = idempotency.request_hash(strawberry.asdict(request))
-    stored = await idempotency.claim(session, operation=operation, key=key, fingerprint=fingerprint)
+    stored = await idempotency.claim(
+        session, principal=principal, operation=operation, key=key, fingerprint=fingerprint
+    )
     return None if stored is None else int(stored["id"])
 
 

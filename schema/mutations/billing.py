@@ -31,7 +31,7 @@ class InvoiceIssueInput:
         default=invoicing.DEFAULT_TERMS_DAYS, description="Payment terms in days (0–180)."
     )
     idempotency_key: str | None = strawberry.field(
-        default=None, description="Retry key: a replay returns the first invoice."
+        default=None, description="Retry key, yours alone: a replay returns the first invoice."
     )
 
 
@@ -56,7 +56,7 @@ class PaymentRecordInput:
         default=None, description="When it arrived (default now)."
     )
     idempotency_key: str | None = strawberry.field(
-        default=None, description="Retry key: a replay returns the first payment."
+        default=None, description="Retry key, yours alone: a replay returns the first payment."
     )
 
 
@@ -86,7 +86,7 @@ class BillingMutations:
                 ),
             ),
             idempotency_key=input.idempotency_key,
-            request=input,
+            input=input,
         )
 
     @strawberry.mutation(description="Void an unpaid invoice.")
@@ -102,6 +102,7 @@ class BillingMutations:
                 invoice_id=decode(input.id, "Invoice", "id"),
                 reason=input.reason,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Record a payment against an invoice.")
@@ -124,5 +125,5 @@ class BillingMutations:
                 ),
             ),
             idempotency_key=input.idempotency_key,
-            request=input,
+            input=input,
         )

@@ -25,18 +25,23 @@ class CustomerCreateInput:
     phone: str | None = strawberry.field(default=None, description="Main phone number.")
     country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code.")
     industry: str | None = strawberry.field(default=None, description="Industry.")
-    tier: e.CustomerTier = strawberry.field(
-        default=e.CustomerTier.BRONZE, description="Price tier."
+    # Restricted fields default to UNSET: only a client naming one writes it (see `run`).
+    tier: e.CustomerTier | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Price tier (default BRONZE). Only sales managers may set it.",
     )
     status: e.CustomerStatus = strawberry.field(
         default=e.CustomerStatus.LEAD, description="Lifecycle status."
     )
     currency: str = strawberry.field(default="EUR", description="ISO 4217 account currency.")
     credit_limit: Decimal | None = strawberry.field(
-        default=None, description="Credit limit; none if null."
+        default=strawberry.UNSET,
+        description="Credit limit (default: none). Only finance and sales managers may set it.",
     )
     account_manager: strawberry.ID | None = strawberry.field(
-        default=None, description="Employee managing the account (a sales rep: themselves)."
+        default=strawberry.UNSET,
+        description="Employee managing the account (a sales employee). Only sales managers "
+        "may set it; a sales rep's new customer is theirs.",
     )
 
 
@@ -55,7 +60,8 @@ class CustomerUpdateInput:
     country: str | None = strawberry.field(default=strawberry.UNSET, description="Country code.")
     industry: str | None = strawberry.field(default=strawberry.UNSET, description="Industry.")
     tier: e.CustomerTier | None = strawberry.field(
-        default=strawberry.UNSET, description="Price tier: changes the prices of future orders."
+        default=strawberry.UNSET,
+        description="Price tier: changes the prices of future orders. Sales managers only.",
     )
     status: e.CustomerStatus | None = strawberry.field(
         default=strawberry.UNSET, description="Status."
@@ -64,10 +70,12 @@ class CustomerUpdateInput:
         default=strawberry.UNSET, description="Account currency."
     )
     credit_limit: Decimal | None = strawberry.field(
-        default=strawberry.UNSET, description="Credit limit; null removes the limit."
+        default=strawberry.UNSET,
+        description="Credit limit; null removes the limit. Finance and sales managers only.",
     )
     account_manager: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="Account manager; null unassigns."
+        default=strawberry.UNSET,
+        description="Account manager (a sales employee); null unassigns. Sales managers only.",
     )
 
 
@@ -107,7 +115,7 @@ class InteractionLogInput:
     occurred_at: datetime | None = strawberry.field(default=None, description="When (default now).")
     contact: strawberry.ID | None = strawberry.field(default=None, description="Contact involved.")
     employee: strawberry.ID | None = strawberry.field(
-        default=None, description="Employee (default you)."
+        default=None, description="Employee (default you); naming others is for sales managers."
     )
     campaign: strawberry.ID | None = strawberry.field(
         default=None, description="Campaign it belongs to."
@@ -140,6 +148,7 @@ class CustomerMutations:
             lambda session, journal: customers.create(
                 session=session, journal=journal, given=_customer_values(input)
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Change a customer's details, tier or account manager.")
@@ -156,6 +165,7 @@ class CustomerMutations:
                 version=input.version,
                 given=_customer_values(input),
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Add a person at a customer.")
@@ -173,6 +183,7 @@ class CustomerMutations:
                     input, "first_name", "last_name", "email", "phone", "title", "is_primary"
                 ),
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Record a call, email, meeting or chat with a customer.")
@@ -197,4 +208,5 @@ class CustomerMutations:
                     campaign_id=decode_optional(input.campaign, "Campaign", "campaign"),
                 ),
             ),
+            input=input,
         )

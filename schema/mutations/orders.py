@@ -24,13 +24,15 @@ class SalesOrderPlaceInput:
         default=None, description="Shipping warehouse (default: the one that can serve most lines)."
     )
     sales_rep: strawberry.ID | None = strawberry.field(
-        default=None, description="Responsible employee (default: the account manager)."
+        default=None,
+        description="Responsible employee (default: the account manager); a sales rep may "
+        "name only themselves, a sales manager anyone in sales.",
     )
     notes: str | None = strawberry.field(default=None, description="Notes.")
     idempotency_key: str | None = strawberry.field(
         default=None,
-        description="Retry key: the same key with the same input returns the first result "
-        "without placing a second order.",
+        description="Retry key, yours alone: the same key with the same input returns the "
+        "first result without placing a second order.",
     )
 
 
@@ -53,7 +55,8 @@ class SalesOrderUpdateInput:
     version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
     notes: str | None = strawberry.field(default=strawberry.UNSET, description="Notes.")
     sales_rep: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="Responsible employee."
+        default=strawberry.UNSET,
+        description="Responsible employee; a sales rep may name only themselves.",
     )
 
 
@@ -135,7 +138,7 @@ class OrderMutations:
                 ),
             ),
             idempotency_key=input.idempotency_key,
-            request=input,
+            input=input,
         )
 
     @strawberry.mutation(description="Confirm an order; a draft reserves its stock now.")
@@ -151,6 +154,7 @@ class OrderMutations:
                 order_id=decode(input.id, "SalesOrder", "id"),
                 version=input.version,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Cancel an order and release its reservations.")
@@ -167,6 +171,7 @@ class OrderMutations:
                 version=input.version,
                 reason=input.reason,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Change an open order's notes or sales rep.")
@@ -189,6 +194,7 @@ class OrderMutations:
                 version=input.version,
                 given=values(),
             ),
+            input=input,
         )
 
     @strawberry.mutation(
@@ -221,6 +227,7 @@ class OrderMutations:
             lambda session, journal: deliveries.create(
                 session=session, journal=journal, shipment=shipment()
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Record that a delivery arrived.")
@@ -236,6 +243,7 @@ class OrderMutations:
                 delivery_id=decode(input.id, "Delivery", "id"),
                 delivered_at=input.delivered_at,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Record that a delivery failed.")
@@ -251,4 +259,5 @@ class OrderMutations:
                 delivery_id=decode(input.id, "Delivery", "id"),
                 reason=input.reason,
             ),
+            input=input,
         )

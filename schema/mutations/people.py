@@ -77,6 +77,7 @@ class PeopleMutations:
             lambda session, journal: employees.create(
                 session=session, journal=journal, given=_values(input)
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Change an employee's details, salary, manager or status.")
@@ -93,4 +94,5 @@ class PeopleMutations:
                 version=input.version,
                 given=_values(input),
             ),
+            input=input,
         )

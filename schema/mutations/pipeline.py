@@ -27,7 +27,9 @@ class CampaignCreateInput:
     status: e.CampaignStatus = strawberry.field(
         default=e.CampaignStatus.PLANNED, description="PLANNED or ACTIVE."
     )
-    owner: strawberry.ID | None = strawberry.field(default=None, description="Owner (default you).")
+    owner: strawberry.ID | None = strawberry.field(
+        default=None, description="Owner (default you): someone in marketing or sales."
+    )
 
 
 @strawberry.input(description="Customers to target with a campaign.")
@@ -58,7 +60,9 @@ class OpportunityCreateInput:
         default=None, description="Win probability in percent (default: the stage's)."
     )
     expected_close_on: date | None = strawberry.field(default=None, description="Expected close.")
-    owner: strawberry.ID | None = strawberry.field(default=None, description="Owner (default you).")
+    owner: strawberry.ID | None = strawberry.field(
+        default=None, description="Owner (default you); a sales rep may name only themselves."
+    )
     source_campaign: strawberry.ID | None = strawberry.field(
         default=None, description="Campaign the deal came from."
     )
@@ -114,7 +118,9 @@ class TicketOpenInput:
         default=None, description="The order it is about (must be the customer's)."
     )
     contact: strawberry.ID | None = strawberry.field(default=None, description="Who reported it.")
-    assignee: strawberry.ID | None = strawberry.field(default=None, description="Who handles it.")
+    assignee: strawberry.ID | None = strawberry.field(
+        default=None, description="Who handles it: yourself or someone in support."
+    )
 
 
 @strawberry.input(description="Resolve a ticket.")
@@ -179,6 +185,7 @@ class PipelineMutations:
                     owner_id=decode_optional(input.owner, "Employee", "owner"),
                 ),
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Target customers with a campaign (safe to repeat).")
@@ -198,6 +205,7 @@ class PipelineMutations:
                 ],
             ),
             writes="CampaignMember",
+            input=input,
         )
 
     @strawberry.mutation(description="Record that a member responded or converted.")
@@ -214,6 +222,7 @@ class PipelineMutations:
                 customer_id=decode(input.customer, "Customer", "customer"),
                 status=input.status.value,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Open a deal.")
@@ -240,6 +249,7 @@ class PipelineMutations:
                     ),
                 ),
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Move an open deal through the pipeline.")
@@ -257,6 +267,7 @@ class PipelineMutations:
                 probability=input.probability,
                 version=input.version,
             ),
+            input=input,
         )
 
     @strawberry.mutation(
@@ -277,6 +288,7 @@ class PipelineMutations:
                 warehouse_id=decode_optional(input.warehouse, Warehouse.__name__, "warehouse"),
                 version=input.version,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Lose a deal (a reason is required).")
@@ -293,6 +305,7 @@ class PipelineMutations:
                 reason=input.reason,
                 version=input.version,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Open a support ticket, optionally about an order.")
@@ -316,6 +329,7 @@ class PipelineMutations:
                     assignee_id=decode_optional(input.assignee, "Employee", "assignee"),
                 ),
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Resolve a ticket with a written resolution.")
@@ -332,4 +346,5 @@ class PipelineMutations:
                 resolution=input.resolution,
                 satisfaction=input.satisfaction,
             ),
+            input=input,
         )

@@ -109,6 +109,7 @@ class StockMutations:
             lambda session, journal: stock_items.create(
                 session=session, journal=journal, given=values()
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Correct stock in a warehouse (a reason is required).")
@@ -126,6 +127,7 @@ class StockMutations:
                 quantity=input.quantity,
                 reason=input.reason,
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Order stock from a supplier.")
@@ -153,6 +155,7 @@ class StockMutations:
             lambda session, journal: purchase_orders.create(
                 session=session, journal=journal, request=request()
             ),
+            input=input,
         )
 
     @strawberry.mutation(description="Receive goods into stock; partial receipts are fine.")
@@ -174,4 +177,5 @@ class StockMutations:
                     for i, line in enumerate(input.lines)
                 ],
             ),
+            input=input,
         )

@@ -6,7 +6,8 @@ day it is added. Documents run through the real schema and executor with a viewe
 role, as the HTTP endpoint does after authentication (tested on its own elsewhere).
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -23,13 +24,13 @@ from graphql import (
     get_named_type,
 )
 from starlette.applications import Starlette
-from strawberry.relay import to_base64
+from strawberry.relay import from_base64, to_base64
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 import schema.mutations.base
 from domain.core.access import ROLES, Viewer
 from domain.core.database import asyncpg_dsn
-from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS
+from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS, RESTRICTED_WRITES
 from schema.context import Context
 from schema.loaders import Loaders
 from schema.root import build_schema
@@ -394,47 +395,62 @@ async def _row_total(database_url: str) -> int:
         await connection.close()
 
 
-async def test_every_mutation_for_every_role(
-    run_as: Callable[[str], Run], database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A role the table does not let change a type gets a FORBIDDEN payload error and writes
-    nothing; a role it does let is not refused (its sample input may fail validation)."""
+@dataclass(frozen=True)
+class Mutation:
+    """A mutation's document (asking for its payload's `id` and errors), a sample input the
+    schema accepts, and the type the permission table must let the viewer change."""
+
+    document: str
+    sample: dict[str, Any]
+    writes: str
+
+
+@pytest.fixture(scope="module")
+async def mutations(run_as: Callable[[str], Run]) -> dict[str, Mutation]:
     asked: list[str] = []
     check = schema.mutations.base.ensure_can_write
 
-    def recording(viewer: Viewer, type_name: str) -> None:
+    def recording(viewer: Viewer, type_name: str, fields: Iterable[str] = ()) -> None:
         asked.append(type_name)
-        check(viewer, type_name)
+        check(viewer, type_name, fields)
 
-    monkeypatch.setattr(schema.mutations.base, "ensure_can_write", recording)
-    documents: dict[str, tuple[str, dict[str, Any]]] = {}
-    for name in MUTATIONS:
-        field = CORE.mutation_type.fields[name]  # type: ignore[union-attr]
-        argument = field.args["input"]
-        input_name = get_named_type(argument.type).name
-        payload = get_named_type(field.type)
-        entity = next(f for f in payload.fields if f != "errors")  # type: ignore[attr-defined]
-        document = (
-            f"mutation($input: {input_name}!) {{ {name}(input: $input) "
-            f"{{ {entity} {{ __typename }} errors {{ code }} }} }}"
-        )
-        documents[name] = (document, {"input": _sample(argument.type)})
+    found: dict[str, Mutation] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema.mutations.base, "ensure_can_write", recording)
+        for name in MUTATIONS:
+            field = CORE.mutation_type.fields[name]  # type: ignore[union-attr]
+            argument = field.args["input"]
+            input_name = get_named_type(argument.type).name
+            payload = get_named_type(field.type)
+            entity = next(f for f in payload.fields if f != "errors")  # type: ignore[attr-defined]
+            document = (
+                f"mutation($input: {input_name}!) {{ {name}(input: $input) "
+                f"{{ {entity} {{ id }} errors {{ field code }} }} }}"
+            )
+            sample = _sample(argument.type)
+            asked.clear()
+            await run_as("admin")(document, input=sample)
+            assert len(asked) == 1, (name, asked)
+            found[name] = Mutation(document, sample, asked[0])
+    return found
 
-    writes: dict[str, str] = {}
-    for name, (document, variables) in documents.items():
-        asked.clear()
-        await run_as("admin")(document, **variables)
-        assert len(asked) == 1, (name, asked)
-        writes[name] = asked[0]
 
+async def test_every_mutation_for_every_role(
+    run_as: Callable[[str], Run], database_url: str, mutations: dict[str, Mutation]
+) -> None:
+    """A role the table does not let change a type gets a FORBIDDEN payload error and writes
+    nothing; a role it does let is not refused (its sample input may fail validation)."""
     before = await _row_total(database_url)
     for role in ROLES:
-        for name, (document, variables) in documents.items():
-            if role in PERMISSIONS[writes[name]].write:
+        for name, mutation in mutations.items():
+            if role in PERMISSIONS[mutation.writes].write:
                 continue
-            result = await run_as(role)(document, **variables)
+            result = await run_as(role)(mutation.document, input=mutation.sample)
             entity = next(iter(result.data[name]))
-            assert result.data[name]["errors"] == [{"code": "FORBIDDEN"}], (role, name)
+            assert result.data[name]["errors"] == [{"field": None, "code": "FORBIDDEN"}], (
+                role,
+                name,
+            )
             assert result.data[name][entity] is None
             # Where the role may not even read the payload's type, its null says so too.
             assert len(result.errors or []) == len(forbidden(result)), (role, name)
@@ -442,10 +458,11 @@ async def test_every_mutation_for_every_role(
     assert await _row_total(database_url) == before
 
     for role in ROLES:
-        for name, (document, variables) in documents.items():
-            if role not in PERMISSIONS[writes[name]].write:
+        for name, mutation in mutations.items():
+            if role not in PERMISSIONS[mutation.writes].write:
                 continue
-            result = await run_as(role)(document, **variables)
+            # The sample names only required fields: no restricted field is set by default.
+            result = await run_as(role)(mutation.document, input=mutation.sample)
             codes = [error["code"] for error in (result.data or {}).get(name, {}).get("errors", [])]
             assert "FORBIDDEN" not in codes, (role, name)
 
@@ -467,3 +484,162 @@ async def test_over_http_a_denied_field_is_null_with_its_reason(
         (["customer", "orders"], "FORBIDDEN"),
     ]
     assert "your roles may not read SalesOrder" in [e["message"] for e in result["errors"]]
+
+
+# The write half: every role against every field only some writers may set, on every
+# mutation whose input sets it. It runs last: its allowed writes change the cast's customer.
+
+
+def _input_fields(mutation: str) -> dict[str, GraphQLInputType]:
+    argument = CORE.mutation_type.fields[mutation].args["input"]  # type: ignore[union-attr]
+    input_type = get_named_type(argument.type)
+    assert isinstance(input_type, GraphQLInputObjectType)
+    return {name: field.type for name, field in input_type.fields.items()}
+
+
+def _values_to_write(
+    type_name: str, field: str, input_type: GraphQLInputType, employee: str
+) -> list[Any]:
+    """A value for the field, and null where it may be null (clearing a field writes it)."""
+    named = get_named_type(input_type)
+    if isinstance(named, GraphQLEnumType):
+        value: Any = list(named.values)[-1]
+    elif named.name == "Decimal":
+        value = "1.00"
+    else:
+        # An ID names a node: the field's type on the object says which (an employee here).
+        target = CORE.type_map[type_name].fields[field].type  # type: ignore[union-attr]
+        assert (named.name, get_named_type(target).name) == ("ID", "Employee"), field
+        value = employee
+    return [value] if isinstance(input_type, GraphQLNonNull) else [value, None]
+
+
+async def _row(database_url: str, table: Any, key: int) -> dict[str, Any]:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        row = await connection.fetchrow(
+            f"SELECT * FROM {table.schema}.{table.name} WHERE id = $1", key
+        )
+    finally:
+        await connection.close()
+    assert row is not None
+    return dict(row)
+
+
+async def _restore(database_url: str, table: Any, row: dict[str, Any]) -> None:
+    columns = [name for name in row if name != "id"]
+    assignments = ", ".join(f"{name} = ${i + 2}" for i, name in enumerate(columns))
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await connection.execute(
+            f"UPDATE {table.schema}.{table.name} SET {assignments} WHERE id = $1",
+            row["id"],
+            *(row[name] for name in columns),
+        )
+    finally:
+        await connection.close()
+
+
+async def test_every_role_against_every_field_only_some_writers_may_set(
+    run_as: Callable[[str], Run],
+    cast: dict[str, Any],
+    database_url: str,
+    mutations: dict[str, Mutation],
+) -> None:
+    """Expectations from RESTRICTED_WRITES: a refused role gets FORBIDDEN on that input field
+    (or on the type, if it may not change the type at all) and nothing is written; an allowed
+    role's change is made, as an admin reading it back sees."""
+    setters = [
+        (name, field, input_type)
+        for name, mutation in mutations.items()
+        for field, input_type in _input_fields(name).items()
+        if (mutation.writes, field) in RESTRICTED_WRITES
+    ]
+    assert {(mutations[name].writes, field) for name, field, _ in setters} == set(RESTRICTED_WRITES)
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        colleague = await connection.fetchval(
+            "SELECT e.id FROM erp.employee e JOIN erp.department d ON d.id = e.department_id "
+            "WHERE d.code = 'SALES' AND e.status = 'active' AND e.id <> $1 ORDER BY e.id LIMIT 1",
+            cast["rep"],
+        )
+    finally:
+        await connection.close()
+    employee = to_base64("Employee", colleague)
+
+    cases = []
+    for name, field, input_type in setters:
+        type_name = mutations[name].writes
+        table = CORE.type_map[type_name].extensions[DEFINITION].origin.TABLE
+        node_id = cast["ids"][type_name]
+        for value in _values_to_write(type_name, field, input_type, employee):
+            for role in ROLES:
+                allowed = role in PERMISSIONS[type_name].write
+                allowed = allowed and role in RESTRICTED_WRITES[(type_name, field)]
+                cases.append((name, type_name, table, node_id, field, value, role, allowed))
+
+    async def attempt(
+        name: str, table: Any, node_id: str, field: str, value: Any, role: str
+    ) -> Any:
+        sample = dict(mutations[name].sample)
+        if "id" in sample:  # a change to an existing row: the cast's, at its current version
+            sample["id"] = node_id
+            key = int(from_base64(node_id)[1])
+            if "version" in sample:
+                sample["version"] = (await _row(database_url, table, key))["version"]
+        result = await run_as(role)(mutations[name].document, input={**sample, field: value})
+        return result.data[name]
+
+    before = await _row_total(database_url)
+    rows = {
+        type_name: await _row(database_url, table, int(from_base64(node_id)[1]))
+        for _, type_name, table, node_id, *_ in cases
+    }
+    for name, type_name, table, node_id, field, value, role, allowed in cases:
+        if allowed:
+            continue
+        payload = await attempt(name, table, node_id, field, value, role)
+        denied_field = field if role in PERMISSIONS[type_name].write else None
+        assert payload["errors"] == [{"field": denied_field, "code": "FORBIDDEN"}], (
+            name,
+            field,
+            value,
+            role,
+        )
+    assert await _row_total(database_url) == before
+    for type_name, row in rows.items():
+        assert (
+            await _row(
+                database_url,
+                CORE.type_map[type_name].extensions[DEFINITION].origin.TABLE,
+                row["id"],
+            )
+            == row
+        )
+
+    try:
+        for name, type_name, table, node_id, field, value, role, allowed in cases:
+            if not allowed:
+                continue
+            payload = await attempt(name, table, node_id, field, value, role)
+            assert payload["errors"] == [], (name, field, value, role)
+            entity = next(key for key in payload if key != "errors")
+            written_id = payload[entity]["id"]
+            target = CORE.type_map[type_name].fields[field].type  # type: ignore[union-attr]
+            is_object = isinstance(get_named_type(target), GraphQLObjectType)
+            selection = f"{field} {{ id }}" if is_object else field
+            read = await run_as("admin")(
+                f"query($id: ID!) {{ node(id: $id) {{ ... on {type_name} {{ {selection} }} }} }}",
+                id=written_id,
+            )
+            seen = read.data["node"][field]
+            seen = seen["id"] if isinstance(seen, dict) else seen
+            if value is None and isinstance(target, GraphQLNonNull):
+                assert seen is not None, (name, field, role)  # null keeps what cannot be empty
+            else:
+                assert seen == value, (name, field, value, role)
+    finally:
+        for type_name, row in rows.items():
+            await _restore(
+                database_url, CORE.type_map[type_name].extensions[DEFINITION].origin.TABLE, row
+            )

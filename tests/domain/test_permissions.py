@@ -3,13 +3,16 @@
 import pytest
 
 from domain.core.access import ROLES, Viewer
-from domain.core.errors import DomainError
+from domain.core.errors import DomainError, Rejected
 from domain.core.permissions import (
+    ASSIGNMENTS,
     PERMISSIONS,
     RESTRICTED_FIELDS,
+    RESTRICTED_WRITES,
     can_read,
     can_read_field,
     can_write,
+    can_write_field,
     ensure_can_write,
 )
 
@@ -54,3 +57,40 @@ def test_derived_figures_are_changed_by_workers_only() -> None:
     for name in ("CustomerMetrics", "CustomerForecast", "RevenueForecast", "Replenishment"):
         assert not can_write(viewer("admin"), name)
         assert can_read(viewer("admin"), name)
+
+
+def test_fields_only_some_writers_may_set_belong_to_writers_of_their_type() -> None:
+    # A field writer who could not change the type would never get to the field.
+    for (type_name, field), writers in RESTRICTED_WRITES.items():
+        assert writers <= PERMISSIONS[type_name].write, (type_name, field)
+        assert "admin" in writers
+
+
+def test_credit_tier_and_account_manager_are_for_managers_and_finance() -> None:
+    def writers(field: str) -> set[str]:
+        return {role for role in ROLES if can_write_field(viewer(role), "Customer", field)}
+
+    assert writers("creditLimit") == {"admin", "sales_manager", "finance"}
+    assert writers("tier") == {"admin", "sales_manager"}
+    assert writers("accountManager") == {"admin", "sales_manager"}
+    assert can_write_field(viewer("marketing"), "Customer", "name")
+
+
+def test_each_field_a_role_may_not_set_is_refused_on_its_own() -> None:
+    with pytest.raises(Rejected) as refused:
+        ensure_can_write(viewer("sales_rep"), "Customer", ["name", "tier", "creditLimit"])
+    assert [(e.code, e.field) for e in refused.value.errors] == [
+        ("FORBIDDEN", "tier"),
+        ("FORBIDDEN", "creditLimit"),
+    ]
+    ensure_can_write(viewer("finance"), "Customer", ["name", "creditLimit"])
+
+
+def test_who_may_name_someone_else_may_change_what_they_name_them_on() -> None:
+    for (type_name, field), rule in ASSIGNMENTS.items():
+        assert "admin" in rule.assigners and rule.assigners <= PERMISSIONS[type_name].write
+        assert rule.departments is None or rule.departments, (type_name, field)
+    # A sales rep hands work only to themselves; a sales manager to the sales staff.
+    for key in (("SalesOrder", "salesRep"), ("Opportunity", "owner"), ("Interaction", "employee")):
+        assert "sales_rep" not in ASSIGNMENTS[key].assigners
+        assert "sales_manager" in ASSIGNMENTS[key].assigners

@@ -60,15 +60,26 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture
 async def world(clean_db: AsyncEngine, db: asyncpg.Connection) -> World:
+    # Departments say who does which work (assignments are checked against them).
+    departments = {
+        row["code"]: row["id"]
+        for row in await db.fetch(
+            "INSERT INTO erp.department (code, name) VALUES ('MGMT', 'Management'), "
+            "('SALES', 'Sales') RETURNING id, code"
+        )
+    }
     employees = await db.fetch(
         """
-        INSERT INTO erp.employee (name, email, title, hire_date, salary, status) VALUES
-          ('Ada Admin', 'ada@example.com', 'Managing Director', '2020-01-01', 150000, 'active'),
-          ('Sam Sales', 'sam@example.com', 'Account Manager', '2021-01-01', 60000, 'active'),
-          ('Rita Rep', 'rita@example.com', 'Account Manager', '2022-01-01', 61000, 'active'),
-          ('Lee Left', 'lee@example.com', 'Account Manager', '2019-01-01', 50000, 'terminated')
+        INSERT INTO erp.employee (name, email, title, hire_date, salary, status, department_id)
+        VALUES
+          ('Ada Admin', 'ada@example.com', 'Managing Director', '2020-01-01', 150000, 'active', $1),
+          ('Sam Sales', 'sam@example.com', 'Account Manager', '2021-01-01', 60000, 'active', $2),
+          ('Rita Rep', 'rita@example.com', 'Account Manager', '2022-01-01', 61000, 'active', $2),
+          ('Lee Left', 'lee@example.com', 'Account Manager', '2019-01-01', 50000, 'terminated', $2)
         RETURNING id
-        """
+        """,
+        departments["MGMT"],
+        departments["SALES"],
     )
     admin, rep, other, leaver = (row["id"] for row in employees)
     warehouses = await db.fetch(

@@ -1,8 +1,11 @@
 """Idempotent retries, optimistic concurrency, permissions, and audit + outbox with each change."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
+import pytest
 
 from domain.core.access import Viewer
 from tests.mutations.conftest import Execute, World, row_counts
@@ -40,6 +43,65 @@ async def test_replaying_an_order_returns_the_first_result_and_writes_once(
         }
     ]
     assert await row_counts(db) == counts
+
+
+PlaceAs = Callable[[Viewer, int, str], Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+async def place_as(execute: Execute, world: World) -> PlaceAs:
+    """Place an order of some units for a customer of the rep, as anyone, with a key."""
+    customer = await create_customer(
+        execute, accountManager=World.gid("Employee", world.rep_employee)
+    )
+    item = await create_item(execute, world, sku="IDEM-P", price="4.00", stock=50)
+
+    async def order(viewer: Viewer, quantity: int, key: str) -> dict[str, Any]:
+        lines = [{"stockItem": item, "quantity": quantity}]
+        request = {"customer": customer["id"], "lines": lines, "idempotencyKey": key}
+        result = await execute(ORDER_PLACE, {"input": request}, viewer=viewer)
+        return result["salesOrderPlace"]  # type: ignore[no-any-return]
+
+    return order
+
+
+def managers(world: World) -> tuple[Viewer, Viewer]:
+    sam = Viewer(world.rep_employee, "sam@example.com", frozenset({"sales_manager"}))
+    rita = Viewer(world.other_rep_employee, "rita@example.com", frozenset({"sales_manager"}))
+    return sam, rita
+
+
+async def test_a_colleagues_idempotency_key_is_not_yours(
+    place_as: PlaceAs, world: World, db: asyncpg.Connection
+) -> None:
+    """W4: keys were global, so a colleague's key was IDEMPOTENCY_KEY_REUSED for you."""
+    sam, rita = managers(world)
+    first = await place_as(sam, 1, "order-1")
+    theirs = await place_as(rita, 2, "order-1")  # the same key, another person: their own order
+    assert theirs["errors"] == [] and theirs["salesOrder"]["id"] != first["salesOrder"]["id"]
+    assert await place_as(sam, 1, "order-1") == first  # one's own retry still replays
+    assert await place_as(rita, 2, "order-1") == theirs
+    assert await db.fetchval("SELECT count(*) FROM erp.sales_order") == 2
+    assert await db.fetchval("SELECT count(DISTINCT principal) FROM ops.idempotency_key") == 2
+
+
+async def test_replaying_a_colleagues_request_never_returns_their_result(
+    place_as: PlaceAs, world: World, db: asyncpg.Connection
+) -> None:
+    """W4: replaying someone else's exact input returned success with their result (null
+    where it was not the replayer's to see)."""
+    sam, rita = managers(world)
+    original = await place_as(sam, 3, "order-2")
+    copied = await place_as(rita, 3, "order-2")
+    assert original["errors"] == copied["errors"] == []
+    assert copied["salesOrder"]["id"] != original["salesOrder"]["id"]
+    hidden = await place_as(world.other_rep, 3, "order-3")
+    assert hidden["errors"][0]["code"] == "NOT_FOUND"  # not their customer, not their key
+    assert (await place_as(sam, 3, "order-3"))["salesOrder"] is not None
+    replayed = await place_as(world.other_rep, 3, "order-3")
+    assert replayed["salesOrder"] is None
+    assert [e["code"] for e in replayed["errors"]] == ["NOT_FOUND"]
+    assert await db.fetchval("SELECT count(*) FROM erp.sales_order") == 3
 
 
 async def test_concurrent_retries_of_a_payment_pay_once(

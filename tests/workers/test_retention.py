@@ -21,9 +21,10 @@ async def test_housekeeping_keeps_what_is_still_needed(
               ('new.relayed', 'x', 2, now() - interval '1 day'),
               ('old.pending', 'x', 3, NULL);
             UPDATE ops.outbox SET created_at = now() - interval '30 days';
-            INSERT INTO ops.idempotency_key (operation, key, request_hash, response, created_at)
-            VALUES ('salesOrderPlace', 'old', 'h', '{}', now() - interval '8 days'),
-                   ('salesOrderPlace', 'new', 'h', '{}', now());
+            INSERT INTO ops.idempotency_key
+              (principal, operation, key, request_hash, response, created_at)
+            VALUES ('employee:1', 'salesOrderPlace', 'old', 'h', '{}', now() - interval '8 days'),
+                   ('employee:1', 'salesOrderPlace', 'new', 'h', '{}', now());
             INSERT INTO ops.job_run (name, status, started_at, finished_at) VALUES
               ('fit', 'succeeded', now() - interval '200 days', now() - interval '200 days'),
               ('fit', 'failed', now() - interval '100 days', now() - interval '100 days'),
