@@ -133,7 +133,7 @@ async def test_bi_views_come_and_go_with_their_revision(scratch_database: str) -
 
 
 async def test_existing_idempotency_keys_keep_their_principal(scratch_database: str) -> None:
-    """0004 scopes keys per principal: a key made before it belongs to whoever made its change
+    """0005 scopes keys per principal: a key made before it belongs to whoever made its change
     (from the audit log); going back to global keys keeps the older of two that now clash."""
     await asyncio.to_thread(migrate.upgrade, scratch_database, "0003_forecast_details")
     connection = await asyncpg.connect(asyncpg_dsn(scratch_database))

@@ -5,9 +5,9 @@ recorded (every keyed operation writes one in the same transaction). A key whose
 cannot be found (none should exist) gets a principal no viewer has, so it replays for no
 one rather than for the wrong person.
 
-Revision ID: 0004_idempotency_per_principal
-Revises: 0003_forecast_details
-Create Date: 2026-12-10 10:00:00.000000+00:00
+Revision ID: 0005_idempotency_per_principal
+Revises: 0004_search_indexes
+Create Date: 2026-12-03 15:00:00.000000+00:00
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_idempotency_per_principal"
-down_revision: str | None = "0003_forecast_details"
+revision: str = "0005_idempotency_per_principal"
+down_revision: str | None = "0004_search_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
