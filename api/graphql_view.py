@@ -4,16 +4,19 @@ import uuid
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.relay import to_base64
 
 from api import graphiql
 from api.errors import ErrorPolicy
 from api.observability import OperationName
-from api.security import query_limits
+from api.security import envelope, query_limits
+from api.security.responses import graphql_error
 from domain.core.access import Viewer
 from schema import tables
 from schema.context import AppState, Context
@@ -53,6 +56,25 @@ class GraphQLView(GraphQL[Context, None]):
             response=response,
             loaders=Loaders(self.state.reads, viewer),
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            # strawberry answers its own refusals (405, 404, an operation GET may not run)
+            # in plain text; clients get them shaped like every other GraphQL error.
+            response = graphql_error(error.status_code, "BAD_REQUEST", error.reason)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # The request guard checked the body with this same decoder (api.security.envelope).
+        try:
+            return envelope.decode(data)
+        except envelope.MalformedRequest as error:
+            raise HTTPException(400, str(error)) from error
 
     def encode_json(self, data: object) -> bytes:
         # orjson is several times faster than the standard encoder on large responses.
