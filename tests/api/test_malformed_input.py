@@ -138,7 +138,7 @@ TOKENS = [
         status=401,
     ),
 ]
-CASES = [*ENVELOPE]
+CASES = [*ENVELOPE, *TOKENS]
 
 
 def _codes(body: dict[str, Any]) -> set[str]:
