@@ -29,6 +29,7 @@ CLIENT_CODES = {
     "GRAPHQL_PARSE_FAILED",
     "GRAPHQL_VALIDATION_FAILED",
     "LIMIT_EXCEEDED",
+    "NOT_FOUND",
     "UNAUTHENTICATED",
 }
 PAYLOAD_CODES = {"VALIDATION", "NOT_FOUND"}
@@ -138,7 +139,67 @@ TOKENS = [
         status=401,
     ),
 ]
-CASES = [*ENVELOPE, *TOKENS]
+IDS = [
+    # IDs beyond bigint: filters (literal and variable), node, nodes, mutations.
+    Case(
+        "filter-id-huge-literal",
+        body=gql(
+            f'{{ customers(filter: {{accountManager: "{HUGE_EMPLOYEE}"}}) {{ totalCount }} }}'
+        ),
+        names="filter.accountManager",
+    ),
+    Case(
+        "filter-id-huge-variable",
+        body=gql(SEARCH, {"f": {"accountManager": HUGE_EMPLOYEE}}),
+        names="filter.accountManager",
+    ),
+    Case(
+        "filter-customer-huge",
+        body=gql(ORDERS, {"f": {"customer": HUGE_CUSTOMER}}),
+        names="filter.customer",
+    ),
+    Case(
+        "filter-id-not-a-number",
+        body=gql(SEARCH, {"f": {"accountManager": to_base64("Employee", "1e9")}}),
+        names="filter.accountManager",
+    ),
+    Case(
+        "filter-id-non-ascii-digits",
+        body=gql(SEARCH, {"f": {"accountManager": to_base64("Employee", "\u0661\u0662")}}),
+        names="filter.accountManager",
+    ),
+    Case("node-huge", body=gql(f'{{ node(id: "{HUGE_CUSTOMER}") {{ id }} }}')),
+    Case("customer-huge", body=gql(f'{{ customer(id: "{HUGE_CUSTOMER}") {{ id }} }}')),
+    Case("nodes-huge", body=gql(f'{{ nodes(ids: ["{HUGE_CUSTOMER}"]) {{ id }} }}')),
+    Case(
+        "mutation-id-huge",
+        body=gql(
+            "mutation($i: CustomerUpdateInput!) { customerUpdate(input: $i) "
+            "{ errors { field code } } }",
+            {"i": {"id": HUGE_CUSTOMER, "version": 1}},
+        ),
+        names="id",
+    ),
+    Case(
+        "mutation-nested-id-huge",
+        body=gql(
+            PLACE,
+            {
+                "i": {
+                    "customer": to_base64("Customer", 1),
+                    "lines": [{"stockItem": HUGE_STOCK_ITEM, "quantity": 1}],
+                }
+            },
+        ),
+        names="lines.0.stockItem",
+    ),
+    Case(
+        "mutation-optional-id-huge",
+        body=gql(CREATE, {"i": {"name": "Acme", "accountManager": HUGE_EMPLOYEE}}),
+        names="accountManager",
+    ),
+]
+CASES = [*ENVELOPE, *TOKENS, *IDS]
 
 
 def _codes(body: dict[str, Any]) -> set[str]:
