@@ -16,6 +16,7 @@ from api import graphiql
 from api.errors import ErrorPolicy
 from api.observability import OperationName
 from api.security import envelope, query_limits
+from api.security.input_limits import InputLimits, InputLimitsExtension
 from api.security.responses import graphql_error
 from domain.core.access import Viewer
 from schema import tables
@@ -27,6 +28,7 @@ from schema.root import build_schema
 class GraphQLView(GraphQL[Context, None]):
     def __init__(self, state: AppState) -> None:
         settings = state.settings
+        input_limits = InputLimits.from_settings(settings)
         super().__init__(
             build_schema(
                 production=settings.is_prod,
@@ -35,6 +37,7 @@ class GraphQLView(GraphQL[Context, None]):
                     OperationName,
                     ErrorPolicy,
                     *query_limits.extension_factories(settings),
+                    lambda: InputLimitsExtension(input_limits),
                 ],
                 max_batch_operations=settings.max_batch_operations,
             ),

@@ -199,7 +199,78 @@ IDS = [
         names="accountManager",
     ),
 ]
-CASES = [*ENVELOPE, *TOKENS, *IDS]
+STRINGS = [
+    # NUL bytes in strings: literal, variable, nested input, list, cursor, root argument.
+    Case(
+        "nul-literal",
+        body=gql('{ customers(filter: {search: "a\\u0000b"}) { totalCount } }'),
+        names="filter.search",
+    ),
+    Case(
+        "nul-raw-literal",
+        body=gql('{ customers(filter: {search: "a\x00b"}) { totalCount } }'),
+        names="filter.search",
+    ),
+    Case("nul-variable", body=gql(SEARCH, {"f": {"search": NUL}}), names="filter.search"),
+    Case("nul-country", body=gql(SEARCH, {"f": {"country": NUL}}), names="filter.country"),
+    Case("nul-mutation", body=gql(CREATE, {"i": {"name": NUL}}), names="input.name"),
+    Case(
+        "nul-nested-mutation",
+        body=gql(
+            PLACE,
+            {
+                "i": {
+                    "customer": to_base64("Customer", 1),
+                    "notes": "ok",
+                    "lines": [{"stockItem": NUL, "quantity": 1}],
+                }
+            },
+        ),
+        names="input.lines.0.stockItem",
+    ),
+    Case(
+        "nul-id-list",
+        body=gql(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            {"ids": [to_base64("Customer", 1), NUL]},
+        ),
+        names="ids.1",
+    ),
+    Case("nul-cursor", body=gql('{ customers(after: "\\u0000") { totalCount } }'), names="after"),
+    Case(
+        "nul-root-argument",
+        body=gql('{ revenueForecast(scope: TIER, key: "\\u0000") { scope } }'),
+        names="key",
+    ),
+    # Lists: an enum list far past asyncpg's 32,767 bind arguments.
+    Case(
+        "enum-list-100000",
+        body=gql(SEARCH, {"f": {"status": ["ACTIVE"] * 100_000}}),
+        names="filter.status",
+    ),
+    # Text longer than any field accepts.
+    Case(
+        "string-too-long", body=gql(SEARCH, {"f": {"search": "x" * 100_000}}), names="filter.search"
+    ),
+    Case(
+        "notes-too-long",
+        body=gql(
+            LOG,
+            {
+                "i": {
+                    "customer": to_base64("Customer", 1),
+                    "channel": "PHONE",
+                    "subject": "s",
+                    "notes": "x" * 100_000,
+                }
+            },
+        ),
+        names="input.notes",
+    ),
+    # Numbers no column holds.
+    Case("decimal-huge", body=gql(CREATE, {"i": {"name": "Acme", "creditLimit": "1e999999"}})),
+]
+CASES = [*ENVELOPE, *TOKENS, *IDS, *STRINGS]
 
 
 def _codes(body: dict[str, Any]) -> set[str]:
