@@ -270,7 +270,19 @@ STRINGS = [
     # Numbers no column holds.
     Case("decimal-huge", body=gql(CREATE, {"i": {"name": "Acme", "creditLimit": "1e999999"}})),
 ]
-CASES = [*ENVELOPE, *TOKENS, *IDS, *STRINGS]
+# Documents and variables graphql-core refuses: typed as parse or validation failures.
+INVALID = [
+    Case(
+        "lone-surrogate-literal",
+        body=gql('{ customers(filter: {search: "\\uD800"}) { totalCount } }'),
+    ),
+    Case("int-huge-literal", body=gql("{ customers(first: 99999999999999999999) { totalCount } }")),
+    Case(
+        "int-too-big-variable",
+        body=gql("query($n: Int) { customers(first: $n) { totalCount } }", {"n": 2**40}),
+    ),
+]
+CASES = [*ENVELOPE, *TOKENS, *IDS, *STRINGS, *INVALID]
 
 
 def _codes(body: dict[str, Any]) -> set[str]:
