@@ -87,7 +87,8 @@ class GraphQLView(GraphQL[Context, None]):
         sample = await self._sample_customer_id()
         headers = getattr(request.state, "graphiql_headers", None) or {}
         html = graphiql.customize(self.graphql_ide_html, variables={"id": sample}, headers=headers)
-        return HTMLResponse(html)
+        # In dev the page may carry a token: no cache may keep it.
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     async def _sample_customer_id(self) -> str:
         async with self.state.engine.connect() as connection:
