@@ -108,7 +108,9 @@ def _is_local(scope: Scope, headers: Headers) -> bool:
     says `evil.example`, and that page may read what it loads.
     """
     client = scope.get("client")
-    return bool(client) and _is_loopback(client[0]) and _is_loopback(_host_name(headers))
+    if not client:
+        return False
+    return _is_loopback(str(client[0])) and _is_loopback(_host_name(headers))
 
 
 def _host_name(headers: Headers) -> str:
