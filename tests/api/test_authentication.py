@@ -251,8 +251,9 @@ async def test_the_graphiql_page_opens_without_a_token_but_runs_nothing(
 
 async def test_graphiql_opens_with_the_dev_token_in_its_headers(settings: Settings) -> None:
     app = create_app(settings, graphiql_token=lambda: "minted-for-this-page")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    transport = httpx.ASGITransport(app=app)  # a loopback client (127.0.0.1)
+    # Only a page asked for by a loopback name gets it (tests/api/test_graphiql.py).
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
         page = await client.get("/graphql", headers={"Accept": "text/html"})
     await app.state.bizgraph.engine.dispose()
     assert "Bearer minted-for-this-page" in page.text
