@@ -135,7 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--password", required=True, help="the role's password, or - to read it from stdin"
     )
     bi_role.add_argument(
-        "--name", default="bizgraph_bi", type=_role_name, help="role name (default bizgraph_bi)"
+        "--name",
+        default=None,
+        type=_role_name,
+        help="role name (default bizgraph_bi_<database>: roles are shared by the whole server)",
+    )
+    bi_role.add_argument(
+        "--connection-limit",
+        type=_positive,
+        default=5,
+        help="sessions the role may hold at once (default 5)",
     )
     return parser
 

@@ -275,10 +275,22 @@ def bi_role(args: argparse.Namespace, settings: Settings) -> None:
         raise CliError("the password must not be empty")
     with endpoints(settings, need_redis=False) as found:
         try:
-            asyncio.run(ensure_bi_role(found.database_url, name=args.name, password=password))
+            report = asyncio.run(
+                ensure_bi_role(
+                    found.database_url,
+                    name=args.name,
+                    password=password,
+                    connection_limit=args.connection_limit,
+                )
+            )
         except BiRoleError as error:
             raise CliError(str(error)) from error
-    print(f"role {args.name} may read the bi views and nothing else; rerun after upgrades")
+    print(
+        f"role {report.name} may read the bi views of {report.database} and nothing else; "
+        "rerun after upgrades"
+    )
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> None:

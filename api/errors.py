@@ -10,7 +10,9 @@ timeout QUERY_TIMEOUT (the client asked for too much); anything else INTERNAL_SE
 log line, so a user's report leads straight to the stack trace.
 
 This is strawberry's `MaskErrors` idea with our own rule for what to mask, as a
-request-level extension (`on_operation` only: no per-field hook).
+request-level extension (`on_operation` only: no per-field hook). Errors shown as they are
+get a code when graphql-core gave them none: GRAPHQL_PARSE_FAILED or
+GRAPHQL_VALIDATION_FAILED (invalid documents and variables).
 """
 
 import logging
@@ -27,6 +29,8 @@ log = logging.getLogger("bizgraph.errors")
 INTERNAL = "INTERNAL_SERVER_ERROR"
 UNAVAILABLE = "SERVICE_UNAVAILABLE"
 TIMEOUT = "QUERY_TIMEOUT"
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 MESSAGES = {
     INTERNAL: "Internal server error (request id {request_id}).",
     UNAVAILABLE: "The service is temporarily unavailable; retry shortly (request id {request_id}).",
@@ -51,8 +55,27 @@ def error_code(error: GraphQLError) -> str:
     if isinstance(code, str):
         return code
     if isinstance(error, GraphQLSyntaxError):
-        return "GRAPHQL_PARSE_FAILED"
-    return "GRAPHQL_VALIDATION_FAILED" if error.original_error is None else "UNSPECIFIED"
+        return PARSE_FAILED
+    return VALIDATION_FAILED if error.original_error is None else "UNSPECIFIED"
+
+
+def typed(error: GraphQLError) -> GraphQLError:
+    """`error` with a code when it is the client's and has none (parse, validation, variables).
+
+    graphql-core gives its own errors no code; clients branch on codes, so a document that
+    does not parse or validate, or variables that do not fit their types, say so.
+    """
+    if (error.extensions or {}).get("code") is not None or error.path is not None:
+        return error
+    code = PARSE_FAILED if isinstance(error, GraphQLSyntaxError) else VALIDATION_FAILED
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        original_error=error.original_error,
+        extensions={**(error.extensions or {}), "code": code},
+    )
 
 
 def masked(error: GraphQLError, code: str, request_id: str) -> GraphQLError:
@@ -99,6 +122,8 @@ class ErrorPolicy(SchemaExtension):
             if code is not None:
                 _log(error, code)
                 error = masked(error, code, request_id)
+            else:
+                error = typed(error)
             if stats is not None:
                 stats.error_codes.append(error_code(error))
             shown.append(error)

@@ -4,16 +4,20 @@ import uuid
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.relay import to_base64
 
 from api import graphiql
 from api.errors import ErrorPolicy
 from api.observability import OperationName
-from api.security import query_limits
+from api.security import envelope, query_limits
+from api.security.input_limits import InputLimits, InputLimitsExtension
+from api.security.responses import graphql_error
 from domain.core.access import Viewer
 from schema import tables
 from schema.context import AppState, Context
@@ -24,6 +28,7 @@ from schema.root import build_schema
 class GraphQLView(GraphQL[Context, None]):
     def __init__(self, state: AppState) -> None:
         settings = state.settings
+        input_limits = InputLimits.from_settings(settings)
         super().__init__(
             build_schema(
                 production=settings.is_prod,
@@ -32,6 +37,7 @@ class GraphQLView(GraphQL[Context, None]):
                     OperationName,
                     ErrorPolicy,
                     *query_limits.extension_factories(settings),
+                    lambda: InputLimitsExtension(input_limits),
                 ],
                 max_batch_operations=settings.max_batch_operations,
             ),
@@ -59,6 +65,25 @@ class GraphQLView(GraphQL[Context, None]):
             max_rows=self.state.settings.max_nodes,
         )
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            # strawberry answers its own refusals (405, 404, an operation GET may not run)
+            # in plain text; clients get them shaped like every other GraphQL error.
+            response = graphql_error(error.status_code, "BAD_REQUEST", error.reason)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # The request guard checked the body with this same decoder (api.security.envelope).
+        try:
+            return envelope.decode(data)
+        except envelope.MalformedRequest as error:
+            raise HTTPException(400, str(error)) from error
+
     def encode_json(self, data: object) -> bytes:
         # orjson is several times faster than the standard encoder on large responses.
         encoded = orjson.dumps(data)
@@ -79,7 +104,8 @@ class GraphQLView(GraphQL[Context, None]):
         sample = await self._sample_customer_id()
         headers = getattr(request.state, "graphiql_headers", None) or {}
         html = graphiql.customize(self.graphql_ide_html, variables={"id": sample}, headers=headers)
-        return HTMLResponse(html)
+        # In dev the page may carry a token: no cache may keep it.
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     async def _sample_customer_id(self) -> str:
         async with self.state.engine.connect() as connection:

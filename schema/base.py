@@ -58,13 +58,22 @@ class TableNode(FromRow, relay.Node):
 
 
 BIGINT_MAX = 2**63 - 1
+_MAX_KEY_DIGITS = len(str(BIGINT_MAX))
+
+
+def parse_key(node_id: str) -> int | None:
+    """The database key a node ID's key part names, or None when it cannot name one.
+
+    Only ASCII digits, as we issue them: Python's `int()` also takes signs, spaces, `_` and
+    non-ASCII digits, and keys past bigint reach the driver, which fails on them (a 500).
+    """
+    if not (node_id.isascii() and node_id.isdigit()) or len(node_id) > _MAX_KEY_DIGITS:
+        return None
+    key = int(node_id)
+    return key if key <= BIGINT_MAX else None
 
 
 def as_key(node_id: str) -> int:
     """The database key of a node ID's key part; -1 (no such row) for anything else."""
-    try:
-        key = int(node_id)
-    except ValueError:
-        key = -1
-    # Not a key we ever issued (or one PostgreSQL cannot hold): behaves like a missing row.
-    return key if -BIGINT_MAX <= key <= BIGINT_MAX else -1
+    key = parse_key(node_id)
+    return -1 if key is None else key

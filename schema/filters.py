@@ -5,7 +5,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ARRAY, ColumnElement, String, any_, func, literal, select
 from strawberry import relay
 
 from schema import enums as e
@@ -18,7 +18,8 @@ Conditions = list[ColumnElement[bool]]
 
 
 def _values(items: list[Any] | None) -> list[str] | None:
-    return [item.value for item in items] if items else None
+    # Deduplicated: an enum list is then no longer than the enum, however long the request's.
+    return list(dict.fromkeys(item.value for item in items)) if items else None
 
 
 def _range(column: Any, low: Any, high: Any) -> Conditions:
@@ -31,7 +32,8 @@ def _range(column: Any, low: Any, high: Any) -> Conditions:
 
 
 def _in(column: Any, values: list[str] | None) -> Conditions:
-    return [column.in_(values)] if values else []
+    # One array parameter (`= ANY($1)`): an expanded IN list costs a bind argument per value.
+    return [column == any_(literal(values, ARRAY(String)))] if values else []
 
 
 def _eq(column: Any, value: Any) -> Conditions:

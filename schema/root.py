@@ -1,10 +1,13 @@
 """The schema: Query, Mutation and every node type (relay nodes are found through `types`)."""
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext as OperationContext
 
 from schema import erp_nodes, nodes
 from schema.execution import ExecutionContext, install_prefetched_resolvers
@@ -34,6 +37,48 @@ NODE_TYPES = [
 ]
 
 
+# graphql-core appends " Did you mean 'X' or 'Y'?" to unknown fields, arguments, types,
+# input fields and enum values, in validation and in variable coercion alike.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+class _ParserCache(ParserCache):
+    """strawberry's parser cache, leaving syntax errors to strawberry's own parse.
+
+    Raised from the cache, a syntax error escaped the operation's extensions (the error
+    policy never saw it, so it got no code and was not counted); left unparsed, the document
+    is parsed again inside strawberry's error handling, which only invalid documents cost.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
+class Schema(strawberry.Schema):
+    """strawberry's schema, hiding every kind of suggestion when field suggestions are off.
+
+    strawberry's `disable_field_suggestions` strips only "Cannot query field …" messages and
+    does not pass graphql-core's `hide_suggestions` on, so unknown types, arguments, input
+    fields and enum values still named their neighbours ("Did you mean 'Customer'?"), which
+    enumerates the schema with introspection off. Every error of every request passes here.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: OperationContext | None = None
+    ) -> None:
+        if self.config.disable_field_suggestions:
+            for error in errors:
+                error.message = _SUGGESTION.sub("", error.message)
+        super().process_errors(errors, execution_context)
+
+
 def build_schema(
     *,
     production: bool = False,
@@ -45,13 +90,13 @@ def build_schema(
     `extensions` (classes or factories: error policy, operation naming, limits) come from the
     API; batching is off unless `max_batch_operations` allows it.
     """
-    schema = strawberry.Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
         # Parsing and validating a Customer 360 document costs ~25 ms; clients repeat documents.
         extensions=[
-            lambda: ParserCache(maxsize=256),
+            lambda: _ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             *extensions,
         ],

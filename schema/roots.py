@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from domain.core.reads import compile_select
-from schema.base import TableNode, loaders
+from schema.base import TableNode, loaders, parse_key
 from schema.loaders import Ordering
 from schema.pagination import Connection, build_connection, page_request
 from schema.prefetch import collect, prefetch_for
@@ -82,11 +82,11 @@ def decode_id(value: relay.GlobalID | None, type_name: str, field: str) -> int |
     if value.type_name != type_name:
         raise GraphQLError(
             f"`{field}` must be a {type_name} ID, got a {value.type_name} ID",
-            extensions={"code": "BAD_USER_INPUT"},
+            extensions={"code": "BAD_USER_INPUT", "argument": field},
         )
-    try:
-        return int(value.node_id)
-    except ValueError as error:
+    key = parse_key(value.node_id)
+    if key is None:
         raise GraphQLError(
-            f"`{field}` is not a valid ID", extensions={"code": "BAD_USER_INPUT"}
-        ) from error
+            f"`{field}` is not a valid ID", extensions={"code": "BAD_USER_INPUT", "argument": field}
+        )
+    return key

@@ -4,8 +4,13 @@ Open without a token: the health, readiness and metrics endpoints (probes and sc
 carry no tokens; `/metrics` holds counters, no business data — keep it off the public
 network), and, where GraphiQL is enabled, the GraphiQL page itself (a browser cannot send
 a header when navigating). Everything else, including unknown paths, needs a token.
+
+In `bizgraph dev` the GraphiQL page comes with an admin token in its headers, but only for
+a loopback client asking by a loopback name (`_is_local`); any other request for the page
+gets a placeholder telling how to mint a token.
 """
 
+import ipaddress
 from collections.abc import Callable
 
 from starlette.datastructures import Headers, QueryParams
@@ -17,6 +22,8 @@ from api.security.tokens import AuthError, TokenVerifier
 from domain.core.availability import is_database_unavailable
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# What GraphiQL's headers editor shows when the page carries no token.
+PASTE_A_TOKEN = "Bearer <paste a token: `bizgraph token --employee EMAIL --role ROLE`>"
 
 
 class Authentication:
@@ -48,8 +55,11 @@ class Authentication:
         headers = Headers(scope=scope)
         state = scope.setdefault("state", {})
         if self.graphiql and _is_graphiql_page(scope, headers):
-            if self.graphiql_token is not None:
-                state["graphiql_headers"] = {"Authorization": f"Bearer {self.graphiql_token()}"}
+            state["graphiql_headers"] = (
+                {"Authorization": f"Bearer {self.graphiql_token()}"}
+                if self.graphiql_token is not None and _is_local(scope, headers)
+                else {"Authorization": PASTE_A_TOKEN}
+            )
             await self.app(scope, receive, send)
             return
         try:
@@ -87,6 +97,37 @@ def _is_graphiql_page(scope: Scope, headers: Headers) -> bool:
         and QueryParams(scope.get("query_string", b"")).get("query") is None
         and ("text/html" in accept or "*/*" in accept)
     )
+
+
+def _is_local(scope: Scope, headers: Headers) -> bool:
+    """A browser on this machine asking for this machine by a loopback name.
+
+    Both must hold before a page carries a token. The client address alone is not enough:
+    with DNS rebinding, a page from `evil.example` whose name now resolves to 127.0.0.1 is
+    loaded by the developer's own browser (a loopback client), but its Host header still
+    says `evil.example`, and that page may read what it loads.
+    """
+    client = scope.get("client")
+    if not client:
+        return False
+    return _is_loopback(str(client[0])) and _is_loopback(_host_name(headers))
+
+
+def _host_name(headers: Headers) -> str:
+    """The host of the Host header without its port: `localhost`, `127.0.0.1`, `::1`."""
+    host = headers.get("host", "").strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _bearer_token(header: str | None) -> str:

@@ -9,6 +9,7 @@ authenticated request costs no SQL in the steady state.
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +22,7 @@ TTL_SECONDS = 30.0
 MAX_ENTRIES = 10_000
 # Employees on leave keep their access; terminated ones lose it.
 SIGNED_OUT_STATUSES = frozenset({"terminated"})
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,9 @@ class EmployeeDirectory:
         async with self.engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(Employee.id, Employee.status).where(func.lower(Employee.email) == email)
+                    select(Employee.id, Employee.status).where(
+                        _ascii_lower(Employee.email) == email
+                    )
                 )
             ).first()
         entry = _Entry(row.id if row else None, row.status if row else None, now + TTL_SECONDS)
@@ -74,3 +78,12 @@ class EmployeeDirectory:
             self._cache.clear()
         self._cache[email] = entry
         return entry
+
+
+def _ascii_lower(column: Any) -> Any:
+    """A-Z folded to a-z and nothing else, as the token's email was (`tokens.is_ascii_address`).
+
+    `lower()` would fold by the database collation, which may map non-ASCII letters (the
+    Kelvin sign) onto ASCII ones.
+    """
+    return func.translate(column, _UPPER, _UPPER.lower())

@@ -7,13 +7,16 @@
   reading anything, and a chunked body is refused as soon as it grows past the limit.
 - A batch (a JSON array of operations) holds at most `max_batch_operations`; with 0,
   batching is off.
+- Strict JSON shaped like a GraphQL operation (`api.security.envelope`), for POST bodies
+  and for the `variables`/`extensions` parameters of a GET; anything else is a 400 with a
+  GraphQL-shaped body and code BAD_REQUEST, before the GraphQL layer sees it.
 """
 
-import orjson
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.security.envelope import MalformedRequest, check_object, check_operation, decode
 from api.security.responses import graphql_error
 
 
@@ -28,7 +31,14 @@ class RequestGuard:
         self.max_batch_operations = max_batch_operations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "GET":
+            refusal = _query_string_refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -49,7 +59,7 @@ class RequestGuard:
             return
         if body is None:
             return  # the client went away before sending its body
-        refusal = self._batch_refusal(body)
+        refusal = self._body_refusal(body)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -81,13 +91,14 @@ class RequestGuard:
         )
         await response(scope, receive, send)
 
-    def _batch_refusal(self, body: bytes) -> Response | None:
-        if not body.lstrip().startswith(b"["):
-            return None
+    def _body_refusal(self, body: bytes) -> Response | None:
         try:
-            operations = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None  # the GraphQL view answers malformed JSON itself
+            document = decode(body)
+            if not isinstance(document, list):
+                check_operation(document)
+                return None
+        except MalformedRequest as error:
+            return _malformed(error)
         if self.max_batch_operations == 0:
             return graphql_error(
                 400,
@@ -96,16 +107,38 @@ class RequestGuard:
                 limit="batch",
                 maximum=0,
             )
-        if len(operations) > self.max_batch_operations:
+        if len(document) > self.max_batch_operations:
             return graphql_error(
                 400,
                 "LIMIT_EXCEEDED",
                 f"a batch may hold at most {self.max_batch_operations} operations "
-                f"(this one has {len(operations)})",
+                f"(this one has {len(document)})",
                 limit="batch",
                 maximum=self.max_batch_operations,
             )
+        try:
+            for position, operation in enumerate(document):
+                check_operation(operation, f"operation {position} of the batch")
+        except MalformedRequest as error:
+            return _malformed(error)
         return None
+
+
+def _query_string_refusal(scope: Scope) -> Response | None:
+    """A GET's `variables` and `extensions` parameters follow the rules of a POST body's."""
+    params = QueryParams(scope.get("query_string", b""))
+    try:
+        for name in ("variables", "extensions"):
+            text = params.get(name)
+            if text:  # strawberry ignores empty parameters
+                check_object(decode(text), name)
+    except MalformedRequest as error:
+        return _malformed(error)
+    return None
+
+
+def _malformed(error: MalformedRequest) -> Response:
+    return graphql_error(400, "BAD_REQUEST", str(error))
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

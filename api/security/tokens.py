@@ -163,15 +163,38 @@ class TokenVerifier:
         raise AuthError(f"tokens signed with {algorithm!r} are not accepted")
 
     def _claims(self, claims: dict[str, Any]) -> Claims:
-        email = _claim(claims, self.settings.jwt_email_claim)
+        name = self.settings.jwt_email_claim
+        email = _claim(claims, name)
         if not isinstance(email, str) or not email.strip():
-            raise AuthError(f"the token lacks the `{self.settings.jwt_email_claim}` claim")
+            raise AuthError(f"the token lacks the `{name}` claim")
+        email = email.strip()
+        if not is_ascii_address(email):
+            raise AuthError(f"the token's `{name}` claim is not an email address in plain ASCII")
         raw = _claim(claims, self.settings.jwt_roles_claim)
         roles = raw.split() if isinstance(raw, str) else raw if isinstance(raw, list) else []
         return Claims(
-            email=email.strip().lower(),
+            # ASCII only, so this folds A-Z and nothing else (no Kelvin sign becoming a "k").
+            email=email.lower(),
             roles=frozenset(role for role in roles if isinstance(role, str)),
         )
+
+
+def is_ascii_address(email: str) -> bool:
+    """Printable ASCII without spaces, one `@`, at most 254 characters (RFC 5321's limit).
+
+    An email is matched to an employee case-insensitively. Unicode case folding differs
+    between Python (`str.lower`, `casefold`, NFKC), PostgreSQL collations and identity
+    providers: `"\u212aate@…"` (Kelvin sign) folds to `kate@…` in some and not in others,
+    so one provider account could pass for another employee. ASCII letters fold the same
+    everywhere; addresses outside ASCII are refused (docs/SECURITY.md).
+    """
+    return (
+        len(email) <= 254
+        and email.isascii()
+        and email.isprintable()
+        and " " not in email
+        and email.count("@") == 1
+    )
 
 
 def _claim(claims: dict[str, Any], path: str) -> Any:

@@ -80,8 +80,12 @@ async def _validated(
         if creating or name in given:
             values[name] = validation.text(problems, name, given.get(name), max_length=limit)
     if creating or "email" in given:
-        # The email is the login identity: compared and stored in lower case.
+        # The email is the login identity: ASCII (tokens naming any other address are refused,
+        # docs/SECURITY.md), compared and stored in lower case.
         address = validation.email(problems, "email", given.get("email"), required=True)
+        if address is not None and not address.isascii():
+            problems.add("email", "must be an ASCII address: it is the employee's login")
+            address = None
         values["email"] = address.lower() if address else None
         if values["email"] and await session.scalar(
             select(Employee.id).where(

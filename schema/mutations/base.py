@@ -22,7 +22,7 @@ from domain.core import idempotency
 from domain.core.errors import ERROR_CODES, DomainError, Rejected
 from domain.core.journal import Journal
 from domain.core.permissions import ensure_can_write
-from schema.base import TableNode
+from schema.base import TableNode, parse_key
 from schema.enums import vocabulary_enum
 from schema.relations import ESTIMATED_ITEMS
 
@@ -76,9 +76,11 @@ def decode(value: strawberry.ID | None, type_name: str, field: str) -> int:
         raise DomainError("VALIDATION", "is required", field)
     try:
         global_id = GlobalID.from_id(value)
-        key = int(global_id.node_id)
-    except (GlobalIDValueError, ValueError) as error:
+    except GlobalIDValueError as error:
         raise DomainError("VALIDATION", "is not a valid ID", field) from error
+    key = parse_key(global_id.node_id)
+    if key is None:
+        raise DomainError("VALIDATION", "is not a valid ID", field)
     if global_id.type_name != type_name:
         raise DomainError(
             "NOT_FOUND", f"must be a {type_name} ID, got a {global_id.type_name} ID", field

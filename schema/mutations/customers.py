@@ -11,6 +11,7 @@ from domain.crm import contacts, customers, interactions
 from schema import enums as e
 from schema.mutations.base import INPUT, decode, decode_optional, enum_value, given, payload, run
 from schema.nodes import Contact, Customer, Interaction
+from schema.text import LONG_TEXT
 
 CUSTOMER_FIELDS = ("name", "email", "phone", "country", "industry", "currency", "credit_limit")
 
@@ -111,7 +112,9 @@ class InteractionLogInput:
     direction: e.InteractionDirection = strawberry.field(
         default=e.InteractionDirection.OUTBOUND, description="Who initiated it."
     )
-    notes: str | None = strawberry.field(default=None, description="Notes.")
+    notes: str | None = strawberry.field(
+        default=None, description="Notes (at most 10,000 characters).", metadata=LONG_TEXT
+    )
     occurred_at: datetime | None = strawberry.field(default=None, description="When (default now).")
     contact: strawberry.ID | None = strawberry.field(default=None, description="Contact involved.")
     employee: strawberry.ID | None = strawberry.field(

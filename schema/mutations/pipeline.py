@@ -14,6 +14,7 @@ from schema import enums as e
 from schema.erp_nodes import Warehouse
 from schema.mutations.base import INPUT, decode, decode_optional, payload, run
 from schema.nodes import Campaign, CampaignMember, Opportunity, Ticket
+from schema.text import LONG_TEXT
 
 
 @strawberry.input(description="A new marketing campaign.")
@@ -113,7 +114,9 @@ class TicketOpenInput:
     priority: e.TicketPriority = strawberry.field(
         default=e.TicketPriority.NORMAL, description="Urgency."
     )
-    description: str | None = strawberry.field(default=None, description="Details.")
+    description: str | None = strawberry.field(
+        default=None, description="Details (at most 10,000 characters).", metadata=LONG_TEXT
+    )
     sales_order: strawberry.ID | None = strawberry.field(
         default=None, description="The order it is about (must be the customer's)."
     )
@@ -126,7 +129,9 @@ class TicketOpenInput:
 @strawberry.input(description="Resolve a ticket.")
 class TicketResolveInput:
     id: strawberry.ID = strawberry.field(description="The ticket.")
-    resolution: str = strawberry.field(description="What was done (required).")
+    resolution: str = strawberry.field(
+        description="What was done (required; at most 10,000 characters).", metadata=LONG_TEXT
+    )
     satisfaction: int | None = strawberry.field(default=None, description="Rating 1–5.")
 
 

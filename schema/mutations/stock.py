@@ -11,6 +11,7 @@ from domain.erp import purchase_orders, stock_items
 from schema import enums as e
 from schema.erp_nodes import PurchaseOrder, StockItem
 from schema.mutations.base import INPUT, decode, decode_optional, payload, run
+from schema.text import LONG_TEXT
 
 
 @strawberry.input(description="A new product or service in the catalogue.")
@@ -21,7 +22,9 @@ class StockItemCreateInput:
     unit_price: Decimal = strawberry.field(description="List price before tier discounts.")
     unit_cost: Decimal = strawberry.field(description="Purchase cost.")
     currency: str = strawberry.field(default="EUR", description="ISO 4217 currency of prices.")
-    description: str | None = strawberry.field(default=None, description="Description.")
+    description: str | None = strawberry.field(
+        default=None, description="Description (at most 5,000 characters).", metadata=LONG_TEXT
+    )
     reorder_point: int = strawberry.field(default=0, description="Reorder below this.")
     pack_size: int = strawberry.field(default=1, description="Units per pack when reordering.")
     supplier: strawberry.ID | None = strawberry.field(default=None, description="Supplier.")

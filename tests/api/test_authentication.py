@@ -102,6 +102,49 @@ async def test_invalid_claims_are_refused(
     assert fragment in _refusal(result)
 
 
+KELVIN = "\u212a"  # KELVIN SIGN: "\u212a".lower() == "k"
+
+
+async def test_a_lookalike_of_an_employees_email_is_refused(
+    graphql: GraphQL, tokens: Tokens
+) -> None:
+    created = await graphql(
+        'mutation { employeeCreate(input: {name: "Kate Keller", '
+        'email: "kate.keller@bizgraph.example", title: "Buyer", salary: "1000"}) '
+        "{ errors { field code } } }"
+    )
+    assert created["data"]["employeeCreate"]["errors"] == []
+    # ASCII case still does not matter: identity providers differ in how they spell it.
+    upper = tokens.mint("Kate.Keller@Bizgraph.Example", "support")
+    assert "data" in await graphql(COUNT, token=upper)
+    for lookalike in (f"{KELVIN}ate.keller@bizgraph.example", "kate.keller@bizgraph.exampl\u0435"):
+        result = await graphql(COUNT, token=tokens.mint(lookalike, "support"), status=401)
+        assert "not an email address in plain ASCII" in _refusal(result)
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["anna\x00@bizgraph.example", "anna\x1b@bizgraph.example", "an na@bizgraph.example", "anna"],
+    ids=["nul", "escape", "space", "no-at"],
+)
+async def test_a_token_whose_email_holds_controls_is_refused(
+    graphql: GraphQL, tokens: Tokens, email: str
+) -> None:
+    result = await graphql(COUNT, token=tokens.mint(email, "admin"), status=401)
+    assert "not an email address in plain ASCII" in _refusal(result)
+
+
+async def test_employees_get_ascii_emails_only(graphql: GraphQL) -> None:
+    created = await graphql(
+        'mutation { employeeCreate(input: {name: "Jos\u00e9", '
+        'email: "jos\u00e9@bizgraph.example", title: "Buyer", salary: "1000"}) '
+        "{ errors { field code message } } }"
+    )
+    [error] = created["data"]["employeeCreate"]["errors"]
+    assert (error["field"], error["code"]) == ("email", "VALIDATION")
+    assert "ASCII" in error["message"]
+
+
 async def test_clock_skew_is_tolerated_within_the_leeway_only(
     graphql: GraphQL, tokens: Tokens
 ) -> None:
@@ -208,8 +251,9 @@ async def test_the_graphiql_page_opens_without_a_token_but_runs_nothing(
 
 async def test_graphiql_opens_with_the_dev_token_in_its_headers(settings: Settings) -> None:
     app = create_app(settings, graphiql_token=lambda: "minted-for-this-page")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    transport = httpx.ASGITransport(app=app)  # a loopback client (127.0.0.1)
+    # Only a page asked for by a loopback name gets it (tests/api/test_graphiql.py).
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8000") as client:
         page = await client.get("/graphql", headers={"Accept": "text/html"})
     await app.state.bizgraph.engine.dispose()
     assert "Bearer minted-for-this-page" in page.text

@@ -175,3 +175,39 @@ def test_prod_refuses_to_start_without_safe_authentication(
 def test_cors_origins_must_be_explicit(origins: str) -> None:
     with pytest.raises(ValidationError, match="is not an origin"):
         Settings(BIZGRAPH_CORS_ORIGINS=origins)
+
+
+SUGGESTING = [
+    ("{ customerz { totalCount } }", None),
+    ("{ customers(filtr: {}) { totalCount } }", None),
+    ("query($f: CustomerFiltr) { customers(filter: $f) { totalCount } }", None),
+    ('{ node(id: "Q3VzdG9tZXI6MQ==") { ... on Custome { id } } }', None),
+    ('{ customers(filter: {serch: "a"}) { totalCount } }', None),
+    ("{ customers(filter: {status: [ACTIV]}) { totalCount } }", None),
+    ("{ customers { edges { node { nam } } } }", None),
+    ("query($f: CustomerFilter) { customers(filter: $f) { totalCount } }", {"status": ["ACTIV"]}),
+    ("query($f: CustomerFilter) { customers(filter: $f) { totalCount } }", {"serch": "a"}),
+    ("{ customers { totalCount @skp(if: true) } }", None),
+]
+
+
+@pytest.mark.parametrize(("query", "filter_"), SUGGESTING)
+async def test_prod_suggests_no_names(
+    prod: httpx.AsyncClient, tokens: Tokens, query: str, filter_: dict | None
+) -> None:
+    """With introspection off, "Did you mean 'Customer'?" would enumerate the schema."""
+    response = await prod.post(
+        "/graphql",
+        json={"query": query, "variables": {"f": filter_} if filter_ else {}},
+        headers=bearer(await tokens.admin()),
+    )
+    errors = response.json()["errors"]
+    assert errors
+    for error in errors:
+        assert "Did you mean" not in error["message"], error
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", error
+
+
+async def test_dev_keeps_its_suggestions(graphql: GraphQL) -> None:
+    result = await graphql('{ customers(filter: {serch: "a"}) { totalCount } }')
+    assert "Did you mean 'search'?" in result["errors"][0]["message"]

@@ -2,7 +2,11 @@
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 from strawberry.relay import to_base64
+
+from api.app import create_app
+from api.settings import Settings
 
 
 @pytest.mark.usefixtures("demo")
@@ -11,3 +15,42 @@ async def test_graphiql_is_preloaded(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert "query Customer360($id: ID!)" in response.text
     assert to_base64("Customer", 1) in response.text
+
+
+@pytest.fixture(scope="module")
+def dev_app(settings: Settings) -> Starlette:
+    """The app as `bizgraph dev` builds it: GraphiQL opens with a development token."""
+    return create_app(settings, graphiql_token=lambda: DEV_TOKEN)
+
+
+DEV_TOKEN = "dev-token-for-graphiql"
+
+
+@pytest.mark.parametrize(
+    ("host", "client", "gets_token"),
+    [
+        ("localhost:8000", "127.0.0.1", True),
+        ("127.0.0.1:8000", "127.0.0.1", True),
+        ("[::1]:8000", "::1", True),
+        ("localhost", "127.0.0.1", True),
+        # DNS rebinding: the developer's own browser, on a page of another site.
+        ("evil.example:8000", "127.0.0.1", False),
+        ("localhost.evil.example", "127.0.0.1", False),
+        ("127.0.0.1.evil.example", "127.0.0.1", False),
+        # Another machine, whatever name it uses.
+        ("localhost:8000", "192.0.2.7", False),
+        ("", "127.0.0.1", False),
+    ],
+)
+@pytest.mark.usefixtures("demo")
+async def test_the_dev_token_reaches_local_pages_only(
+    dev_app: Starlette, host: str, client: str, gets_token: bool
+) -> None:
+    transport = httpx.ASGITransport(app=dev_app, client=(client, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/graphql", headers={"Accept": "text/html", "Host": host})
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert (DEV_TOKEN in response.text) is gets_token
+    if not gets_token:
+        assert "bizgraph token --employee" in response.text  # how to get one instead
