@@ -4,6 +4,8 @@ One test per finding (L1–L5 and malformed cursors); the general check deriving
 from the permission table is `tests/api/test_fact_matrix.py`.
 """
 
+import base64
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -93,8 +95,9 @@ async def test_l4_the_payment_state_of_an_order_is_closed_to_who_may_not_read_in
     assert len(forbidden(page)) == len(edges)
 
 
-BY_REVENUE = """query($order: CustomerOrder) {
-  customers(first: 2, orderBy: $order) { totalCount edges { cursor node { name } } } }"""
+BY_REVENUE = """query($order: CustomerOrder, $after: String) {
+  customers(first: 2, orderBy: $order, after: $after) { totalCount
+    pageInfo { startCursor endCursor } edges { cursor node { name } } } }"""
 
 
 @pytest.mark.parametrize("role", ["support", "warehouse"])
@@ -145,3 +148,105 @@ async def test_l3_the_reorder_list_is_for_who_may_read_replenishment(
     assert result.data == {"itemsToReorder": None}
     assert forbidden(result) == [("itemsToReorder",)]
     assert "replenishment" in result.errors[0].message
+
+
+def _readable(cursor: str) -> str:
+    """What base64-decoding a cursor shows (the old cursors were base64 JSON)."""
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("latin-1")
+    except ValueError:
+        return ""
+
+
+def _old_style(payload: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+
+
+async def test_l2_cursors_are_opaque_and_cannot_be_forged(
+    run_as: Callable[[str], Run], figures: dict[str, Any], database_url: str
+) -> None:
+    order = {"field": "LIFETIME_REVENUE", "direction": "DESC"}
+    page = await run_as("marketing")(BY_REVENUE, order=order)
+    assert page.errors is None
+    cursors = [edge["cursor"] for edge in page.data["customers"]["edges"]]
+    cursors += list(page.data["customers"]["pageInfo"].values())
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        revenues = [
+            str(value)
+            for (value,) in await connection.fetch(
+                "SELECT lifetime_revenue FROM analytics.customer_metrics "
+                "ORDER BY lifetime_revenue DESC LIMIT 2"
+            )
+        ]
+    finally:
+        await connection.close()
+    for cursor in cursors:
+        shown = _readable(cursor)
+        assert "customers" not in shown and "lifetime_revenue" not in shown
+        assert not any(revenue in shown for revenue in revenues), shown
+    # A cursor written by hand to probe a revenue (binary search) is refused, not followed.
+    forged = _old_style(["customers", "lifetime_revenue:desc", ["50000.00", 1]])
+    probe = await run_as("marketing")(BY_REVENUE, order=order, after=forged)
+    assert probe.data == {"customers": None}
+    assert [error.extensions for error in probe.errors] == [
+        {"code": "BAD_USER_INPUT", "argument": "after"}
+    ]
+
+
+async def test_l2_an_altered_cursor_does_not_open(
+    run_as: Callable[[str], Run], figures: dict[str, Any]
+) -> None:
+    page = await run_as("admin")(BY_REVENUE, order={"field": "NAME"})
+    cursor = page.data["customers"]["pageInfo"]["endCursor"]
+    follow = await run_as("admin")(BY_REVENUE, order={"field": "NAME"}, after=cursor)
+    assert follow.errors is None and follow.data["customers"]["edges"]
+    flipped = cursor[:10] + ("A" if cursor[10] != "A" else "B") + cursor[11:]
+    altered = await run_as("admin")(BY_REVENUE, order={"field": "NAME"}, after=flipped)
+    assert altered.data == {"customers": None}
+    assert altered.errors[0].extensions == {"code": "BAD_USER_INPUT", "argument": "after"}
+
+
+async def test_l3_reorder_cursors_carry_no_days_of_cover(
+    run_as: Callable[[str], Run], figures: dict[str, Any]
+) -> None:
+    page = await run_as("warehouse")(
+        "{ itemsToReorder(first: 100) { pageInfo { endCursor } edges { cursor node { id } } } }"
+    )
+    listed = page.data["itemsToReorder"]
+    cursors = [edge["cursor"] for edge in listed["edges"]] + [listed["pageInfo"]["endCursor"]]
+    assert len(cursors) > 1
+    assert not any("4.7" in _readable(c) or "cover" in _readable(c) for c in cursors)
+
+
+MALFORMED = [
+    _old_style(["customers", "name:asc", ["Acme", 2**63]]),  # an id above bigint
+    _old_style(["customers", "name:asc", ["Acme", 2**64 + 1]]),
+    _old_style(["customers", "lifetime_revenue:asc", ["Infinity", 1]]),
+    _old_style(["customers", "lifetime_revenue:asc", ["1e999999", 1]]),
+    _old_style(["customers", "lifetime_revenue:asc", [1e999999, 1]]),  # JSON Infinity
+    _old_style(["customers", "name:asc", [None, None]]),
+    _old_style({"not": "a list"}),
+    "garbage",
+    "////",
+    "x" * 5000,
+    "é",
+]
+
+
+@pytest.mark.parametrize("cursor", MALFORMED)
+async def test_malformed_cursors_are_bad_input_on_after(
+    graphql: Any, figures: dict[str, Any], cursor: str
+) -> None:
+    """Over HTTP, through the error policy: never an internal error."""
+    for order in ("NAME", "LIFETIME_REVENUE"):
+        result = await graphql(
+            "query($after: String, $order: CustomerOrderField!) { customers(after: $after, "
+            "orderBy: {field: $order}) { totalCount } }",
+            {"after": cursor, "order": order},
+        )
+        assert result["data"] == {"customers": None}
+        [error] = result["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+        assert error["extensions"]["argument"] == "after"
+        assert "`after`" in error["message"]
