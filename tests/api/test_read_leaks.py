@@ -250,3 +250,80 @@ async def test_malformed_cursors_are_bad_input_on_after(
         assert error["extensions"]["code"] == "BAD_USER_INPUT", error
         assert error["extensions"]["argument"] == "after"
         assert "`after`" in error["message"]
+
+
+def _answer(result: Any, *ids: str) -> tuple[Any, list[tuple[Any, ...]]]:
+    """A response with the IDs asked for blanked out of messages: what tells rows apart."""
+    errors = []
+    for error in result.errors or []:
+        message = error.message
+        for node_id in ids:
+            message = message.replace(str(node_id), "<id>")
+        errors.append((message, tuple(error.path or ()), (error.extensions or {}).get("code")))
+    return result.data, errors
+
+
+NODE = "query($id: ID!) { node(id: $id) { id } }"
+NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+
+
+@pytest.mark.parametrize("role", matrix.ROLES)
+async def test_l5_a_denied_type_answers_the_same_whether_the_id_exists(
+    role: str, run_as: Callable[[str], Run], cast: dict[str, Any], app: Any
+) -> None:
+    statements: list[Any] = []
+    listeners = app.state.bizgraph.reads.listeners
+    listeners.append(lambda *args: statements.append(args))
+    run = run_as(role)
+    try:
+        for name in matrix.NODE_TYPES:
+            if matrix.may_read(role, name):
+                continue
+            existing = cast["ids"][name]
+            missing = to_base64(name, 987654321)
+            huge = to_base64(name, 2**70)
+            first = await run(NODE, id=existing)
+            assert _answer(first) == (
+                {"node": None},
+                [(f"your roles may not read {name}", ("node",), "FORBIDDEN")],
+            )
+            for other in (missing, huge):
+                assert _answer(await run(NODE, id=other)) == _answer(first), (role, name)
+            listed = await run(NODES, ids=[existing, missing])
+            assert [path for _, path, code in _answer(listed)[1]] == [("nodes", 0), ("nodes", 1)]
+            assert len({message for message, _, _ in _answer(listed)[1]}) == 1
+            if name == "Customer":
+                by_root = await run("query($id: ID!) { customer(id: $id) { id } }", id=existing)
+                again = await run("query($id: ID!) { customer(id: $id) { id } }", id=missing)
+                assert _answer(by_root) == _answer(again)
+                assert _answer(by_root)[1][0][2] == "FORBIDDEN"
+    finally:
+        listeners.pop()
+    assert statements == [], "a denied type is refused without touching the database"
+
+
+async def test_l5_a_record_rule_hides_a_row_like_a_missing_id(
+    run_as: Callable[[str], Run], cast: dict[str, Any], database_url: str
+) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        others = await connection.fetchrow(
+            "SELECT c.id AS customer, min(o.id) AS sales_order FROM crm.customer c "
+            "JOIN erp.sales_order o ON o.customer_id = c.id "
+            "WHERE c.account_manager_id IS DISTINCT FROM $1 GROUP BY c.id ORDER BY c.id LIMIT 1",
+            cast["rep"],
+        )
+    finally:
+        await connection.close()
+    run = run_as("sales_rep")
+    for name, key in (("Customer", others["customer"]), ("SalesOrder", others["sales_order"])):
+        hidden, missing = to_base64(name, key), to_base64(name, 987654321)
+        for document in (NODE, "query($id: ID!) { customer(id: $id) { id } }"):
+            if "customer(" in document and name != "Customer":
+                continue
+            seen = await run(document, id=hidden)
+            never = await run(document, id=missing)
+            assert _answer(seen, key) == _answer(never, 987654321), (name, document)
+            assert _answer(seen, key)[1][0][2] == "NOT_FOUND"
+        listed = await run(NODES, ids=[hidden, missing])
+        assert listed.data == {"nodes": [None, None]} and listed.errors is None
