@@ -325,9 +325,10 @@ class SalesOrder(TableNode):
     @strawberry.field(
         description="NOT_INVOICED: no valid invoice; PAID: nothing left due; OVERDUE: an "
         "invoice is past its due date; PARTIALLY_PAID: something paid, something due; "
-        "UNPAID: nothing paid."
+        "UNPAID: nothing paid. Null for roles that may not read receivables (invoices and "
+        "payments)."
     )
-    def payment_status(self, info: Info) -> e.OrderPaymentStatus:
+    def payment_status(self, info: Info) -> e.OrderPaymentStatus | None:
         return r.related(self, info, ORDER_PAYMENT_STATUS)
 
 

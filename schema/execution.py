@@ -12,7 +12,8 @@ resolver wrapper (`install_prefetched_resolvers`).
 
 Every field and object of a response passes through this executor, shortcut or not, which
 makes it the one place read permissions are applied (`schema.permissions`): a denied field
-is answered with null and FORBIDDEN before its resolver could run.
+— its type, a fact it exposes, or a fact its arguments sort or filter by — is answered with
+null and FORBIDDEN before its resolver could run.
 """
 
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ from typing import Any
 
 from graphql import (
     ExecutionResult,
+    FieldNode,
     GraphQLError,
+    GraphQLField,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -32,12 +35,13 @@ from graphql import (
     is_leaf_type,
     is_object_type,
 )
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from domain.core.access import Viewer
-from schema.permissions import FORBIDDEN, Denials, denials
+from schema.permissions import FORBIDDEN, Denials, denials, may_reveal
 from schema.relations import STORE, Relation
 
 DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -163,8 +167,8 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 result: Any = _MISSING
                 if denial is not None:
                     # Null and FORBIDDEN on this path; the resolver never runs.
-                    message, return_type = denial
-                    error = GraphQLError(message, extensions={"code": FORBIDDEN})
+                    message, return_type, extensions = denial
+                    error = GraphQLError(message, extensions=extensions)
                     field_path = Path(path, response_name, parent_type.name)
                     self.handle_field_error(error, return_type, details, field_path)
                     results[response_name] = None
@@ -226,12 +230,31 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             node = details[0].node
             name = node.name.value
             field = parent_type.fields.get(name)
-            message = None if field is None else self.denials.field_denial(parent_type, name, field)
-            denial = None if message is None or field is None else (message, field.type)
+            denial = None if field is None else self._denial(parent_type, name, field, node)
             shortcut = None if node.directives else _shortcut(parent_type, name)
             plan.append((response_name, details, shortcut, denial))
         plans[(parent_type, id(grouped_field_set))] = (grouped_field_set, plan)
         return plan
+
+    def _denial(
+        self, parent_type: GraphQLObjectType, name: str, field: GraphQLField, node: FieldNode
+    ) -> tuple[str, GraphQLOutputType, dict[str, Any]] | None:
+        """Why the viewer may not have this field: its type, its fact or its arguments."""
+        message = self.denials.field_denial(parent_type, name, field)
+        if message is not None:
+            return message, field.type, {"code": FORBIDDEN}
+        if not self.denials.inputs or not any(may_reveal(a.type) for a in field.args.values()):
+            return None
+        try:
+            # Variables are known by now: a sort key passed in one is caught too.
+            arguments = get_argument_values(field, node, self.variable_values)
+        except GraphQLError:
+            return None  # invalid arguments: the normal path reports them
+        found = self.denials.argument_denial(field, arguments)
+        if found is None:
+            return None
+        message, argument = found
+        return message, field.type, {"code": FORBIDDEN, "argument": argument}
 
     def complete_object_value(
         self,

@@ -9,16 +9,16 @@ are applied here, once, for every read of customer-owned data.
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from time import perf_counter
 from typing import Any
 
-from graphql import GraphQLError
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
     Select,
+    SmallInteger,
     Table,
     and_,
     any_,
@@ -37,7 +37,7 @@ from domain.core.availability import StatementBudgetSpent
 from domain.core.reads import Compiled, ReadPool, Row, compile_select
 from domain.core.telemetry import observed_batch
 from schema import tables as t
-from schema.pagination import PageRequest
+from schema.pagination import PageRequest, invalid_cursor
 
 # The parent keys of one batch, as one array parameter: the SQL text never depends on them.
 KEYS = bindparam("keys", type_=ARRAY(BigInteger))
@@ -107,9 +107,7 @@ class Ordering:
     def after_values(self, key: Sequence[Any]) -> dict[str, Any]:
         """The `after_<i>` parameters of a decoded cursor, typed like their sort columns."""
         if len(key) != len(self.columns):
-            raise GraphQLError(
-                "`after` does not match this ordering", extensions={"code": "BAD_USER_INPUT"}
-            )
+            raise invalid_cursor("`after` does not match this ordering")
         return {
             f"after_{i}": _typed(column, value)
             for i, (column, value) in enumerate(zip(self.columns, key, strict=True))
@@ -127,15 +125,37 @@ _PARSERS: dict[type, Callable[[Any], Any]] = {
     int: int,
     str: str,
 }
+# What PostgreSQL can compare with each kind of sort column; anything else would fail in SQL
+# (an internal error) instead of being refused as bad input.
+# Most specific first: BigInteger and SmallInteger are Integers too.
+_INT_BITS = {BigInteger: 63, SmallInteger: 15, Integer: 31}
+_MAX_DECIMAL = Decimal("1e30")
 
 
 def _typed(column: ColumnElement[Any], value: Any) -> Any:
     try:
-        return _PARSERS[column.type.python_type](value)
-    except (KeyError, NotImplementedError, TypeError, ValueError, InvalidOperation) as error:
-        raise GraphQLError(
-            "`after` is not a valid cursor", extensions={"code": "BAD_USER_INPUT"}
-        ) from error
+        if isinstance(value, (bool, float, list, dict)):
+            raise TypeError(f"a {type(value).__name__} is no sort key")
+        typed = _PARSERS[column.type.python_type](value)
+        _check_range(column, typed)
+    except (
+        KeyError,
+        NotImplementedError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+    ) as error:
+        raise invalid_cursor() from error
+    return typed
+
+
+def _check_range(column: ColumnElement[Any], value: Any) -> None:
+    if isinstance(value, int):
+        bits = next((b for kind, b in _INT_BITS.items() if isinstance(column.type, kind)), 63)
+        if not -(2**bits) <= value < 2**bits:
+            raise OverflowError(f"{value} is out of range")
+    elif isinstance(value, Decimal) and not (value.is_finite() and abs(value) < _MAX_DECIMAL):
+        raise OverflowError(f"{value} is out of range")
 
 
 @dataclass

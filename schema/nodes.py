@@ -118,8 +118,13 @@ class CustomerMetrics(FromRow):
     average_order_value: Decimal | None = desc("Lifetime revenue divided by order count.")
     first_order_at: datetime | None = desc("When the first order was placed.")
     last_order_at: datetime | None = desc("When the latest order was placed.")
-    open_balance: Decimal = desc("Amount due on open invoices when computed.")
-    overdue_balance: Decimal = desc("Amount due on overdue invoices when computed.")
+    open_balance: Decimal | None = desc(
+        "Amount due on open invoices when computed (null for roles that may not read receivables)."
+    )
+    overdue_balance: Decimal | None = desc(
+        "Amount due on overdue invoices when computed (null for roles that may not read "
+        "receivables)."
+    )
     r_score: int | None = desc("Recency quintile (5 = most recent).")
     f_score: int | None = desc("Frequency quintile (5 = most frequent).")
     m_score: int | None = desc("Monetary quintile (5 = highest revenue).")

@@ -1,17 +1,19 @@
 """Keyset pagination: opaque cursors, page-size limits and generic connection types.
 
-A cursor encodes the connection it came from, the sort it was made for, and the row's
-sort key, so a cursor from another connection or ordering is refused instead of silently
-returning a wrong page.
+A cursor holds the connection it came from, the sort it was made for, and the row's sort
+key, so a cursor from another connection or ordering is refused instead of silently
+returning a wrong page. It is sealed (`schema.cursors`): clients can neither read the sort
+key nor make a cursor of their own; anything but a cursor we issued is `BAD_USER_INPUT` on
+`after`. Cursors are sealed only when asked for (`cursor`, `startCursor`, `endCursor`).
 """
 
-import base64
-import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+
+from schema import cursors
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -25,10 +27,22 @@ class PageInfo:
     has_previous_page: bool = strawberry.field(
         description="Rows precede this page (an `after` was given)."
     )
-    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
-    end_cursor: str | None = strawberry.field(
-        description="Cursor of the last edge; pass as `after`."
-    )
+    first_key: strawberry.Private[tuple[Any, ...] | None]
+    last_key: strawberry.Private[tuple[Any, ...] | None]
+    connection: strawberry.Private[str]
+    ordering: strawberry.Private[str]
+
+    @strawberry.field(description="Cursor of the first edge.")
+    def start_cursor(self) -> str | None:
+        if self.first_key is None:
+            return None
+        return encode_cursor(self.connection, self.ordering, self.first_key)
+
+    @strawberry.field(description="Cursor of the last edge; pass as `after`.")
+    def end_cursor(self) -> str | None:
+        if self.last_key is None:
+            return None
+        return encode_cursor(self.connection, self.ordering, self.last_key)
 
 
 @strawberry.type(description="One row of a connection with its cursor.")
@@ -74,24 +88,26 @@ def page_request(
     return PageRequest(size, decode_cursor(connection, ordering, after) if after else None)
 
 
+def invalid_cursor(message: str = "`after` is not a valid cursor") -> GraphQLError:
+    """The error of a cursor we cannot use, naming the argument it came in."""
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "argument": "after"})
+
+
 def encode_cursor(connection: str, ordering: str, key: tuple[Any, ...]) -> str:
-    payload = json.dumps(
-        [connection, ordering, [_plain(value) for value in key]], separators=(",", ":")
-    )
-    return base64.urlsafe_b64encode(payload.encode()).decode()
+    return cursors.current().seal([connection, ordering, [_plain(value) for value in key]])
 
 
 def decode_cursor(connection: str, ordering: str, cursor: str) -> tuple[Any, ...]:
     try:
-        name, made_for, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as error:
-        raise GraphQLError(
-            "`after` is not a valid cursor", extensions={"code": "BAD_USER_INPUT"}
-        ) from error
-    if name != connection or made_for != ordering or not isinstance(key, list):
-        raise GraphQLError(
-            f"`after` is a cursor of another connection or ordering (expected {connection})",
-            extensions={"code": "BAD_USER_INPUT"},
+        payload = cursors.current().open(cursor)
+    except cursors.InvalidCursor as error:
+        raise invalid_cursor() from error
+    if len(payload) != 3 or not isinstance(payload[2], list):
+        raise invalid_cursor()
+    name, made_for, key = payload
+    if name != connection or made_for != ordering:
+        raise invalid_cursor(
+            f"`after` is a cursor of another connection or ordering (expected {connection})"
         )
     return tuple(key)
 
@@ -122,8 +138,10 @@ def build_connection(
         page_info=PageInfo(
             has_next_page=has_next,
             has_previous_page=request.after is not None,
-            start_cursor=encode_cursor(connection, ordering, keys[0]) if keys else None,
-            end_cursor=encode_cursor(connection, ordering, keys[-1]) if keys else None,
+            first_key=keys[0] if keys else None,
+            last_key=keys[-1] if keys else None,
+            connection=connection,
+            ordering=ordering,
         ),
         total_count=total,
     )

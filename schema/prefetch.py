@@ -160,6 +160,8 @@ async def prefetch(
         for node in nodes:
             try:
                 args = _arguments(field, node, _variables(raw))
+                if denied.argument_denial(field, args) is not None:
+                    continue  # a sort or filter by a closed fact: the executor refuses it
                 prepared = relation.prepare(args)
             except GraphQLError:
                 continue  # the field's resolver reports the bad argument

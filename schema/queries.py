@@ -15,6 +15,7 @@ from schema.base import TableNode, as_key
 from schema.erp_nodes import Invoice, PurchaseOrder, SalesOrder, StockItem, Supplier
 from schema.nodes import Campaign, Customer, Employee, Interaction, Opportunity, Ticket
 from schema.pagination import Connection
+from schema.permissions import FORBIDDEN, denials
 from schema.prefetch import prefetch_for, prefetch_node
 from schema.roots import root_page
 
@@ -54,6 +55,28 @@ async def _node_or_error(
     return node
 
 
+def _refuse_unreadable(info: Info, id: relay.GlobalID) -> None:
+    """FORBIDDEN for an ID of a type the viewer may not read, before anything is loaded.
+
+    Were the row looked up first, a missing one would answer NOT_FOUND and an existing one
+    FORBIDDEN, telling a denied role which IDs exist. Rows a record rule hides (another
+    rep's customer) are loaded as missing, so they answer exactly like IDs that never were.
+    """
+    if id.type_name in denials(info.context.viewer).types:
+        raise GraphQLError(
+            f"your roles may not read {id.type_name}", extensions={"code": FORBIDDEN}
+        )
+
+
+def _denied_stub(info: Info, id: relay.GlobalID) -> relay.Node | None:
+    """In `nodes(ids:)`, an unloaded object of a type the viewer may not read: the executor
+    answers it FORBIDDEN at its index, the same whether the ID exists or not."""
+    if id.type_name not in denials(info.context.viewer).types:
+        return None
+    kind = _node_type(info, id)
+    return object.__new__(kind) if kind is not None else None
+
+
 def _node_type(info: Info, id: relay.GlobalID) -> type | None:
     definition = info.schema.get_type_by_name(id.type_name)
     origin = getattr(definition, "origin", None)
@@ -73,6 +96,7 @@ class Query:
         info: Info,
         id: Annotated[relay.GlobalID, strawberry.argument(description="Global ID.")],
     ) -> relay.Node | None:
+        _refuse_unreadable(info, id)
         kind = _node_type(info, id)
         key = _key(id)
         if kind is None or key is None:
@@ -89,10 +113,13 @@ class Query:
     ) -> list[relay.Node | None]:
         if len(ids) > 100:
             raise GraphQLError("at most 100 IDs per request", extensions={"code": "BAD_USER_INPUT"})
+        denied = [_denied_stub(info, gid) for gid in ids]
         # Gathered, so the by-id loader batches every ID of a type into one statement.
-        found = list(await asyncio.gather(*(_resolve_optional(info, gid) for gid in ids)))
+        wanted = [gid for gid, stub in zip(ids, denied, strict=True) if stub is None]
+        found = list(await asyncio.gather(*(_resolve_optional(info, gid) for gid in wanted)))
         await prefetch_for(info, found)
-        return found
+        loaded = iter(found)
+        return [stub if stub is not None else next(loaded) for stub in denied]
 
     @strawberry.field(description="One customer by global ID (an error if it does not exist).")
     async def customer(
@@ -100,6 +127,7 @@ class Query:
         info: Info,
         id: Annotated[relay.GlobalID, strawberry.argument(description="Customer ID.")],
     ) -> Customer | None:
+        _refuse_unreadable(info, id)
         key = _key(id)
         if id.type_name != "Customer" or key is None:
             return await _node_or_error(info, id, Customer)  # type: ignore[return-value]

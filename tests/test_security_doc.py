@@ -3,7 +3,13 @@
 from graphql import GraphQLObjectType
 
 from api.security import permission_doc
-from domain.core.permissions import ASSIGNMENTS, PERMISSIONS, RESTRICTED_FIELDS, RESTRICTED_WRITES
+from domain.core.permissions import (
+    ASSIGNMENTS,
+    PERMISSIONS,
+    RESTRICTED_FIELDS,
+    RESTRICTED_INPUTS,
+    RESTRICTED_WRITES,
+)
 from schema.root import build_schema
 
 
@@ -27,3 +33,7 @@ def test_every_node_type_and_restricted_field_of_the_api_is_in_the_tables() -> N
         graphql_type = schema.type_map[type_name]
         assert isinstance(graphql_type, GraphQLObjectType)
         assert field in graphql_type.fields, f"{type_name}.{field}"
+    for type_name, member in RESTRICTED_INPUTS:
+        input_type = schema.type_map[type_name]
+        members = getattr(input_type, "values", None) or getattr(input_type, "fields", {})
+        assert member in members, f"{type_name}.{member}"

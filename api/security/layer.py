@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from api.security.authentication import Authentication
+from api.security.cursor_key import configure_cursors, cursor_secret_problem
 from api.security.directory import EmployeeDirectory
 from api.security.rate_limit import RateLimit, RateLimiter
 from api.security.request_guard import RequestGuard
@@ -30,8 +31,9 @@ class InsecureConfiguration(RuntimeError):
 
 
 def check(settings: Settings) -> None:
-    """Refuse settings that cannot authenticate anyone safely (see `configuration_problem`)."""
-    problem = configuration_problem(settings)
+    """Refuse settings that cannot authenticate anyone safely (see `configuration_problem`)
+    or could not seal page cursors alike in every process (`cursor_secret_problem`)."""
+    problem = configuration_problem(settings) or cursor_secret_problem(settings)
     if problem is not None:
         raise InsecureConfiguration(problem)
 
@@ -48,7 +50,9 @@ class Security:
         if graphiql_token is not None and settings.is_prod:
             raise InsecureConfiguration("GraphiQL never carries a token in prod")
         self.settings = settings
-        self.verifier = TokenVerifier(settings, secret=hs256_secret(settings, settings.data_dir))
+        secret = hs256_secret(settings, settings.data_dir)
+        self.verifier = TokenVerifier(settings, secret=secret)
+        configure_cursors(settings, secret)
         self.directory = EmployeeDirectory(engine)
         self.graphiql_token = graphiql_token
         self.rate_limiter: RateLimiter | None = None

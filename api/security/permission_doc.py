@@ -10,8 +10,10 @@ from pathlib import Path
 from domain.core.access import ROLES
 from domain.core.permissions import (
     ASSIGNMENTS,
+    FACT_FIELDS,
+    FACT_INPUTS,
+    FACTS,
     PERMISSIONS,
-    RESTRICTED_FIELDS,
     RESTRICTED_WRITES,
 )
 
@@ -21,7 +23,7 @@ DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "SECURITY.md"
 
 
 def render() -> str:
-    """Types × roles (R = read, RW = read and change, — = nothing), then restricted fields
+    """Types × roles (R = read, RW = read and change, — = nothing), then restricted facts
     (closed to some readers), fields closed to some writers, and whom a role may assign."""
     lines = [
         "| type | " + " | ".join(f"`{role}`" for role in ROLES) + " |",
@@ -32,10 +34,18 @@ def render() -> str:
             "RW" if role in access.write else "R" if role in access.read else "—" for role in ROLES
         ]
         lines.append(f"| `{type_name}` | " + " | ".join(cells) + " |")
-    lines += ["", "| restricted field | readable by |", "|---|---|"]
-    for (type_name, field), readers in RESTRICTED_FIELDS.items():
-        names = ", ".join(f"`{role}`" for role in ROLES if role in readers)
-        lines.append(f"| `{type_name}.{field}` | {names} |")
+    lines += [
+        "",
+        "| restricted fact | readable by | closed wherever it surfaces |",
+        "|---|---|---|",
+    ]
+    for name, fact in FACTS.items():
+        readers = ", ".join(f"`{role}`" for role in ROLES if role in fact.readers)
+        places = [f"`{t}.{f}`" for (t, f), of in FACT_FIELDS.items() if of == name]
+        places += [
+            f"`{t}.{v}` (sort or filter)" for (t, v), of in FACT_INPUTS.items() if of == name
+        ]
+        lines.append(f"| {fact.label} | {readers} | {', '.join(places)} |")
     lines += ["", "| field only some writers may set | writable by |", "|---|---|"]
     for (type_name, field), writers in RESTRICTED_WRITES.items():
         names = ", ".join(f"`{role}`" for role in ROLES if role in writers)

@@ -25,6 +25,7 @@ class SecuritySettings(BaseSettings):
     jwt_leeway_s: int = Field(default=30, alias="BIZGRAPH_JWT_LEEWAY_S", ge=0, le=300)
     jwt_email_claim: str = Field(default="sub", alias="BIZGRAPH_JWT_EMAIL_CLAIM")
     jwt_roles_claim: str = Field(default="roles", alias="BIZGRAPH_JWT_ROLES_CLAIM")
+    cursor_secret: str | None = Field(default=None, alias="BIZGRAPH_CURSOR_SECRET")
 
     max_depth: int = Field(default=12, alias="BIZGRAPH_MAX_DEPTH", ge=1)
     max_aliases: int = Field(default=30, alias="BIZGRAPH_MAX_ALIASES", ge=0)
@@ -45,7 +46,13 @@ class SecuritySettings(BaseSettings):
     introspection: bool | None = Field(default=None, alias="BIZGRAPH_INTROSPECTION")
 
     @field_validator(
-        "jwt_secret", "jwt_jwks_url", "cors_origins", "graphiql", "introspection", mode="before"
+        "jwt_secret",
+        "jwt_jwks_url",
+        "cursor_secret",
+        "cors_origins",
+        "graphiql",
+        "introspection",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

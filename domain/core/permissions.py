@@ -1,9 +1,9 @@
-"""The permission table: which role may read and change each type, and which fields are closed.
+"""The permission table: which role may read and change each type, and which facts are closed.
 
-This is the one place access is decided. The GraphQL layer asks it before resolving a type
-or a restricted field and before running a mutation (with the fields the mutation sets);
-`docs/SECURITY.md` renders it. Record rules (a sales rep sees only the customers they
-manage) live in `domain.core.access`.
+This is the one place access is decided. The GraphQL layer asks it before resolving a type,
+a field exposing a restricted fact or an argument sorting or filtering by one, and before
+running a mutation (with the fields the mutation sets); `docs/SECURITY.md` renders it.
+Record rules (a sales rep sees only the customers they manage) live in `domain.core.access`.
 """
 
 from collections.abc import Iterable, Mapping
@@ -93,13 +93,73 @@ PERMISSIONS: Mapping[str, Access] = {
     ),
 }
 
+
+@dataclass(frozen=True)
+class Fact:
+    """A piece of business knowledge closed to some roles wherever it surfaces.
+
+    The same money can be read in several places (a customer's open balance live, in its
+    precomputed metrics, as the payment state of its orders) and inferred from others (a
+    sort by it, a filter on it); each of them is declared as exposing the fact, so closing
+    one and forgetting another is not possible.
+    """
+
+    label: str
+    readers: frozenset[str]
+
+
+def _readers_of(*type_names: str) -> frozenset[str]:
+    """The roles that may read all of these types: a fact derived from them is theirs."""
+    return frozenset.intersection(*(PERMISSIONS[name].read for name in type_names))
+
+
+FACTS: Mapping[str, Fact] = {
+    "salary": Fact("salaries", _roles("hr")),
+    "unit_cost": Fact("purchase costs", _roles("warehouse", "finance")),
+    "credit_limit": Fact("credit limits", _roles(SALES, "finance")),
+    # Invoices and payments tell what a customer owes and whether it paid.
+    "receivables": Fact("receivables", _readers_of("Invoice", "Payment")),
+    "customer_revenue": Fact("customer revenue", _readers_of("CustomerMetrics")),
+    "replenishment": Fact("replenishment", _readers_of("Replenishment")),
+}
+
+# Every field a fact surfaces in: `(type, field)` -> fact. A field of a type the role may not
+# read is closed with its type anyway; the fact's own fields of such types are listed too,
+# so sorts and filters on them (below) name the fact they reveal.
+FACT_FIELDS: Mapping[tuple[str, str], str] = {
+    ("Employee", "salary"): "salary",
+    ("StockItem", "unitCost"): "unit_cost",
+    ("Customer", "creditLimit"): "credit_limit",
+    ("Customer", "openBalance"): "receivables",
+    ("CustomerMetrics", "openBalance"): "receivables",
+    ("CustomerMetrics", "overdueBalance"): "receivables",
+    ("SalesOrder", "paymentStatus"): "receivables",
+    ("CustomerMetrics", "lifetimeRevenue"): "customer_revenue",
+    ("CustomerMetrics", "averageOrderValue"): "customer_revenue",
+    ("Replenishment", "daysOfCover"): "replenishment",
+    # The list itself is the suggestion: which items to reorder, soonest out of stock first.
+    ("Query", "itemsToReorder"): "replenishment",
+}
+
+# Arguments that reveal a fact through the rows they select or their order:
+# `(input or enum type, field or value)` -> fact. Refused before any SQL runs.
+FACT_INPUTS: Mapping[tuple[str, str], str] = {
+    ("CustomerOrderField", "LIFETIME_REVENUE"): "customer_revenue",
+}
+
 # Fields closed to roles that may otherwise read their type: `(type, field)` -> readers.
 RESTRICTED_FIELDS: Mapping[tuple[str, str], frozenset[str]] = {
-    ("Employee", "salary"): _roles("hr"),
-    ("StockItem", "unitCost"): _roles("warehouse", "finance"),
-    ("Customer", "creditLimit"): _roles(SALES, "finance"),
-    ("Customer", "openBalance"): _roles(SALES, "finance"),
+    key: FACTS[fact].readers for key, fact in FACT_FIELDS.items()
 }
+RESTRICTED_INPUTS: Mapping[tuple[str, str], frozenset[str]] = {
+    key: FACTS[fact].readers for key, fact in FACT_INPUTS.items()
+}
+
+
+def fact_of(type_name: str, member: str) -> Fact | None:
+    """The fact a field, input field or enum value reveals, if any."""
+    name = FACT_FIELDS.get((type_name, member)) or FACT_INPUTS.get((type_name, member))
+    return FACTS[name] if name is not None else None
 
 
 # Fields only some of a type's writers may set: `(type, field)` -> writers. A mutation that

@@ -6,6 +6,8 @@ from domain.core.access import ROLES, Viewer
 from domain.core.errors import DomainError, Rejected
 from domain.core.permissions import (
     ASSIGNMENTS,
+    FACT_FIELDS,
+    FACTS,
     PERMISSIONS,
     RESTRICTED_FIELDS,
     RESTRICTED_WRITES,
@@ -43,7 +45,27 @@ def test_salary_is_for_hr_and_admin_only() -> None:
 
 
 def test_restricted_fields_belong_to_known_types() -> None:
-    assert {type_name for type_name, _ in RESTRICTED_FIELDS} <= set(PERMISSIONS)
+    # A root field can be a fact itself (the list of items to reorder).
+    assert {type_name for type_name, _ in RESTRICTED_FIELDS} <= set(PERMISSIONS) | {"Query"}
+
+
+def test_a_fact_is_closed_in_every_field_it_surfaces_in() -> None:
+    """The open balance, live or precomputed, and the payment state of orders are one fact:
+    whoever may not read invoices and payments reads none of them."""
+    receivables = [key for key, fact in FACT_FIELDS.items() if fact == "receivables"]
+    assert set(receivables) >= {
+        ("Customer", "openBalance"),
+        ("CustomerMetrics", "openBalance"),
+        ("CustomerMetrics", "overdueBalance"),
+        ("SalesOrder", "paymentStatus"),
+    }
+    for key in receivables:
+        readers = {role for role in ROLES if can_read_field(viewer(role), *key)}
+        assert readers == set(PERMISSIONS["Invoice"].read & PERMISSIONS["Payment"].read), key
+    for (type_name, field), fact in FACT_FIELDS.items():
+        assert RESTRICTED_FIELDS[type_name, field] == FACTS[fact].readers
+        if type_name in PERMISSIONS:  # a fact never opens what its type closes
+            assert FACTS[fact].readers <= PERMISSIONS[type_name].read | {"admin"}, fact
 
 
 def test_a_forbidden_change_is_a_payload_error() -> None:
