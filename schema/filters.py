@@ -13,6 +13,7 @@ from schema import tables as t
 from schema.enums import Direction
 from schema.loaders import text_search
 from schema.roots import RootOrdering, decode_id
+from schema.text import SEARCH_TEXT
 
 Conditions = list[ColumnElement[bool]]
 
@@ -52,7 +53,9 @@ class CustomerFilter:
         default=None, description="Managed by this employee."
     )
     country: str | None = strawberry.field(default=None, description="ISO country code.")
-    search: str | None = strawberry.field(default=None, description="Text in name, code or email.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in name, code or email.", metadata=SEARCH_TEXT
+    )
     created_from: datetime | None = strawberry.field(
         default=None, description="Created at or after."
     )
@@ -117,7 +120,9 @@ class SalesOrderFilter:
     sales_rep: relay.GlobalID | None = strawberry.field(
         default=None, description="Owned by this employee."
     )
-    search: str | None = strawberry.field(default=None, description="Text in the order number.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in the order number.", metadata=SEARCH_TEXT
+    )
     ordered_from: datetime | None = strawberry.field(
         default=None, description="Ordered at or after."
     )
@@ -145,7 +150,9 @@ class InvoiceFilter:
     overdue: bool | None = strawberry.field(
         default=None, description="Only (or no) open invoices past due."
     )
-    search: str | None = strawberry.field(default=None, description="Text in the invoice number.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in the invoice number.", metadata=SEARCH_TEXT
+    )
     issued_from: date | None = strawberry.field(default=None, description="Issued on or after.")
     issued_to: date | None = strawberry.field(default=None, description="Issued on or before.")
     due_from: date | None = strawberry.field(default=None, description="Due on or after.")
@@ -171,7 +178,9 @@ class StockItemFilter:
     category: list[e.StockCategory] | None = strawberry.field(
         default=None, description="Any of these categories."
     )
-    search: str | None = strawberry.field(default=None, description="Text in SKU or name.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in SKU or name.", metadata=SEARCH_TEXT
+    )
     supplier: relay.GlobalID | None = strawberry.field(
         default=None, description="Preferred supplier."
     )
@@ -210,7 +219,9 @@ class EmployeeFilter:
     manager: relay.GlobalID | None = strawberry.field(
         default=None, description="Reporting to this employee."
     )
-    search: str | None = strawberry.field(default=None, description="Text in name or email.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in name or email.", metadata=SEARCH_TEXT
+    )
     hired_from: date | None = strawberry.field(default=None, description="Hired on or after.")
     hired_to: date | None = strawberry.field(default=None, description="Hired on or before.")
 
@@ -234,7 +245,9 @@ class CampaignFilter:
     owner: relay.GlobalID | None = strawberry.field(
         default=None, description="Run by this employee."
     )
-    search: str | None = strawberry.field(default=None, description="Text in the name.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in the name.", metadata=SEARCH_TEXT
+    )
     starts_from: date | None = strawberry.field(default=None, description="Starting on or after.")
     starts_to: date | None = strawberry.field(default=None, description="Starting on or before.")
 
@@ -257,7 +270,9 @@ class OpportunityFilter:
     customer: relay.GlobalID | None = strawberry.field(
         default=None, description="Of this customer."
     )
-    search: str | None = strawberry.field(default=None, description="Text in the name.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in the name.", metadata=SEARCH_TEXT
+    )
     expected_close_from: date | None = strawberry.field(
         default=None, description="Closing on or after."
     )
@@ -291,7 +306,9 @@ class TicketFilter:
     assignee: relay.GlobalID | None = strawberry.field(
         default=None, description="Assigned to this employee."
     )
-    search: str | None = strawberry.field(default=None, description="Text in number or subject.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in number or subject.", metadata=SEARCH_TEXT
+    )
     opened_from: datetime | None = strawberry.field(default=None, description="Opened at or after.")
     opened_to: datetime | None = strawberry.field(default=None, description="Opened at or before.")
 
@@ -316,7 +333,9 @@ class InteractionFilter:
     employee: relay.GlobalID | None = strawberry.field(
         default=None, description="Handled by this employee."
     )
-    search: str | None = strawberry.field(default=None, description="Text in the subject.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in the subject.", metadata=SEARCH_TEXT
+    )
     occurred_from: datetime | None = strawberry.field(default=None, description="At or after.")
     occurred_to: datetime | None = strawberry.field(default=None, description="At or before.")
 
@@ -337,7 +356,9 @@ class PurchaseOrderFilter:
     supplier: relay.GlobalID | None = strawberry.field(
         default=None, description="From this supplier."
     )
-    search: str | None = strawberry.field(default=None, description="Text in the number.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in the number.", metadata=SEARCH_TEXT
+    )
     ordered_from: datetime | None = strawberry.field(
         default=None, description="Ordered at or after."
     )
@@ -356,7 +377,9 @@ class PurchaseOrderFilter:
 @strawberry.input(description="Filters for suppliers.")
 class SupplierFilter:
     country: str | None = strawberry.field(default=None, description="ISO country code.")
-    search: str | None = strawberry.field(default=None, description="Text in name, code or email.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in name, code or email.", metadata=SEARCH_TEXT
+    )
 
     def conditions(self) -> Conditions:
         c = t.supplier.c

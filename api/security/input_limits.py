@@ -4,7 +4,7 @@ One walk over the executed operation's arguments, literals and variables alike, 
 nested input object and list, following the schema's input types:
 
 - a string (String, ID, or any scalar given as text) longer than `max_string_chars`, or
-  than an input field's own maximum (`schema.text.LONG_TEXT`), is LIMIT_EXCEEDED;
+  than the maximum an input field declares instead (`schema.text`), is LIMIT_EXCEEDED;
 - a string holding NUL (PostgreSQL text cannot store it) or a lone surrogate (asyncpg
   cannot encode it) is BAD_USER_INPUT;
 - a list longer than `max_list_items` is LIMIT_EXCEEDED: lists become SQL parameters, and
@@ -91,7 +91,7 @@ class InputLimits:
     def field_maximum(self, field: GraphQLInputField) -> int:
         definition = (field.extensions or {}).get(DEFINITION)
         own = (getattr(definition, "metadata", None) or {}).get(MAX_CHARS)
-        return max(own, self.max_string_chars) if isinstance(own, int) else self.max_string_chars
+        return own if isinstance(own, int) else self.max_string_chars
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from strawberry.relay import to_base64
 
 from api.security.input_limits import InputLimits
 from schema.root import build_schema
-from schema.text import LONG_TEXT_CHARS
+from schema.text import LONG_TEXT_CHARS, SEARCH_TEXT_CHARS
 from tests.api.conftest import GraphQL, StatementCounter
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -28,7 +28,7 @@ def _refused(result: dict[str, Any], code: str, argument: str) -> dict[str, Any]
 
 
 async def test_text_up_to_the_maximum_is_accepted(graphql: GraphQL) -> None:
-    result = await graphql(SEARCH, {"f": {"search": "x" * 4000}})
+    result = await graphql(SEARCH, {"f": {"country": "x" * 4000}})
     assert result["data"]["customers"]["totalCount"] == 0
 
 
@@ -39,18 +39,30 @@ async def test_longer_text_is_refused_before_any_sql(
     text = "x" * 4001
     statements.reset()
     if how == "variable":
-        result = await graphql(SEARCH, {"f": {"search": text}})
+        result = await graphql(SEARCH, {"f": {"country": text}})
     elif how == "literal":
-        result = await graphql(f'{{ customers(filter: {{search: "{text}"}}) {{ totalCount }} }}')
+        result = await graphql(f'{{ customers(filter: {{country: "{text}"}}) {{ totalCount }} }}')
     else:
         result = await graphql(
-            f'query($s: String = "{text}") {{ customers(filter: {{search: $s}}) {{ totalCount }} }}'
+            f'query($s: String = "{text}") {{ customers(filter: {{country: $s}}) {{ totalCount }} }}'
         )
-    error = _refused(result, "LIMIT_EXCEEDED", "filter.search")
+    error = _refused(result, "LIMIT_EXCEEDED", "filter.country")
     assert error["extensions"]["maximum"] == 4000
     assert error["message"] == (
-        "`filter.search` of `customers` is 4001 characters long; the maximum is 4000"
+        "`filter.country` of `customers` is 4001 characters long; the maximum is 4000"
     )
+    assert statements.count == 0
+
+
+async def test_search_terms_are_bounded_tighter(
+    graphql: GraphQL, statements: StatementCounter
+) -> None:
+    accepted = await graphql(SEARCH, {"f": {"search": "x" * SEARCH_TEXT_CHARS}})
+    assert accepted["data"]["customers"]["totalCount"] == 0
+    statements.reset()
+    refused = await graphql(SEARCH, {"f": {"search": "x" * (SEARCH_TEXT_CHARS + 1)}})
+    error = _refused(refused, "LIMIT_EXCEEDED", "filter.search")
+    assert error["extensions"]["maximum"] == SEARCH_TEXT_CHARS
     assert statements.count == 0
 
 
@@ -106,7 +118,7 @@ async def test_an_enum_list_counts_each_value_once(graphql: GraphQL) -> None:
 
 def test_the_limits_come_from_settings() -> None:
     schema = build_schema()._schema
-    document = parse('{ customers(filter: {search: "abcdef"}) { totalCount } }')
+    document = parse('{ customers(filter: {country: "abcdef"}) { totalCount } }')
     [operation] = document.definitions
     InputLimits(max_string_chars=6, max_list_items=10).check(schema, document, operation, {})  # type: ignore[arg-type]
     with pytest.raises(Exception, match="the maximum is 5"):
