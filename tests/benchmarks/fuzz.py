@@ -1,0 +1,133 @@
+"""The longer fuzz run: freshly drawn documents from the schema against a seeded API.
+
+    .venv/bin/python -m tests.benchmarks.fuzz --documents 3000
+
+Seeds a small demo company (DATABASE_URL's server, or an embedded PostgreSQL), builds the
+app in production mode and sends `--documents` generated queries, mutations and invalid
+documents (`tests.fuzz`), each as one of several roles in turn, over ASGI. Prints how many
+were answered with data, with typed errors by code, and every problem: a 5xx, an
+INTERNAL_SERVER_ERROR or a stack trace in a message. Exits non-zero if it found one.
+"""
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from api.app import create_app
+from api.embedded import EmbeddedPostgres, remove_data
+from api.migrate import upgrade
+from api.security.tokens import mint
+from api.settings import Settings
+from domain.core.database import asyncpg_dsn
+from domain.demo.seed import seed_database
+from tests.fuzz import documents, problems
+
+ROLES = ("admin", "sales_rep", "marketing", "support", "finance", "warehouse", "hr")
+SECRET = "fuzz-only-secret-" + uuid.uuid4().hex
+
+
+async def fuzz(database_url: str, count: int) -> bool:
+    settings = Settings(
+        DATABASE_URL=database_url,
+        BIZGRAPH_ENV="prod",
+        BIZGRAPH_JWT_SECRET=SECRET,
+        BIZGRAPH_RATE_LIMIT_PER_MINUTE=0,
+        BIZGRAPH_LOG_LEVEL="CRITICAL",
+    )
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    email = await connection.fetchval(
+        "SELECT email FROM erp.employee WHERE status = 'active' ORDER BY id LIMIT 1"
+    )
+    await connection.close()
+    tokens = [
+        mint(
+            SECRET,
+            email=email,
+            roles=[role],
+            ttl_seconds=3600,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        for role in ROLES
+    ]
+    drawn = documents(count, fixed=False)
+    app = create_app(settings)
+    answers: Counter[str] = Counter()
+    found: list[str] = []
+    started = time.perf_counter()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://fuzz") as client:
+        for index, (kind, document) in enumerate(drawn):
+            headers = {"Authorization": f"Bearer {tokens[index % len(tokens)]}"}
+            response = await client.post("/graphql", json={"query": document}, headers=headers)
+            body = response.json() if response.content else None
+            errors = body.get("errors") if isinstance(body, dict) else None
+            code = (errors[0].get("extensions") or {}).get("code") if errors else "data"
+            answers[f"{kind}: {code}"] += 1
+            found += [
+                f"{kind} as {ROLES[index % len(ROLES)]}: {p}\n{document}"
+                for p in problems(response.status_code, body)
+            ]
+    await app.state.bizgraph.reads.close()
+    await app.state.bizgraph.engine.dispose()
+    seconds = time.perf_counter() - started
+    print(f"{len(drawn)} documents in {seconds:.0f} s")
+    for answer, n in sorted(answers.items()):
+        print(f"{n:>6}  {answer}")
+    print(f"problems: {len(found)}")
+    for problem in found[:20]:
+        print(problem)
+    return not found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Fuzz the API with documents from its schema.")
+    parser.add_argument("--documents", type=int, default=3000)
+    parser.add_argument("--customers", type=int, default=200, help="demo company size")
+    args = parser.parse_args()
+    print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    server_url = os.environ.get("DATABASE_URL")
+    data_dir = Path(tempfile.mkdtemp(prefix="bizgraph-fuzz-"))
+    postgres = EmbeddedPostgres(data_dir) if server_url is None else None
+    if postgres is not None:
+        server_url = postgres.start()
+    assert server_url is not None
+    name = f"bizgraph_fuzz_{uuid.uuid4().hex[:8]}"
+    admin = asyncpg_dsn(server_url)
+    database_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+    async def run() -> bool:
+        connection = await asyncpg.connect(admin)
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.close()
+        try:
+            await asyncio.to_thread(upgrade, database_url)
+            await seed_database(database_url, customers=args.customers, seed=42, reset=True)
+            return await fuzz(database_url, args.documents)
+        finally:
+            connection = await asyncpg.connect(admin)
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await connection.close()
+
+    try:
+        clean = asyncio.run(run())
+    finally:
+        if postgres is not None:
+            postgres.close()
+        remove_data(data_dir)
+    sys.exit(0 if clean else 1)
+
+
+if __name__ == "__main__":
+    main()
