@@ -1,6 +1,8 @@
 """Query limits, checked before any resolver or SQL runs.
 
-- tokens: counted before parsing (the parse is what they bound);
+- characters of the document, then its tokens: counted before parsing (the parse is what
+  they bound; lexing a long string literal costs as much as lexing code, so the length
+  comes first — long text belongs in variables, which are bounded on their own);
 - depth, aliases and fields (every field a selection holds once its fragments are expanded):
   a validation rule, so results share strawberry's validation cache;
 - `first` per connection and the estimated rows (`first`, or the default page size, for a
@@ -70,6 +72,7 @@ def limit_error(
 @dataclass(frozen=True)
 class QueryLimits:
     max_tokens: int
+    max_document_chars: int
     max_depth: int
     max_aliases: int
     max_fields: int
@@ -87,6 +90,7 @@ class QueryLimits:
     def from_settings(cls, settings: SecuritySettings) -> "QueryLimits":
         return cls(
             max_tokens=settings.max_tokens,
+            max_document_chars=settings.max_document_chars,
             max_depth=settings.max_depth,
             max_aliases=settings.max_aliases,
             max_fields=settings.max_fields,
@@ -95,6 +99,13 @@ class QueryLimits:
         )
 
     def check_tokens(self, query: str) -> None:
+        if len(query) > self.max_document_chars:
+            raise limit_error(
+                "chars",
+                self.max_document_chars,
+                f"the document is {len(query)} characters long; the maximum is "
+                f"{self.max_document_chars} (pass long text as variables)",
+            )
         counted = (
             _cached_token_count(query, self.max_tokens)
             if len(query) <= CACHED_QUERY_CHARS

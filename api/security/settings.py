@@ -31,6 +31,7 @@ class SecuritySettings(BaseSettings):
     max_aliases: int = Field(default=30, alias="BIZGRAPH_MAX_ALIASES", ge=0)
     max_fields: int = Field(default=1000, alias="BIZGRAPH_MAX_FIELDS", ge=1)
     max_tokens: int = Field(default=2000, alias="BIZGRAPH_MAX_TOKENS", ge=1)
+    max_document_chars: int = Field(default=32_768, alias="BIZGRAPH_MAX_DOCUMENT_CHARS", ge=1024)
     max_page_size: int = Field(default=100, alias="BIZGRAPH_MAX_PAGE_SIZE", ge=1, le=100)
     max_nodes: int = Field(default=25_000, alias="BIZGRAPH_MAX_NODES", ge=1)
     max_batch_operations: int = Field(default=0, alias="BIZGRAPH_MAX_BATCH_OPERATIONS", ge=0)

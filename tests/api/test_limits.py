@@ -104,6 +104,19 @@ async def test_too_many_tokens_are_refused_before_parsing(
     assert statements.count == 0
 
 
+async def test_a_document_too_long_is_refused_before_it_is_read(
+    graphql: GraphQL, statements: StatementCounter
+) -> None:
+    # Few tokens, but lexing a 40,000-character literal costs as much as lexing code.
+    literal = "x" * 40_000
+    query = f'{{ customers(filter: {{country: "{literal}"}}) {{ totalCount }} }}'
+    assert _limit(await graphql(query), "chars") == (
+        f"the document is {len(query)} characters long; the maximum is 32768 "
+        "(pass long text as variables)"
+    )
+    assert statements.count == 0
+
+
 @pytest.mark.parametrize(
     ("query", "variables"),
     [
