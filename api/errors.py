@@ -5,9 +5,10 @@ An error is shown verbatim only when it was raised deliberately as a `GraphQLErr
 UNAUTHENTICATED errors): then `original_error` is None or itself a GraphQLError. Every
 other exception is masked. A database outage becomes SERVICE_UNAVAILABLE (logged as a
 warning, no stack: outages are expected and noisy), a statement that ran into the statement
-timeout QUERY_TIMEOUT (the client asked for too much); anything else INTERNAL_SERVER_ERROR
-(logged with its stack). Both masked messages carry the request id, which is also in the
-log line, so a user's report leads straight to the stack trace.
+timeout QUERY_TIMEOUT (the client asked for too much), a wait for a pooled connection that
+ran out OVERLOADED (the database is fine; this process is busy); anything else
+INTERNAL_SERVER_ERROR (logged with its stack). Masked messages carry the request id, which is
+also in the log line, so a user's report leads straight to the stack trace.
 
 This is strawberry's `MaskErrors` idea with our own rule for what to mask, as a
 request-level extension (`on_operation` only: no per-field hook). Errors shown as they are
@@ -21,7 +22,11 @@ from collections.abc import Iterator
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from domain.core.availability import is_database_unavailable, is_statement_timeout
+from domain.core.availability import (
+    is_database_unavailable,
+    is_pool_exhausted,
+    is_statement_timeout,
+)
 from domain.core.telemetry import current_request
 
 log = logging.getLogger("bizgraph.errors")
@@ -29,6 +34,7 @@ log = logging.getLogger("bizgraph.errors")
 INTERNAL = "INTERNAL_SERVER_ERROR"
 UNAVAILABLE = "SERVICE_UNAVAILABLE"
 TIMEOUT = "QUERY_TIMEOUT"
+OVERLOADED = "OVERLOADED"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 MESSAGES = {
@@ -36,6 +42,7 @@ MESSAGES = {
     UNAVAILABLE: "The service is temporarily unavailable; retry shortly (request id {request_id}).",
     TIMEOUT: "The query ran longer than the server allows; ask for fewer rows or fields "
     "(request id {request_id}).",
+    OVERLOADED: "The server is busy with other requests; retry shortly (request id {request_id}).",
 }
 
 
@@ -46,6 +53,8 @@ def masked_code(error: GraphQLError) -> str | None:
         return None
     if is_statement_timeout(original):
         return TIMEOUT
+    if is_pool_exhausted(original):
+        return OVERLOADED
     return UNAVAILABLE if is_database_unavailable(original) else INTERNAL
 
 
@@ -100,6 +109,8 @@ def _log(error: GraphQLError, code: str) -> None:
         )
     elif code == TIMEOUT:
         log.warning("statement timeout at %s", where)
+    elif code == OVERLOADED:
+        log.warning("no pooled connection free in time at %s", where)
     else:
         log.error("unexpected error at %s", where, exc_info=original)
 

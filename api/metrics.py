@@ -80,6 +80,15 @@ POOL_CAPACITY = Gauge(
     "Pool size plus overflow, summed over live API processes.",
     multiprocess_mode="livesum",
 )
+ADMISSION_WAIT = Histogram(
+    "bizgraph_admission_wait_seconds",
+    "How long GraphQL requests waited in the admission queue (0 when admitted at once).",
+    buckets=(0.001, *LATENCY),
+)
+ADMISSION_REFUSED = Counter(
+    "bizgraph_admission_refused",
+    "GraphQL requests refused as OVERLOADED: the admission queue was full or the wait ran out.",
+)
 
 # Operation names come from clients: a name must look like one and the number of distinct
 # names per process is capped, so nobody can blow up the number of series.

@@ -38,6 +38,10 @@ class Settings(SecuritySettings):
     # Operation: failure behaviour, shutdown, metrics (see docs/DEPLOYMENT.md).
     db_connect_timeout_s: float = Field(default=2.0, alias="BIZGRAPH_DB_CONNECT_TIMEOUT_S", gt=0)
     db_pool_timeout_s: float = Field(default=3.0, alias="BIZGRAPH_DB_POOL_TIMEOUT_S", gt=0)
+    # Admission (api.admission): 0 derives the figure from the pool.
+    admission_concurrency: int = Field(default=0, alias="BIZGRAPH_ADMISSION_CONCURRENCY", ge=0)
+    admission_queue: int = Field(default=0, alias="BIZGRAPH_ADMISSION_QUEUE", ge=0)
+    admission_wait_s: float = Field(default=20.0, alias="BIZGRAPH_ADMISSION_WAIT_S", gt=0)
     shutdown_grace_s: int = Field(default=20, alias="BIZGRAPH_SHUTDOWN_GRACE_S", ge=1)
     job_timeout_s: int = Field(default=600, alias="BIZGRAPH_JOB_TIMEOUT_S", ge=1)
     metrics_dir: Path | None = Field(default=None, alias="BIZGRAPH_METRICS_DIR")
@@ -49,6 +53,17 @@ class Settings(SecuritySettings):
     @property
     def is_prod(self) -> bool:
         return self.env == "prod"
+
+    @property
+    def admission_capacity(self) -> int:
+        """GraphQL requests one process runs at once: by default its pool size, which leaves
+        the overflow for requests whose statements run side by side."""
+        return self.admission_concurrency or self.db_pool_size
+
+    @property
+    def admission_depth(self) -> int:
+        """Requests that may wait for admission: by default 100 per place."""
+        return self.admission_queue or 100 * self.admission_capacity
 
 
 @lru_cache(maxsize=1)

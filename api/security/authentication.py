@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.security.directory import EmployeeDirectory
 from api.security.responses import graphql_error
 from api.security.tokens import AuthError, TokenVerifier
-from domain.core.availability import is_database_unavailable
+from domain.core.availability import is_database_unavailable, is_pool_exhausted
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # What GraphiQL's headers editor shows when the page carries no token.
@@ -74,15 +74,24 @@ class Authentication:
         except Exception as error:
             # Looking the employee up needs the database: an outage is "retry later", not a
             # crash, exactly as it would be for the query itself.
-            if not is_database_unavailable(error):
-                raise
             request_id = state.get("request_id")
-            response = graphql_error(
-                503,
-                "SERVICE_UNAVAILABLE",
-                f"The database is unavailable; retry shortly (request id {request_id}).",
-                requestId=request_id,
-            )
+            if is_pool_exhausted(error):
+                response = graphql_error(
+                    503,
+                    "OVERLOADED",
+                    f"The server is busy; retry shortly (request id {request_id}).",
+                    headers={"Retry-After": "1"},
+                    requestId=request_id,
+                )
+            elif is_database_unavailable(error):
+                response = graphql_error(
+                    503,
+                    "SERVICE_UNAVAILABLE",
+                    f"The database is unavailable; retry shortly (request id {request_id}).",
+                    requestId=request_id,
+                )
+            else:
+                raise
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -3,9 +3,11 @@
 Order of the middleware, outermost first, and why:
 1. CORS — answers preflights before anything else, and adds its headers to refusals too,
    so a browser app can read why it was refused.
-2. Authentication — no token, no further work (the body is not even read).
-3. Rate limit — needs the authenticated viewer.
-4. Request guard — content type, body size and batch size of POSTs.
+2. Admission (`api.admission`) — a burst waits its turn here, before anything in it needs a
+   database connection (authentication may).
+3. Authentication — no token, no further work (the body is not even read).
+4. Rate limit — needs the authenticated viewer.
+5. Request guard — content type, body size and batch size of POSTs.
 """
 
 import logging
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
+from api.admission import Admission, AdmissionQueue
 from api.security.authentication import Authentication
 from api.security.cursor_key import configure_cursors, cursor_secret_problem
 from api.security.directory import EmployeeDirectory
@@ -73,6 +76,14 @@ class Security:
                 expose_headers=["Retry-After", "X-Request-ID"],
                 allow_credentials=False,  # bearer tokens, never cookies
                 max_age=600,
+            ),
+            Middleware(
+                Admission,
+                queue=AdmissionQueue(
+                    capacity=settings.admission_capacity,
+                    depth=settings.admission_depth,
+                    max_wait_s=settings.admission_wait_s,
+                ),
             ),
             Middleware(
                 Authentication,

@@ -3,8 +3,12 @@
 An outage surfaces in several shapes: a raw OSError from connecting (refused, no Unix
 socket, unreachable host), a connect timeout, a pooled connection found dead (SQLAlchemy
 marks the error `connection_invalidated`), a server shutting down or starting up, too many
-connections, or no pooled connection free in time. Callers turn these into "retry later"
-(the API's SERVICE_UNAVAILABLE, a job's retry) instead of a generic failure.
+connections. Callers turn these into "retry later" (the API's SERVICE_UNAVAILABLE, a job's
+retry) instead of a generic failure.
+
+No pooled connection free in time is something else: the database is up, and this process
+has more work than connections. That is overload (`is_pool_exhausted`), never reported as
+an outage.
 """
 
 import errno
@@ -46,17 +50,28 @@ def _causes(error: BaseException) -> list[BaseException]:
     return found
 
 
+class PoolExhausted(Exception):
+    """Every connection of a pool stayed busy for as long as a caller may wait for one."""
+
+
+def is_pool_exhausted(error: BaseException) -> bool:
+    """True when `error` means waiting for a pooled connection ran out of time."""
+    # SQLAlchemy's QueuePool raises its own TimeoutError (not the built-in one).
+    return any(isinstance(c, (PoolExhausted, sa_exc.TimeoutError)) for c in _causes(error))
+
+
 def _is_unavailable(error: BaseException) -> bool:
     if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
         return True
-    if isinstance(error, (sa_exc.TimeoutError, TimeoutError, socket.gaierror, *_SERVER_GONE)):
+    if isinstance(error, (TimeoutError, socket.gaierror, *_SERVER_GONE)):
         return True
     return isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS
 
 
 def is_database_unavailable(error: BaseException) -> bool:
-    """True when `error` means the database could not be reached, not that a query was wrong."""
-    return any(_is_unavailable(cause) for cause in _causes(error))
+    """True when `error` means the database could not be reached, not that a query was wrong
+    or that the pool was busy."""
+    return not is_pool_exhausted(error) and any(_is_unavailable(c) for c in _causes(error))
 
 
 class StatementBudgetSpent(Exception):

@@ -18,7 +18,7 @@ import asyncpg
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.sql import Select
 
-from domain.core.availability import StatementBudgetSpent
+from domain.core.availability import PoolExhausted, StatementBudgetSpent
 from domain.core.database import asyncpg_dsn
 from domain.core.telemetry import record_statement
 
@@ -194,9 +194,11 @@ class ReadPool:
                 connection = await asyncio.wait_for(
                     asyncio.shield(waiter), timeout=self._pool_timeout_s
                 )
-            except TimeoutError:
+            except TimeoutError as error:
                 waiter.cancel()
-                raise
+                raise PoolExhausted(
+                    f"no read connection free within {self._pool_timeout_s} s"
+                ) from error
             except asyncio.CancelledError:
                 if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
                     self._release(waiter.result())
