@@ -27,8 +27,8 @@ class JsonPoster:
         self._opened: list[asyncio.StreamWriter] = []
 
     async def post(self, payload: object) -> tuple[int, bytes]:
-        """The status code and body of POSTing `payload` as JSON."""
-        body = orjson.dumps(payload)
+        """The status code and body of POSTing `payload` as JSON (bytes: sent as they are)."""
+        body = payload if isinstance(payload, bytes) else orjson.dumps(payload)
         request = (
             f"POST {self.path} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
