@@ -138,6 +138,8 @@ async def bench(database_url: str, args: argparse.Namespace) -> None:
             "BIZGRAPH_JWT_SECRET": SECRET,
             "BIZGRAPH_RATE_LIMIT_PER_MINUTE": "0",  # a burst from one client is the point
         }
+        if args.admission_wait is not None:
+            env["BIZGRAPH_ADMISSION_WAIT_S"] = str(args.admission_wait)
         command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
         server = subprocess.Popen([*command, "--workers", str(workers)], env=env)  # noqa: ASYNC220
         url = f"http://127.0.0.1:{port}/graphql"
@@ -179,6 +181,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[200, 1000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--customers", type=int, default=100, help="demo company size")
+    parser.add_argument(
+        "--admission-wait",
+        type=float,
+        default=None,
+        help="BIZGRAPH_ADMISSION_WAIT_S for the server (default: the setting's default)",
+    )
     args = parser.parse_args()
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     server_url = os.environ.get("DATABASE_URL")
