@@ -17,23 +17,19 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
-from sqlalchemy.engine import make_url
 from strawberry.relay import to_base64
 
-from api.embedded import EmbeddedPostgres, remove_data
-from api.migrate import upgrade
 from domain.core.database import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.benchmarks.read_api import SECRET, admin_token, free_port, percentile
+from tests.benchmarks.scratch import scratch_database
 
 SCARCE = 10
 CREATE_CUSTOMER = """mutation { customerCreate(input: {name: "Burst Buyer GmbH"}) {
@@ -189,35 +185,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    server_url = os.environ.get("DATABASE_URL")
-    data_dir = Path(tempfile.mkdtemp(prefix="bizgraph-burst-"))
-    postgres = EmbeddedPostgres(data_dir) if server_url is None else None
-    if postgres is not None:
-        server_url = postgres.start()
-    assert server_url is not None
-    name = f"bizgraph_burst_{uuid.uuid4().hex[:8]}"
-    admin = asyncpg_dsn(server_url)
-    database_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-    async def run() -> None:
-        connection = await asyncpg.connect(admin)
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        await connection.close()
-        try:
-            await asyncio.to_thread(upgrade, database_url)
-            await seed_database(database_url, customers=args.customers, seed=42, reset=True)
-            await bench(database_url, args)
-        finally:
-            connection = await asyncpg.connect(admin)
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await connection.close()
-
-    try:
-        asyncio.run(run())
-    finally:
-        if postgres is not None:
-            postgres.close()
-        remove_data(data_dir)
+    with scratch_database("bizgraph-burst") as database_url:
+        asyncio.run(seed_database(database_url, customers=args.customers, seed=42, reset=True))
+        asyncio.run(bench(database_url, args))
 
 
 if __name__ == "__main__":

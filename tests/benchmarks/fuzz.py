@@ -14,23 +14,19 @@ import asyncio
 import os
 import platform
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
-from pathlib import Path
 
 import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
 from api.app import create_app
-from api.embedded import EmbeddedPostgres, remove_data
-from api.migrate import upgrade
 from api.security.tokens import mint
 from api.settings import Settings
 from domain.core.database import asyncpg_dsn
 from domain.demo.seed import seed_database
+from tests.benchmarks.scratch import scratch_database
 from tests.fuzz import documents, problems
 
 ROLES = ("admin", "sales_rep", "marketing", "support", "finance", "warehouse", "hr")
@@ -97,35 +93,9 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=200, help="demo company size")
     args = parser.parse_args()
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    server_url = os.environ.get("DATABASE_URL")
-    data_dir = Path(tempfile.mkdtemp(prefix="bizgraph-fuzz-"))
-    postgres = EmbeddedPostgres(data_dir) if server_url is None else None
-    if postgres is not None:
-        server_url = postgres.start()
-    assert server_url is not None
-    name = f"bizgraph_fuzz_{uuid.uuid4().hex[:8]}"
-    admin = asyncpg_dsn(server_url)
-    database_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-    async def run() -> bool:
-        connection = await asyncpg.connect(admin)
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        await connection.close()
-        try:
-            await asyncio.to_thread(upgrade, database_url)
-            await seed_database(database_url, customers=args.customers, seed=42, reset=True)
-            return await fuzz(database_url, args.documents)
-        finally:
-            connection = await asyncpg.connect(admin)
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await connection.close()
-
-    try:
-        clean = asyncio.run(run())
-    finally:
-        if postgres is not None:
-            postgres.close()
-        remove_data(data_dir)
+    with scratch_database("bizgraph-fuzz") as database_url:
+        asyncio.run(seed_database(database_url, customers=args.customers, seed=42, reset=True))
+        clean = asyncio.run(fuzz(database_url, args.documents))
     sys.exit(0 if clean else 1)
 
 

@@ -18,23 +18,19 @@ import platform
 import random
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import asyncpg
 import orjson
-from sqlalchemy.engine import make_url
 from strawberry.relay import to_base64
 
-from api.embedded import EmbeddedPostgres, remove_data
 from api.graphiql import CUSTOMER_360
 from api.security.tokens import mint
 from domain.core.database import asyncpg_dsn
 from tests.benchmarks.http_client import JsonPoster
 from tests.benchmarks.read_api import SECRET, admin_token, free_port, percentile, prepare
+from tests.benchmarks.scratch import scratch_database
 
 TARGET_MS = 200.0
 
@@ -302,34 +298,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    server_url = os.environ.get("DATABASE_URL")
-    data_dir = Path(tempfile.mkdtemp(prefix="bizgraph-hostile-"))
-    postgres = EmbeddedPostgres(data_dir) if server_url is None else None
-    if postgres is not None:
-        server_url = postgres.start()
-    assert server_url is not None
-    name = f"bizgraph_hostile_{uuid.uuid4().hex[:8]}"
-    admin = asyncpg_dsn(server_url)
-    database_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-    async def run() -> bool:
-        connection = await asyncpg.connect(admin)
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        await connection.close()
-        try:
-            await prepare(database_url, args.customers)
-            return await bench(database_url, args)
-        finally:
-            connection = await asyncpg.connect(admin)
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await connection.close()
-
-    try:
-        met = asyncio.run(run())
-    finally:
-        if postgres is not None:
-            postgres.close()
-        remove_data(data_dir)
+    with scratch_database("bizgraph-hostile") as database_url:
+        asyncio.run(prepare(database_url, args.customers))
+        met = asyncio.run(bench(database_url, args))
     sys.exit(0 if met else 1)
 
 
