@@ -35,6 +35,7 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 UNAVAILABLE = "SERVICE_UNAVAILABLE"
 TIMEOUT = "QUERY_TIMEOUT"
 OVERLOADED = "OVERLOADED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 MESSAGES = {
@@ -69,19 +70,26 @@ def error_code(error: GraphQLError) -> str:
 
 
 def typed(error: GraphQLError) -> GraphQLError:
-    """`error` with a code when it is the client's and has none (parse, validation, variables).
+    """`error` with a code when it is the client's and has none.
 
     graphql-core gives its own errors no code; clients branch on codes, so a document that
-    does not parse or validate, or variables that do not fit their types, say so.
+    does not parse or validate, or variables that do not fit their types, say so. An error
+    met while executing that was not masked is a GraphQLError raised on purpose: without a
+    code of its own it is an argument value the field cannot take (an ID that is no ID,
+    say) — BAD_USER_INPUT. A server's own failures never arrive here: they are masked.
     """
-    if (error.extensions or {}).get("code") is not None or error.path is not None:
+    if (error.extensions or {}).get("code") is not None:
         return error
-    code = PARSE_FAILED if isinstance(error, GraphQLSyntaxError) else VALIDATION_FAILED
+    if error.path is not None:
+        code = BAD_USER_INPUT
+    else:
+        code = PARSE_FAILED if isinstance(error, GraphQLSyntaxError) else VALIDATION_FAILED
     return GraphQLError(
         error.message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
+        path=error.path,
         original_error=error.original_error,
         extensions={**(error.extensions or {}), "code": code},
     )

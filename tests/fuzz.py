@@ -66,6 +66,8 @@ def problems(status: int, body: Any) -> list[str]:
     errors = body.get("errors", []) if isinstance(body, dict) else []
     for error in errors:
         code = (error.get("extensions") or {}).get("code")
+        if not code:
+            found.append(f"an error without a code: {error.get('message')}")
         if code == "INTERNAL_SERVER_ERROR":
             found.append(f"INTERNAL_SERVER_ERROR at {error.get('path')}")
         if "Traceback" in str(error.get("message")):

@@ -11,6 +11,7 @@ INTERNAL_SERVER_ERROR or a stack trace in a message. Exits non-zero if it found 
 
 import argparse
 import asyncio
+import logging
 import os
 import platform
 import sys
@@ -34,6 +35,8 @@ SECRET = "fuzz-only-secret-" + uuid.uuid4().hex
 
 
 async def fuzz(database_url: str, count: int) -> bool:
+    # strawberry logs every GraphQL error on its own logger; deployments silence it (api/logs.py).
+    logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
     settings = Settings(
         DATABASE_URL=database_url,
         BIZGRAPH_ENV="prod",
