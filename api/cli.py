@@ -7,12 +7,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from api.cli_errors import CliError
 from api.settings import Settings, get_settings
 from domain.core.access import ROLES
-
-
-class CliError(Exception):
-    """A failure the user can act on: printed as one line, exit status 1."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -167,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _describe(error: BaseException) -> str:
+    # The commands import what they run (migrations, the app): loaded only when needed, so
+    # `bizgraph --help` answers at once.
     from api.commands import describe_error
 
     return describe_error(error)

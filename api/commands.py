@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from api import migrate as migrations
-from api.cli import CliError
+from api.cli_errors import CliError
 from api.runtime import endpoints
 from api.settings import Settings
 
@@ -314,7 +314,6 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def recompute(args: argparse.Namespace, settings: Settings) -> None:
-    from api.cli import CliError
     from api.recompute import expand, run_sync
 
     with endpoints(settings, need_redis=False) as found:

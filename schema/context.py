@@ -1,6 +1,6 @@
 """Per-request context: the viewer, fresh DataLoaders, and how to open short read sessions."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -17,7 +17,6 @@ class AppState:
     sessions: async_sessionmaker[AsyncSession]
     reads: ReadPool
     settings: Any
-    enqueue: Any = None  # optional callable to nudge workers; the outbox is the real hand-off
 
 
 @dataclass
@@ -32,7 +31,6 @@ class Context:
     loaders: Any = None
     # Rows a response may hold (list items as often as they appear); None: no limit.
     max_rows: int | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:

@@ -267,7 +267,7 @@ class Query:
             after=after,
         )
 
-    @strawberry.field(description="Opportunities by expected close date.")
+    @strawberry.field(description="Opportunities by the time they were created.")
     async def opportunities(
         self,
         info: Info,

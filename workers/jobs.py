@@ -15,14 +15,9 @@ from domain.analytics import retention as forecast_retention
 from domain.analytics.runs import recorded_run
 from domain.core import retention
 from workers import relay
-
-RELAY_OUTBOX = "relay_outbox"
-REFRESH_CUSTOMER = "refresh_customer"
-REFRESH_CAMPAIGNS = "refresh_campaigns"
-REFRESH_REPLENISHMENT = "refresh_replenishment"
-NIGHTLY_RECOMPUTE = "nightly_recompute"
-RECOMPUTE_STEP = "recompute_step"
-HOUSEKEEPING = "housekeeping"
+from workers.job_names import (
+    HOUSEKEEPING,
+)
 
 log = logging.getLogger("bizgraph.worker")
 

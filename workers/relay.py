@@ -18,6 +18,8 @@ from arq.connections import ArqRedis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from workers.job_names import REFRESH_CAMPAIGNS, REFRESH_CUSTOMER, REFRESH_REPLENISHMENT
+
 BATCH = 500
 # Aggregates whose events change available stock or what is on order.
 STOCK_AGGREGATES = frozenset(
@@ -40,8 +42,6 @@ MARK = text(
 
 async def relay_pending(engine: AsyncEngine, redis: ArqRedis) -> int:
     """Enqueue jobs for pending events; returns how many events were relayed."""
-    from workers.jobs import REFRESH_CAMPAIGNS, REFRESH_CUSTOMER, REFRESH_REPLENISHMENT
-
     async with engine.begin() as connection:
         events = (await connection.execute(CLAIM, {"batch": BATCH})).all()
         if not events:

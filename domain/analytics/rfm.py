@@ -29,17 +29,8 @@ _RULES: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (
 )
 
 
-def segment_for(r: int, f: int, m: int) -> str:
-    """The named segment of a customer with quintile scores r, f, m (each 1–5)."""
-    fm = (f + m) // 2
-    for name, (r_low, r_high), (fm_low, fm_high) in _RULES:
-        if r_low <= r <= r_high and fm_low <= fm <= fm_high:
-            return name
-    raise ValueError(f"no RFM segment for scores {r}, {f}, {m}")
-
-
 def segment_case_sql(r_col: str, f_col: str, m_col: str) -> str:
-    """The same mapping as a SQL CASE expression over integer score columns."""
+    """The segment of quintile scores r, f, m (each 1–5) as a SQL CASE expression."""
     fm = f"(({f_col} + {m_col}) / 2)"
     branches = [
         f"WHEN {r_col} BETWEEN {r_low} AND {r_high} AND {fm} BETWEEN {fm_low} AND {fm_high} "

@@ -9,8 +9,3 @@ ZERO = Decimal("0.00")
 def money(value: Decimal | int | str) -> Decimal:
     """Round an amount to cents, half away from zero (the commercial convention)."""
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
-    """The share `percent` (e.g. Decimal("12.5")) of `amount`, rounded to cents."""
-    return money(amount * percent / Decimal(100))

@@ -23,7 +23,7 @@ from domain.core.database import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.faults.processes import BizgraphProcess, wait_until, worker_check, worker_process
 from tests.workers.freshness import mark_figures_fresh
-from workers.jobs import RECOMPUTE_STEP
+from workers.job_names import RECOMPUTE_STEP
 from workers.settings import redis_settings
 
 CUSTOMERS = 60

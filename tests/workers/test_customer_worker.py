@@ -19,7 +19,7 @@ from domain.analytics.runs import latest_details
 from tests.conftest import Services
 from tests.workers.conftest import enqueue, run_worker
 from tests.workers.orders import place_order
-from workers.jobs import REFRESH_CAMPAIGNS, REFRESH_CUSTOMER
+from workers.job_names import REFRESH_CAMPAIGNS, REFRESH_CUSTOMER
 from workers.relay import relay_pending
 from workers.settings import redis_settings
 

@@ -8,7 +8,7 @@ from domain.analytics import recompute, revenue_forecast
 from domain.analytics.backtest import BacktestSettings
 from domain.analytics.daily import utc_today
 from tests.workers.conftest import enqueue, run_worker
-from workers.jobs import NIGHTLY_RECOMPUTE
+from workers.job_names import NIGHTLY_RECOMPUTE
 
 
 async def test_the_nightly_recompute_runs_every_step_in_the_worker(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.core.database import asyncpg_dsn, create_engine
 from domain.demo.seed import seed_database
-from workers.jobs import REFRESH_CUSTOMER
+from workers.job_names import REFRESH_CUSTOMER
 from workers.main import WorkerOptions, build_worker
 from workers.relay import relay_pending
 from workers.settings import redis_settings
