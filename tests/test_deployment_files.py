@@ -133,17 +133,17 @@ def _lock(name: str) -> dict[str, list[tuple[Version, str | None, frozenset[str]
 
 
 def _declared() -> dict[str, list[Requirement]]:
-    """pyproject's requirements per lock file: the dev lock holds everything."""
-    runtime = [
-        Requirement(r)
-        for r in PYPROJECT["project"]["dependencies"] + PYPROJECT["build-system"]["requires"]
-    ]
-    dev = [Requirement(r) for r in PYPROJECT["project"]["optional-dependencies"]["dev"]]
+    """pyproject's requirements per lock file, with the build backend and pip that install
+    them (`make lock` adds both); the dev lock holds everything."""
+    project, build = PYPROJECT["project"], PYPROJECT["build-system"]
+    runtime = [Requirement(r) for r in [*project["dependencies"], *build["requires"], "pip"]]
+    dev = [Requirement(r) for r in project["optional-dependencies"]["dev"]]
     return {"requirements.lock": runtime, "requirements-dev.lock": runtime + dev}
 
 
 def test_the_makefile_and_the_image_install_from_the_locks_with_hashes() -> None:
     makefile = (ROOT / "Makefile").read_text()
+    assert "install --quiet --require-hashes -r $(VENV)/pip.lock" in makefile
     assert "install --quiet --require-hashes -r requirements-dev.lock" in makefile
     assert "install --quiet --no-deps --no-build-isolation -e ." in makefile
     stamp = re.search(r"^STAMP := .*$", makefile, re.M)
