@@ -1,20 +1,28 @@
 # The two commands of the quick start: `make dev` runs the platform, `make test` the suite.
-# Both create a local virtual environment on first use (only Python >= 3.11 is needed).
+# Both create a local virtual environment on first use (only Python >= 3.11 is needed) and
+# install into it exactly what requirements-dev.lock pins, every file checked against its
+# hash; `make lock` re-resolves the lock files from pyproject.toml.
 
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& echo $$p && break; done)
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | cksum | cut -d' ' -f1)
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: install dev test lint bench clean
+.PHONY: install dev test lint bench lock clean
 
-$(STAMP): pyproject.toml
+# pip comes first, at its locked version (a venv's bundled pip may be years old and
+# installs the rest a third slower). The lock holds the build backend too, so the project
+# itself installs without fetching anything unpinned and without its dependencies.
+$(STAMP): pyproject.toml requirements-dev.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@sed -n '/^pip==/,/[^\\]$$/p' requirements-dev.lock > $(VENV)/pip.lock
+	$(PIP) install --quiet --require-hashes -r $(VENV)/pip.lock
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -31,6 +39,19 @@ lint: install
 
 bench: install
 	$(BIN)/python -m tests.benchmarks.read_api $(BENCH_ARGS)
+
+# One universal resolution (every OS, Python >= 3.11) of pyproject's dependencies plus
+# what installs them: its build-system requirements and pip. Pins already in the files are
+# kept while they still fit; LOCK_ARGS=--upgrade moves everything to the newest allowed,
+# LOCK_ARGS="--upgrade-package P" just P. The runtime lock (the Docker image's) is
+# constrained to the dev lock: the same versions.
+INSTALL_TOOLS = $(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], "pip", sep="\n")'
+UV_COMPILE = $(BIN)/uv pip compile - pyproject.toml --universal --generate-hashes --quiet \
+	--custom-compile-command 'make lock' $(LOCK_ARGS)
+
+lock: install
+	$(INSTALL_TOOLS) | $(UV_COMPILE) --extra dev -o requirements-dev.lock
+	$(INSTALL_TOOLS) | $(UV_COMPILE) -c requirements-dev.lock -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .bizgraph .mypy_cache .pytest_cache .ruff_cache
