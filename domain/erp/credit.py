@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core.errors import DomainError
 from domain.core.money import ZERO
 from domain.crm.models import Customer
-from domain.erp.billing import Invoice, Payment
+from domain.erp import receivables
+from domain.erp.billing import Invoice
 from domain.erp.sales import SalesOrder
 
 
@@ -16,13 +17,8 @@ async def exposure(
     session: AsyncSession, customer_id: int, *, exclude_order: int | None
 ) -> Decimal:
     """Unpaid invoices plus the not-yet-invoiced value of open (placed/confirmed) orders."""
-    paid = (
-        select(func.coalesce(func.sum(Payment.amount), 0))
-        .where(Payment.invoice_id == Invoice.id)
-        .scalar_subquery()
-    )
     unpaid = await session.scalar(
-        select(func.coalesce(func.sum(Invoice.total - paid), 0)).where(
+        select(func.coalesce(func.sum(receivables.amount_due()), 0)).where(
             Invoice.customer_id == customer_id, Invoice.status != "void"
         )
     )
