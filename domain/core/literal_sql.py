@@ -18,7 +18,8 @@ _DIALECT = postgresql.dialect()
 
 def render(expression: ClauseElement | Any) -> str:
     """The PostgreSQL text of `expression`, with its bound values written in."""
-    return str(expression.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
+    text = str(expression.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
+    return "\n".join(line.rstrip() for line in text.splitlines())
 
 
 def render_subquery(subquery: Subquery) -> str:
