@@ -109,7 +109,7 @@ async def forecast_demand(
     cut = as_of - timedelta(days=demand.HORIZON_DAYS)
     async with engine.connect() as connection:
         units = await _units(connection, as_of)
-        items = await _items(connection)
+        items = await items_with_stock(connection)
     progress.start(len(items))
     last = as_of - timedelta(days=1)
     forecasts, checks = await asyncio.gather(
@@ -129,7 +129,7 @@ async def forecast_demand(
     }
     async with engine.begin() as connection:
         # Stock moved while the models ran: apply the reorder rule to stock as it is now.
-        current = await _items(connection)
+        current = await items_with_stock(connection)
         by_id = {f.item_id: f for f in forecasts}
         rows = await _write(
             connection,
@@ -142,7 +142,7 @@ async def forecast_demand(
 async def refresh(connection: AsyncConnection) -> int:
     """Re-apply the reorder rule to the stored demand with live stock (after events)."""
     stored = {row.stock_item_id: row for row in (await connection.execute(_STORED)).all()}
-    items = [row for row in await _items(connection) if row.id in stored]
+    items = [row for row in await items_with_stock(connection) if row.id in stored]
     forecasts = [
         demand.ItemDemand(
             row.id,
@@ -156,7 +156,8 @@ async def refresh(connection: AsyncConnection) -> int:
     return await _write(connection, items, forecasts)
 
 
-async def _items(connection: AsyncConnection) -> list[Row[Any]]:
+async def items_with_stock(connection: AsyncConnection) -> list[Row[Any]]:
+    """Each item's reorder inputs: lead time, available stock and units on order, live."""
     rows = await connection.execute(_ITEMS, {"default_lead": DEFAULT_LEAD_TIME_DAYS})
     return list(rows.all())
 

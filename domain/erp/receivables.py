@@ -129,7 +129,8 @@ def customer_balances(customer_ids: Expression, as_of: date | Expression | None 
     )
 
 
-def _ids(values: list[int]) -> Expression:
+def id_array(values: list[int]) -> Expression:
+    """Ids as one array parameter, for the batch statements above."""
     return literal(values, ARRAY(BigInteger))
 
 
@@ -137,7 +138,7 @@ async def amounts_due(
     session: AsyncSession | AsyncConnection, ids: list[int]
 ) -> dict[int, Decimal]:
     """Amount due per invoice id (missing ids are absent)."""
-    rows = await session.execute(invoice_amounts(_ids(ids)))
+    rows = await session.execute(invoice_amounts(id_array(ids)))
     return {row.id: Decimal(row.due) for row in rows}
 
 
