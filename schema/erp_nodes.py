@@ -166,7 +166,9 @@ class StockItem(TableNode):
     unit_price: Decimal = desc("List price before tier discounts.")
     unit_cost: Decimal | None = desc("Purchase cost (restricted to warehouse, finance, admins).")
     currency: str = desc("Currency of prices.")
-    reorder_point: int = desc("Reorder when available stock falls below this.")
+    reorder_point: int = desc(
+        "Reorder when available stock plus what is on order is at or below this."
+    )
     pack_size: int = desc("Units per pack when reordering.")
     is_active: bool = desc("Still sold.")
     version: int = desc("Version for optimistic concurrency.")

@@ -5,9 +5,10 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import ARRAY, ColumnElement, String, any_, func, literal, select
+from sqlalchemy import ARRAY, ColumnElement, String, any_, func, literal
 from strawberry import relay
 
+from domain.erp import receivables, stock_position
 from schema import enums as e
 from schema import tables as t
 from schema.enums import Direction
@@ -163,7 +164,7 @@ class InvoiceFilter:
         out = _in(c.status, _values(self.status))
         out += _eq(c.customer_id, decode_id(self.customer, "Customer", "filter.customer"))
         if self.overdue is not None:
-            late = c.status.in_(["issued", "partially_paid"]) & (c.due_on < func.current_date())
+            late = receivables.is_overdue(t.invoice)
             out.append(late if self.overdue else ~late)
         out += [text_search([c.number], self.search)] if self.search else []
         return (
@@ -185,7 +186,9 @@ class StockItemFilter:
         default=None, description="Preferred supplier."
     )
     below_reorder_point: bool | None = strawberry.field(
-        default=None, description="Only items whose available stock is under their reorder point."
+        default=None,
+        description="Only items whose available stock plus what is on order is at or below "
+        "their reorder point.",
     )
     active: bool | None = strawberry.field(
         default=None, description="Only items still sold (true) or no longer sold (false)."
@@ -197,14 +200,7 @@ class StockItemFilter:
         out += [text_search([c.sku, c.name], self.search)] if self.search else []
         out += _eq(c.supplier_id, decode_id(self.supplier, "Supplier", "filter.supplier"))
         if self.below_reorder_point:
-            available = (
-                select(
-                    func.coalesce(func.sum(t.stock_level.c.on_hand - t.stock_level.c.reserved), 0)
-                )
-                .where(t.stock_level.c.stock_item_id == c.id)
-                .scalar_subquery()
-            )
-            out.append(available < c.reorder_point)
+            out.append(stock_position.item_at_reorder_point(t.stock_item))
         return out
 
 

@@ -2,8 +2,8 @@
 
 Statements are Core expressions built and compiled once per shape (`domain.core.reads`) and
 run on raw asyncpg, each batch on its own short connection: strawberry resolves sibling
-fields concurrently, so no connection or session is shared between batches. Record rules
-are applied here, once, for every read of customer-owned data.
+fields concurrently, so no connection or session is shared between batches. Every read of
+customer-owned data applies the record rules of `domain.core.access` here.
 """
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
@@ -32,51 +32,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from strawberry.dataloader import DataLoader
 
-from domain.core.access import VIEWER_PARAMETER, Viewer
+from domain.core.access import VIEWER_PARAMETER, Viewer, record_rule
 from domain.core.availability import StatementBudgetSpent
 from domain.core.reads import Compiled, ReadPool, Row, compile_select
 from domain.core.telemetry import observed_batch
-from schema import tables as t
 from schema.pagination import PageRequest, invalid_cursor
 
 # The parent keys of one batch, as one array parameter: the SQL text never depends on them.
 KEYS = bindparam("keys", type_=ARRAY(BigInteger))
 LIMIT = bindparam("limit", type_=Integer)
-
-# How each customer-owned table reaches its customer: (column, parent table or None = customer).
-OWNERSHIP: dict[str, tuple[str, Table | None]] = {
-    "contact": ("customer_id", None),
-    "interaction": ("customer_id", None),
-    "opportunity": ("customer_id", None),
-    "ticket": ("customer_id", None),
-    "campaign_member": ("customer_id", None),
-    "sales_order": ("customer_id", None),
-    "invoice": ("customer_id", None),
-    "payment": ("customer_id", None),
-    "sales_order_line": ("sales_order_id", t.sales_order),
-    "delivery": ("sales_order_id", t.sales_order),
-    "delivery_line": ("delivery_id", t.delivery),
-    "invoice_line": ("invoice_id", t.invoice),
-}
-
-
-def record_rule(viewer: Viewer, table: Table) -> ColumnElement[bool]:
-    """The condition restricting `table` to rows of customers the viewer may see."""
-    if not viewer.limited_to_own_customers:
-        return true()
-    if table is t.customer:
-        return viewer.customer_rule(t.customer.c.account_manager_id)
-    owner = OWNERSHIP.get(table.name)
-    if owner is None:
-        return true()
-    column, parent = owner
-    if parent is None:
-        visible = select(t.customer.c.id).where(
-            viewer.customer_rule(t.customer.c.account_manager_id)
-        )
-    else:
-        visible = select(parent.c.id).where(record_rule(viewer, parent))
-    return table.c[column].in_(visible)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """Customer metrics: revenue, order counts, balances and RFM segments, computed in SQL.
 
 Revenue counts placed, confirmed and fulfilled orders, net of tax (drafts are not sales
-yet; cancelled orders never were). RFM scores are quintiles (5 = best) over customers
-with at least one such order: recency by last order, frequency by order count, monetary
-by revenue. The one-customer variant scores against the stored population, so an event
-does not rescore everyone; the nightly full pass re-bases all quintiles.
+yet; cancelled orders never were). Open and overdue balances are the receivables rules
+(`domain.erp.receivables`), rendered into this text SQL. RFM scores are quintiles (5 =
+best) over customers with at least one such order: recency by last order, frequency by
+order count, monetary by revenue. The one-customer variant scores against the stored
+population, so an event does not rescore everyone; the nightly full pass re-bases all
+quintiles.
 
 A row is only ever replaced by figures computed at the same time or later (`computed_at`
 is the start of the computing transaction, and everything committed before it is
@@ -12,11 +14,22 @@ included): a long full pass that started before an order cannot overwrite the fr
 figures a per-customer recompute wrote after it.
 """
 
-from sqlalchemy import text
+from typing import Any
+
+from sqlalchemy import ColumnElement, literal_column, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.analytics.daily import SALES_STATUSES
 from domain.analytics.rfm import segment_case_sql
+from domain.core.literal_sql import render
+from domain.erp import receivables
+
+# The receivables rules on invoice `i` and its joined payments `p` (`domain.erp.receivables`).
+_INVOICE = receivables.INVOICE.alias("i")
+_PAID: ColumnElement[Any] = literal_column("coalesce(p.paid, 0)")
+AMOUNT_DUE = render(receivables.amount_due(_INVOICE, paid=_PAID))
+IS_OPEN = render(receivables.is_open(_INVOICE, paid=_PAID))
+IS_OVERDUE = render(receivables.is_overdue(_INVOICE, paid=_PAID))
 
 _FIGURES = f"""
 orders AS (
@@ -28,13 +41,12 @@ orders AS (
 ),
 balances AS (
     SELECT i.customer_id,
-           sum(i.total - coalesce(p.paid, 0)) AS open_balance,
-           coalesce(sum(i.total - coalesce(p.paid, 0)) FILTER (WHERE i.due_on < current_date), 0)
-               AS overdue_balance
+           sum({AMOUNT_DUE}) AS open_balance,
+           coalesce(sum({AMOUNT_DUE}) FILTER (WHERE {IS_OVERDUE}), 0) AS overdue_balance
     FROM erp.invoice i
     LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM erp.payment GROUP BY invoice_id) p
            ON p.invoice_id = i.id
-    WHERE i.status IN ('issued', 'partially_paid') {{invoice_filter}}
+    WHERE {IS_OPEN} {{invoice_filter}}
     GROUP BY i.customer_id
 )"""
 

@@ -6,12 +6,11 @@ the last 30 days, next to a naive "same as the previous 30 days" baseline. Betwe
 runs, `refresh` re-applies the reorder rule to the stored demand with live stock, so an
 order or a goods receipt changes days of cover and suggestions within seconds.
 
-Lead time is the item's supplier's; items without a supplier assume 14 days (the
-supplier default). On order = open purchase order lines (ordered, partially received)
-not yet received. The reorder rule always runs on stock read in the writing transaction, and
-a row is never replaced by one computed earlier, so a slow nightly run cannot undo a
-refresh that happened meanwhile.
-"""
+Lead time is the item's supplier's; items without a supplier assume 14 days (the supplier
+default). Available and on order are the read rules of `domain.erp.stock_position` and
+`domain.erp.on_order` (open purchase orders: ordered or partially received). The reorder
+rule always runs on stock read in the writing transaction, and a row is never replaced by
+one computed earlier, so a slow nightly run cannot undo a refresh that happened meanwhile."""
 
 import asyncio
 from concurrent.futures import Executor
@@ -19,13 +18,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.analytics import demand
 from domain.analytics.daily import ORDER_DAY, SALES_STATUSES, dense, utc_today
 from domain.analytics.progress import Progress, Silent
+from domain.core.literal_sql import render_subquery
+from domain.erp import on_order, stock_position
 
 RUN = "forecast_demand"
 DEFAULT_LEAD_TIME_DAYS = 14
@@ -38,23 +39,31 @@ _UNITS = text(
     GROUP BY 1, 2
     """
 )
-_ITEMS = text(
+
+
+def _items_statement() -> TextClause:
+    """Every item with its supplier's lead time, available stock and units on order.
+
+    Available and on order are the stock and purchasing read rules (`domain.erp.
+    stock_position`, `domain.erp.on_order`), rendered into this statement.
     """
+    stock = stock_position.totals_by_item()
+    ordered = on_order.on_order_by_item()
+    return text(
+        f"""
     SELECT i.id, i.pack_size, i.reorder_point, i.is_active,
            coalesce(s.lead_time_days, :default_lead) AS lead_time_days,
-           coalesce(stock.available, 0) AS available, coalesce(open_po.units, 0) AS on_order
+           coalesce(stock.available, 0) AS available, coalesce(on_order.on_order, 0) AS on_order
     FROM erp.stock_item i
     LEFT JOIN erp.supplier s ON s.id = i.supplier_id
-    LEFT JOIN (SELECT stock_item_id, sum(on_hand - reserved) AS available
-               FROM erp.stock_level GROUP BY 1) stock ON stock.stock_item_id = i.id
-    LEFT JOIN (SELECT pl.stock_item_id, sum(pl.quantity - pl.quantity_received) AS units
-               FROM erp.purchase_order_line pl
-               JOIN erp.purchase_order po ON po.id = pl.purchase_order_id
-               WHERE po.status IN ('ordered', 'partially_received') GROUP BY 1) open_po
-           ON open_po.stock_item_id = i.id
+    LEFT JOIN {render_subquery(stock)} ON stock.stock_item_id = i.id
+    LEFT JOIN {render_subquery(ordered)} ON on_order.stock_item_id = i.id
     ORDER BY i.id
     """
-)
+    )
+
+
+_ITEMS = _items_statement()
 _STORED = text(
     "SELECT stock_item_id, method, daily_demand, daily_demand_sd, forecast_demand_30d "
     "FROM analytics.demand_forecast"
@@ -100,7 +109,7 @@ async def forecast_demand(
     cut = as_of - timedelta(days=demand.HORIZON_DAYS)
     async with engine.connect() as connection:
         units = await _units(connection, as_of)
-        items = await _items(connection)
+        items = await items_with_stock(connection)
     progress.start(len(items))
     last = as_of - timedelta(days=1)
     forecasts, checks = await asyncio.gather(
@@ -120,7 +129,7 @@ async def forecast_demand(
     }
     async with engine.begin() as connection:
         # Stock moved while the models ran: apply the reorder rule to stock as it is now.
-        current = await _items(connection)
+        current = await items_with_stock(connection)
         by_id = {f.item_id: f for f in forecasts}
         rows = await _write(
             connection,
@@ -133,7 +142,7 @@ async def forecast_demand(
 async def refresh(connection: AsyncConnection) -> int:
     """Re-apply the reorder rule to the stored demand with live stock (after events)."""
     stored = {row.stock_item_id: row for row in (await connection.execute(_STORED)).all()}
-    items = [row for row in await _items(connection) if row.id in stored]
+    items = [row for row in await items_with_stock(connection) if row.id in stored]
     forecasts = [
         demand.ItemDemand(
             row.id,
@@ -147,7 +156,8 @@ async def refresh(connection: AsyncConnection) -> int:
     return await _write(connection, items, forecasts)
 
 
-async def _items(connection: AsyncConnection) -> list[Row[Any]]:
+async def items_with_stock(connection: AsyncConnection) -> list[Row[Any]]:
+    """Each item's reorder inputs: lead time, available stock and units on order, live."""
     rows = await connection.execute(_ITEMS, {"default_lead": DEFAULT_LEAD_TIME_DAYS})
     return list(rows.all())
 

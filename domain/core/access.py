@@ -7,7 +7,7 @@ customer-owned data applies them; resolvers never filter by hand.
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, bindparam, true
+from sqlalchemy import BigInteger, ColumnElement, Table, bindparam, select, true
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -65,3 +65,47 @@ class Viewer:
         return account_manager_column == bindparam(
             VIEWER_PARAMETER, self.employee_id, type_=BigInteger
         )
+
+
+CUSTOMER_TABLE = "crm.customer"
+
+# How each customer-owned table reaches its customer: (column, parent table or None = the
+# customer itself). Tables are named, not imported: core sits below crm and erp.
+OWNERSHIP: dict[str, tuple[str, str | None]] = {
+    "crm.contact": ("customer_id", None),
+    "crm.interaction": ("customer_id", None),
+    "crm.opportunity": ("customer_id", None),
+    "crm.ticket": ("customer_id", None),
+    "crm.campaign_member": ("customer_id", None),
+    "erp.sales_order": ("customer_id", None),
+    "erp.invoice": ("customer_id", None),
+    "erp.payment": ("customer_id", None),
+    "erp.sales_order_line": ("sales_order_id", "erp.sales_order"),
+    "erp.delivery": ("sales_order_id", "erp.sales_order"),
+    "erp.delivery_line": ("delivery_id", "erp.delivery"),
+    "erp.invoice_line": ("invoice_id", "erp.invoice"),
+}
+
+
+def record_rule(viewer: Viewer, table: Table) -> ColumnElement[bool]:
+    """The condition restricting `table` to rows of customers the viewer may see.
+
+    Every read of customer-owned data applies it (the API's loaders and root lists); writes
+    apply `Viewer.customer_rule` to the customer they load. Tables outside `OWNERSHIP`
+    are company data every viewer may read.
+    """
+    if not viewer.limited_to_own_customers:
+        return true()
+    customer = table.metadata.tables[CUSTOMER_TABLE]
+    if table.fullname == CUSTOMER_TABLE:
+        return viewer.customer_rule(table.c.account_manager_id)
+    owner = OWNERSHIP.get(table.fullname)
+    if owner is None:
+        return true()
+    column, parent_name = owner
+    if parent_name is None:
+        visible = select(customer.c.id).where(viewer.customer_rule(customer.c.account_manager_id))
+    else:
+        parent = table.metadata.tables[parent_name]
+        visible = select(parent.c.id).where(record_rule(viewer, parent))
+    return table.c[column].in_(visible)

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core.errors import DomainError
 from domain.core.money import ZERO
 from domain.crm.models import Customer
-from domain.erp.billing import Invoice, Payment
+from domain.erp import receivables
+from domain.erp.billing import Invoice
 from domain.erp.sales import SalesOrder
 
 
@@ -16,29 +17,38 @@ async def exposure(
     session: AsyncSession, customer_id: int, *, exclude_order: int | None
 ) -> Decimal:
     """Unpaid invoices plus the not-yet-invoiced value of open (placed/confirmed) orders."""
-    paid = (
-        select(func.coalesce(func.sum(Payment.amount), 0))
-        .where(Payment.invoice_id == Invoice.id)
-        .scalar_subquery()
+    return await unpaid(session, customer_id) + await uninvoiced(
+        session, customer_id, exclude_order=exclude_order
     )
-    unpaid = await session.scalar(
-        select(func.coalesce(func.sum(Invoice.total - paid), 0)).where(
+
+
+async def unpaid(session: AsyncSession, customer_id: int) -> Decimal:
+    """What the customer owes on its invoices: the sum of their amounts due."""
+    owed = await session.scalar(
+        select(func.coalesce(func.sum(receivables.amount_due()), 0)).where(
             Invoice.customer_id == customer_id, Invoice.status != "void"
         )
     )
+    return Decimal(owed or ZERO)
+
+
+async def uninvoiced(
+    session: AsyncSession, customer_id: int, *, exclude_order: int | None
+) -> Decimal:
+    """The part of placed and confirmed orders' totals that no non-void invoice bills yet."""
     invoiced = (
         select(func.coalesce(func.sum(Invoice.total), 0))
         .where(Invoice.sales_order_id == SalesOrder.id, Invoice.status != "void")
         .scalar_subquery()
     )
-    uninvoiced = await session.scalar(
+    value = await session.scalar(
         select(func.coalesce(func.sum(func.greatest(SalesOrder.total - invoiced, 0)), 0)).where(
             SalesOrder.customer_id == customer_id,
             SalesOrder.status.in_(("placed", "confirmed")),
             SalesOrder.id != (exclude_order or 0),
         )
     )
-    return Decimal(unpaid or ZERO) + Decimal(uninvoiced or ZERO)
+    return Decimal(value or ZERO)
 
 
 async def ensure_within_limit(

@@ -6,7 +6,6 @@ customer was promised; totals are sums of rounded lines, like the order's.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +15,8 @@ from domain.core.errors import DomainError, NotFound, Problems
 from domain.core.journal import Journal
 from domain.core.money import ZERO, money
 from domain.crm.models import Customer
-from domain.erp.billing import Invoice, InvoiceLine, Payment
+from domain.erp import receivables
+from domain.erp.billing import Invoice, InvoiceLine
 from domain.erp.invoice_states import ensure_voidable
 from domain.erp.progress import delivered_by_line, get_order, invoiced_by_line, order_lines
 
@@ -116,7 +116,7 @@ async def void(*, session: AsyncSession, journal: Journal, invoice_id: int, reas
     cleaned = validation.text(problems, "reason", reason, max_length=500)
     problems.raise_if_any()
     invoice = await get_invoice(session, journal, invoice_id, field="id")
-    ensure_voidable(invoice.status, await amount_paid(session, invoice.id))
+    ensure_voidable(invoice.status, await receivables.amount_paid_of(session, invoice.id))
     invoice.status = "void"
     invoice.voided_at = func.now()
     invoice.void_reason = cleaned
@@ -144,10 +144,3 @@ async def get_invoice(
     if invoice is None:
         raise NotFound("invoice", field)
     return invoice
-
-
-async def amount_paid(session: AsyncSession, invoice_id: int) -> Decimal:
-    paid = await session.scalar(
-        select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.invoice_id == invoice_id)
-    )
-    return Decimal(paid or ZERO)

@@ -17,7 +17,7 @@ from domain.core import assignments, references, validation
 from domain.core.errors import Conflict, DomainError, Problems
 from domain.core.journal import Journal, changed_fields
 from domain.crm import customers
-from domain.erp import credit, price_lists, pricing, stock
+from domain.erp import credit, price_lists, pricing, stock, stock_position
 from domain.erp.inventory import StockItem, StockLevel, Warehouse
 from domain.erp.order_states import ORDER_MACHINE, reserves_stock
 from domain.erp.progress import get_order, order_lines, shipped_by_line
@@ -329,7 +329,7 @@ async def _warehouse(session: AsyncSession, request: OrderRequest, problems: Pro
         select(
             StockLevel.warehouse_id,
             StockLevel.stock_item_id,
-            StockLevel.on_hand - StockLevel.reserved,
+            stock_position.available(),
         ).where(StockLevel.stock_item_id.in_(wanted))
     )
     served: dict[int, int] = {}

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core import references, validation
 from domain.core.errors import DomainError, Problems
 from domain.core.journal import Journal
+from domain.erp import receivables
 from domain.erp.billing import PAYMENT_METHODS, Invoice, Payment
 from domain.erp.invoice_states import INVOICE_MACHINE, status_after_payment
-from domain.erp.invoicing import amount_paid, get_invoice
+from domain.erp.invoicing import get_invoice
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ async def record(*, session: AsyncSession, journal: Journal, request: PaymentReq
     # Locked: two payments for the same invoice must see each other's amounts.
     invoice = await get_invoice(session, journal, request.invoice_id, field="invoice")
     _ensure_payable(invoice, request.currency)
-    due = invoice.total - await amount_paid(session, invoice.id)
+    due = await receivables.amount_due_of(session, invoice.id)
     if amount > due:
         raise DomainError(
             "OVERPAYMENT", f"only {due} {invoice.currency} is due on {invoice.number}", "amount"

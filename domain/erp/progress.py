@@ -11,6 +11,7 @@ from domain.core.access import Viewer
 from domain.core.errors import NotFound
 from domain.crm.models import Customer
 from domain.erp.billing import Invoice, InvoiceLine
+from domain.erp.fulfilment_status import SHIPPED_DELIVERY_STATUSES
 from domain.erp.sales import Delivery, DeliveryLine, SalesOrder, SalesOrderLine
 
 
@@ -45,7 +46,7 @@ async def order_lines(session: AsyncSession, order_id: int) -> list[SalesOrderLi
 
 
 async def shipped_by_line(session: AsyncSession, order_id: int) -> dict[int, int]:
-    return await _delivery_totals(session, order_id, ("in_transit", "delivered"))
+    return await _delivery_totals(session, order_id, SHIPPED_DELIVERY_STATUSES)
 
 
 async def delivered_by_line(session: AsyncSession, order_id: int) -> dict[int, int]:

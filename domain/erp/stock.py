@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.errors import DomainError
+from domain.erp import stock_position
 from domain.erp.inventory import StockItem, StockLevel, StockMovement
 
 
@@ -93,7 +94,7 @@ async def move(
 async def available(session: AsyncSession, stock_item_id: int, warehouse_id: int) -> int:
     """Units that can still be promised (on hand minus reserved) in one warehouse."""
     value = await session.scalar(
-        select(StockLevel.on_hand - StockLevel.reserved).where(
+        select(stock_position.available()).where(
             StockLevel.stock_item_id == stock_item_id, StockLevel.warehouse_id == warehouse_id
         )
     )

@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from api.bi_role import BiRoleError, ensure_bi_role, scram_verifier
+from domain.analytics import bi_views
 from domain.core.database import asyncpg_dsn
 from domain.core.db import SCHEMAS
 from tests.bi.conftest import BiRole
@@ -186,6 +187,27 @@ async def test_privileged_roles_are_never_taken_over(
         assert await admin.fetchval("SELECT rolcreatedb FROM pg_roles WHERE rolname = $1", creator)
     finally:
         await admin.execute(f"DROP ROLE {creator}")
+
+
+async def test_the_views_are_the_read_rules_of_today(admin: asyncpg.Connection) -> None:
+    """The migrated views are the ones `domain.analytics.bi_views` renders from the read rules
+    now: a changed rule fails here until a migration recreates the views with its new text."""
+    stale = []
+    for name, sql in bi_views.rendered().items():
+        async with admin.transaction():
+            await admin.execute(f"CREATE TEMP VIEW rendered_{name} AS {sql}")
+            live, rendered = await admin.fetchrow(
+                "SELECT pg_get_viewdef($1::regclass), pg_get_viewdef($2::regclass)",
+                f"bi.{name}",
+                f"pg_temp.rendered_{name}",
+            )
+            await admin.execute(f"DROP VIEW pg_temp.rendered_{name}")
+        if live != rendered:
+            stale.append(name)
+    assert stale == [], (
+        f"bi.{', bi.'.join(stale)} no longer follow the read rules: add a migration recreating "
+        "them with the SQL `python -m domain.analytics.bi_views` prints"
+    )
 
 
 async def test_customer_360_carries_the_metrics(admin: asyncpg.Connection) -> None:

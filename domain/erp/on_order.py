@@ -1,0 +1,56 @@
+"""What is on order from suppliers: the purchasing read rules, defined once.
+
+- an open purchase order has been sent to its supplier and is not complete: ordered or
+  partially received. A draft is not on order (the supplier has not seen it: counting it
+  would hold back a reorder for goods nobody ordered); received and cancelled orders
+  expect nothing more.
+- a line's outstanding quantity is what was ordered and not yet received;
+- an item's on-order quantity is the sum of the outstanding quantities of its lines on
+  open purchase orders;
+- a purchase order still expects an item when it is open and one of its lines for the item
+  has something outstanding (a partly received order whose line for this item is complete
+  no longer expects it).
+
+The GraphQL `StockItem.openPurchaseOrders`, the reorder rule (`domain.analytics.
+replenishment`) and the `bi.inventory_status` view all read these.
+"""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, func, select
+
+from domain.core.literal_sql import one_of
+from domain.erp.purchasing import PurchaseOrder, PurchaseOrderLine
+
+OPEN_PURCHASE_ORDER_STATUSES = ("ordered", "partially_received")
+
+PURCHASE_ORDER: Table = PurchaseOrder.__table__  # type: ignore[assignment]
+PURCHASE_ORDER_LINE: Table = PurchaseOrderLine.__table__  # type: ignore[assignment]
+
+
+def is_open(purchase_order: Any = PURCHASE_ORDER) -> ColumnElement[bool]:
+    """The order was sent to the supplier and is not yet complete (nor cancelled)."""
+    return one_of(purchase_order.c.status, OPEN_PURCHASE_ORDER_STATUSES)
+
+
+def outstanding(line: Any = PURCHASE_ORDER_LINE) -> ColumnElement[Any]:
+    """Units of the line ordered and not yet received."""
+    return line.c.quantity - line.c.quantity_received
+
+
+def expecting(
+    purchase_order: Any = PURCHASE_ORDER, line: Any = PURCHASE_ORDER_LINE
+) -> ColumnElement[bool]:
+    """`line` of `purchase_order` is still to be (partly) received."""
+    return is_open(purchase_order) & (outstanding(line) > 0)
+
+
+def on_order_by_item(purchase_order: Any = PURCHASE_ORDER, line: Any = PURCHASE_ORDER_LINE) -> Any:
+    """A subquery (stock_item_id, on_order) over the items with open lines."""
+    return (
+        select(line.c.stock_item_id, func.sum(outstanding(line)).label("on_order"))
+        .select_from(line.join(purchase_order, purchase_order.c.id == line.c.purchase_order_id))
+        .where(is_open(purchase_order))
+        .group_by(line.c.stock_item_id)
+        .subquery("on_order")
+    )

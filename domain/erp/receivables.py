@@ -1,0 +1,153 @@
+"""What a customer owes on an invoice: the read rules of receivables, defined once.
+
+Every surface that shows or uses an amount due (the GraphQL fields and filters, the credit
+check, payments, customer metrics, the BI views) builds it from these expressions, so an
+invoice is overdue in the API exactly when it is overdue in the credit check and in BI.
+
+- amount paid: the sum of the payments received against the invoice;
+- amount due: total minus amount paid, and nothing for a void invoice;
+- open: something is due (the stored status follows from the amounts, not the other way);
+- overdue as of a day: open and its due date is before that day;
+- days overdue: days past the due date while overdue, else 0.
+
+The expressions take the invoice as any selectable with the invoice's columns (the table or
+an alias), so they work in correlated subqueries, joins and views alike.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Table,
+    and_,
+    any_,
+    case,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from domain.core.money import ZERO
+from domain.erp.billing import Invoice, Payment
+
+INVOICE: Table = Invoice.__table__  # type: ignore[assignment]
+PAYMENT: Table = Payment.__table__  # type: ignore[assignment]
+
+Expression = ColumnElement[Any]
+
+
+def today() -> Expression:
+    """The day rules are evaluated on when no other is given: the database's current date."""
+    return func.current_date()
+
+
+def on(day: date | Expression | None) -> Expression:
+    """`day` as a SQL date expression (today when None)."""
+    if day is None:
+        return today()
+    if isinstance(day, date):
+        return literal(day, Date)
+    return day
+
+
+def amount_paid(invoice: Any = INVOICE) -> Expression:
+    """Payments received on `invoice` (a correlated subquery on the payment.invoice_id index)."""
+    return func.coalesce(
+        select(func.sum(PAYMENT.c.amount))
+        .where(PAYMENT.c.invoice_id == invoice.c.id)
+        .scalar_subquery(),
+        0,
+    )
+
+
+def amount_due(invoice: Any = INVOICE, *, paid: Expression | None = None) -> Expression:
+    """Total minus payments; a void invoice owes nothing. `paid` overrides `amount_paid`
+    for statements that already joined the payments."""
+    received = amount_paid(invoice) if paid is None else paid
+    return case((invoice.c.status == "void", 0), else_=invoice.c.total - received)
+
+
+def is_open(invoice: Any = INVOICE, *, paid: Expression | None = None) -> ColumnElement[bool]:
+    """Something is still due on `invoice`."""
+    return amount_due(invoice, paid=paid) > 0
+
+
+def is_overdue(
+    invoice: Any = INVOICE,
+    as_of: date | Expression | None = None,
+    *,
+    paid: Expression | None = None,
+) -> ColumnElement[bool]:
+    """Something is due and the due date is before `as_of` (today by default).
+
+    Amount-based on purpose: an invoice with nothing left to pay (a zero total, say) is
+    never overdue, whatever its stored status says.
+    """
+    return and_(is_open(invoice, paid=paid), invoice.c.due_on < on(as_of))
+
+
+def days_overdue(
+    invoice: Any = INVOICE,
+    as_of: date | Expression | None = None,
+    *,
+    paid: Expression | None = None,
+) -> Expression:
+    """Days past the due date while overdue, 0 otherwise."""
+    return case((is_overdue(invoice, as_of, paid=paid), on(as_of) - invoice.c.due_on), else_=0)
+
+
+def invoice_amounts(ids: Expression, as_of: date | Expression | None = None) -> Any:
+    """Paid, due, overdue and days overdue of the invoices whose ids are in the array `ids`."""
+    return select(
+        INVOICE.c.id,
+        amount_paid().label("paid"),
+        amount_due().label("due"),
+        is_overdue(as_of=as_of).label("overdue"),
+        days_overdue(as_of=as_of).label("days_overdue"),
+    ).where(INVOICE.c.id == any_(ids))
+
+
+def customer_balances(customer_ids: Expression, as_of: date | Expression | None = None) -> Any:
+    """Open balance (all amounts due) and overdue balance per customer in the array."""
+    due = amount_due()
+    return (
+        select(
+            INVOICE.c.customer_id,
+            func.sum(due).label("open_balance"),
+            func.coalesce(func.sum(due).filter(is_overdue(as_of=as_of)), 0).label(
+                "overdue_balance"
+            ),
+        )
+        .where(INVOICE.c.customer_id == any_(customer_ids), INVOICE.c.status != "void")
+        .group_by(INVOICE.c.customer_id)
+    )
+
+
+def id_array(values: list[int]) -> Expression:
+    """Ids as one array parameter, for the batch statements above."""
+    return literal(values, ARRAY(BigInteger))
+
+
+async def amounts_due(
+    session: AsyncSession | AsyncConnection, ids: list[int]
+) -> dict[int, Decimal]:
+    """Amount due per invoice id (missing ids are absent)."""
+    rows = await session.execute(invoice_amounts(id_array(ids)))
+    return {row.id: Decimal(row.due) for row in rows}
+
+
+async def amount_due_of(session: AsyncSession | AsyncConnection, invoice_id: int) -> Decimal:
+    """What is still due on one invoice (0 when it does not exist)."""
+    return (await amounts_due(session, [invoice_id])).get(invoice_id, ZERO)
+
+
+async def amount_paid_of(session: AsyncSession | AsyncConnection, invoice_id: int) -> Decimal:
+    """What has been received on one invoice."""
+    paid = await session.scalar(select(amount_paid()).where(INVOICE.c.id == invoice_id))
+    return Decimal(paid or ZERO)
