@@ -253,7 +253,6 @@ async def _create(
     totals = pricing.order_totals(priced)
     if status != "draft":
         await credit.ensure_within_limit(session, customer, totals.total)
-    await customers.mark_buying(session=session, journal=journal, customer=customer)
 
     order_id = await references.next_id(session, "erp.sales_order")
     now = datetime.now(UTC)

@@ -13,6 +13,7 @@ from domain.crm import opportunity_stages as stages
 from domain.crm.models import Opportunity
 from domain.crm.opportunities import get_for_change
 from domain.erp import orders
+from domain.flows import ordering
 
 
 async def win(
@@ -27,7 +28,7 @@ async def win(
     """Close the deal as won and draft the order that delivers it (priced for the tier)."""
     opportunity = await get_for_change(session, journal.actor, opportunity_id, version)
     opportunity.stage = stages.move(opportunity.stage, "won")
-    order = await orders.create_draft(
+    order = await ordering.create_draft(
         session=session,
         journal=journal,
         request=orders.OrderRequest(

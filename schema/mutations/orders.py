@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.erp import deliveries, orders
+from domain.flows import ordering
 from schema.erp_nodes import Delivery, SalesOrder
 from schema.mutations.base import INPUT, decode, decode_optional, given, payload, run
 from schema.mutations.pipeline import OrderLineInput, order_lines
@@ -126,7 +127,7 @@ class OrderMutations:
         return await run(
             info,
             SalesOrderPlacePayload,
-            lambda session, journal: orders.place(
+            lambda session, journal: ordering.place(
                 session=session,
                 journal=journal,
                 request=orders.OrderRequest(

@@ -22,6 +22,7 @@ from domain.core.errors import DomainError, Rejected
 from domain.core.journal import Journal
 from domain.crm import customers
 from domain.erp import deliveries, invoicing, orders, payments, purchase_orders, stock_items
+from domain.flows import ordering
 from tests.mutations.conftest import World
 
 ITEMS = 3
@@ -155,7 +156,7 @@ class OrderToCash(RuleBasedStateMachine):
             lines=[orders.LineRequest(self.item_ids[i], qty) for i, qty in lines],
             warehouse_id=self.world.warehouse,
         )
-        service = orders.create_draft if draft else orders.place
+        service = ordering.create_draft if draft else ordering.place
         return self.act(lambda s, j: service(session=s, journal=j, request=request))  # type: ignore[no-any-return]
 
     @rule(order=order_ids)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from domain.core.access import Viewer
 from domain.core.journal import Journal
 from domain.erp import orders
+from domain.flows import ordering
 
 WAREHOUSE_ID = 1
 
@@ -23,7 +24,7 @@ async def place_order(
         await session.execute(
             text("UPDATE crm.customer SET credit_limit = NULL WHERE id = :id"), {"id": customer_id}
         )
-        order = await orders.place(
+        order = await ordering.place(
             session=session,
             journal=journal,
             request=orders.OrderRequest(
