@@ -18,8 +18,8 @@ from api.observability import RequestObservability
 from api.probes import Probes
 from api.security.layer import Security
 from api.settings import Settings, get_settings
-from domain.core.database import create_engine, session_factory
 from domain.core.reads import ReadPool
+from domain.core.sessions import create_engine, session_factory
 from domain.core.telemetry import track_statements
 from schema.context import AppState
 

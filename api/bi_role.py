@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from domain.core.database import asyncpg_dsn
-from domain.core.db import SCHEMAS
+from domain.core.model_base import SCHEMAS
+from domain.core.sessions import asyncpg_dsn
 
 SCRAM_ITERATIONS = 4096  # PostgreSQL's default (scram_iterations)
 # Session defaults for BI tools left running: reads only, no query runs for ever, no idle

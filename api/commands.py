@@ -233,7 +233,7 @@ def _dev_admin_token(settings: Settings, database_url: str, host: str) -> Callab
 async def _first_active_employee(database_url: str) -> str | None:
     import asyncpg
 
-    from domain.core.database import asyncpg_dsn
+    from domain.core.sessions import asyncpg_dsn
 
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from domain.core.availability import (
+from domain.core.database_errors import (
     is_database_unavailable,
     is_pool_exhausted,
     is_statement_timeout,

@@ -46,7 +46,7 @@ async def run(database_url: str, steps: Sequence[str], *, show_progress: bool = 
     """Run `steps`; print one line per step; return the names of the steps that failed."""
     from domain.analytics.prophet_model import quiet
     from domain.analytics.recompute import STEPS, run_step
-    from domain.core.database import create_engine
+    from domain.core.sessions import create_engine
 
     engine = create_engine(database_url, pool_size=2)
     pool = ProcessPoolExecutor(

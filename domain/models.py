@@ -2,7 +2,7 @@
 
 from domain.analytics import models as analytics_models
 from domain.core import ops
-from domain.core.db import Base
+from domain.core.model_base import Base
 from domain.crm import models as crm_models
 from domain.erp import models as erp_models
 

@@ -8,7 +8,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from domain.core.database import sqlalchemy_url
+from domain.core.sessions import sqlalchemy_url
 from domain.models import metadata
 from migrations.filters import include_name
 

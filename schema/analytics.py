@@ -18,7 +18,7 @@ from domain.analytics.models import CampaignMetrics, DemandForecast, ForecastRun
 from domain.analytics.models import RevenueForecastPoint as PointModel
 from domain.core.reads import Row, compile_select
 from domain.crm.vocabulary import CUSTOMER_TIERS
-from domain.erp.inventory import STOCK_CATEGORIES
+from domain.erp.models.stock import STOCK_CATEGORIES
 from schema import tables as t
 from schema.base import TableNode, desc, loaders
 from schema.loaders import KEYS, Loaders

@@ -18,12 +18,12 @@ from domain.crm.vocabulary import (
     INTERACTION_DIRECTIONS,
     MEMBER_STATUSES,
 )
-from domain.erp.billing import PAYMENT_METHODS
 from domain.erp.delivery_states import DELIVERY_STATUSES
-from domain.erp.inventory import STOCK_CATEGORIES
 from domain.erp.invoice_states import INVOICE_STATUSES
+from domain.erp.models.employees import EMPLOYEE_STATUSES
+from domain.erp.models.invoices import PAYMENT_METHODS
+from domain.erp.models.stock import STOCK_CATEGORIES
 from domain.erp.order_states import ORDER_STATUSES
-from domain.erp.people import EMPLOYEE_STATUSES
 from domain.erp.purchase_order_states import PURCHASE_ORDER_STATUSES
 
 

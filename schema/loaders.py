@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from strawberry.dataloader import DataLoader
 
 from domain.core.access import VIEWER_PARAMETER, Viewer, record_rule
-from domain.core.availability import StatementBudgetSpent
+from domain.core.database_errors import StatementBudgetSpent
 from domain.core.reads import Compiled, ReadPool, Row, compile_select
 from domain.core.telemetry import observed_batch
 from schema.pagination import PageRequest, invalid_cursor

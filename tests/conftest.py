@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api import migrate
 from api.embedded import EmbeddedPostgres, EmbeddedRedis, remove_data
-from domain.core.database import asyncpg_dsn, create_engine
-from domain.core.db import SCHEMAS
+from domain.core.model_base import SCHEMAS
+from domain.core.sessions import asyncpg_dsn, create_engine
 
 
 @dataclass

@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import migrate
-from domain.core.database import asyncpg_dsn
-from domain.core.db import SCHEMAS
+from domain.core.model_base import SCHEMAS
+from domain.core.sessions import asyncpg_dsn
 from domain.models import metadata
 from migrations.filters import include_name
 

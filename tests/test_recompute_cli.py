@@ -7,7 +7,7 @@ import sys
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 
 
 def _recompute(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:

@@ -137,7 +137,7 @@ async def drain(database_url: str, redis_url: str, *, queue_name: str | None = N
     """Relay pending outbox events, then run every queued job and stop (burst mode)."""
     from arq import create_pool
 
-    from domain.core.database import create_engine
+    from domain.core.sessions import create_engine
     from workers.relay import relay_pending
 
     options = WorkerOptions(queue_name=queue_name or WorkerSettings.queue_name)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from arq import Retry
 from prometheus_client import Counter, Histogram, start_http_server
 
-from domain.core.availability import is_database_unavailable
+from domain.core.database_errors import is_database_unavailable
 
 log = logging.getLogger("bizgraph.worker")
 

@@ -22,7 +22,7 @@ from arq.connections import RedisSettings
 
 from domain.analytics import runs
 from domain.analytics.prophet_model import quiet
-from domain.core.database import create_engine
+from domain.core.sessions import create_engine
 from workers import jobs
 
 log = logging.getLogger("bizgraph.worker")

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.security.directory import EmployeeDirectory
 from api.security.responses import graphql_error
 from api.security.tokens import AuthError, TokenVerifier
-from domain.core.availability import is_database_unavailable, is_pool_exhausted
+from domain.core.database_errors import is_database_unavailable, is_pool_exhausted
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # What GraphiQL's headers editor shows when the page carries no token.

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.security.tokens import AuthError, Claims
 from domain.core.access import ROLES, Viewer
-from domain.erp.people import Employee
+from domain.erp.models.employees import Employee
 
 TTL_SECONDS = 30.0
 MAX_ENTRIES = 10_000

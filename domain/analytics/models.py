@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.analytics.rfm import RFM_SEGMENTS
-from domain.core.db import Base, BigId, CreatedAt, one_of
+from domain.core.model_base import Base, BigId, CreatedAt, one_of
 
 SCHEMA = "analytics"
 FORECAST_SCOPES = ("company", "tier", "category")

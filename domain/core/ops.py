@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.core.db import Base, BigId, CreatedAt, one_of
+from domain.core.model_base import Base, BigId, CreatedAt, one_of
 
 SCHEMA = "ops"
 JOB_RUN_STATUSES = ("running", "succeeded", "failed")

@@ -18,8 +18,8 @@ import asyncpg
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.sql import Select
 
-from domain.core.availability import PoolExhausted, StatementBudgetSpent
-from domain.core.database import asyncpg_dsn
+from domain.core.database_errors import PoolExhausted, StatementBudgetSpent
+from domain.core.sessions import asyncpg_dsn
 from domain.core.telemetry import record_statement
 
 Row: TypeAlias = asyncpg.Record

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
 from domain.crm.opportunity_stages import OPPORTUNITY_STAGES
 from domain.crm.ticket_states import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
 from domain.crm.vocabulary import (

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from domain.demo.frame import Frame, cents_to_text
-from domain.erp.inventory import STOCK_CATEGORIES
+from domain.erp.models.stock import STOCK_CATEGORIES
 from domain.erp.pricing import DEFAULT_PRICE_RULES
 
 WAREHOUSES = (

@@ -12,7 +12,7 @@ import pandas as pd
 
 from domain.crm.vocabulary import CUSTOMER_TIERS
 from domain.demo.frame import Frame, cents_to_text, round_half_up_div
-from domain.erp.inventory import STOCK_CATEGORIES
+from domain.erp.models.stock import STOCK_CATEGORIES
 from domain.erp.order_states import ORDER_STATUSES
 from domain.erp.pricing import DEFAULT_PRICE_RULES, best_rule, tax_rate_for
 

@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, time
 import asyncpg
 import pandas as pd
 
-from domain.core.database import asyncpg_dsn
-from domain.core.db import SCHEMAS
+from domain.core.model_base import SCHEMAS
+from domain.core.sessions import asyncpg_dsn
 from domain.demo.catalog import generate_catalog
 from domain.demo.customers import (
     generate_campaigns,

@@ -9,8 +9,8 @@ from domain.core.errors import DomainError
 from domain.core.money import ZERO
 from domain.crm.models import Customer
 from domain.erp import receivables
-from domain.erp.billing import Invoice
-from domain.erp.sales import SalesOrder
+from domain.erp.models.invoices import Invoice
+from domain.erp.models.sales_orders import SalesOrder
 
 
 async def exposure(

@@ -15,11 +15,11 @@ from domain.core import references, validation
 from domain.core.errors import DomainError, NotFound, Problems
 from domain.core.journal import Journal
 from domain.crm.models import Customer
-from domain.erp import stock
+from domain.erp import stock_ledger
 from domain.erp.delivery_states import DELIVERY_MACHINE
+from domain.erp.models.sales_orders import Delivery, DeliveryLine, SalesOrder
 from domain.erp.order_states import ORDER_MACHINE, can_ship
 from domain.erp.progress import delivered_by_line, get_order, order_lines, shipped_by_line
-from domain.erp.sales import Delivery, DeliveryLine, SalesOrder
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,11 @@ async def create(*, session: AsyncSession, journal: Journal, shipment: Shipment)
         for line in wanted
     )
     await session.flush()
-    await stock.move(
+    await stock_ledger.move(
         session=session,
         kind="shipment",
         changes=[
-            stock.StockChange(
+            stock_ledger.StockChange(
                 lines[line.sales_order_line_id].stock_item_id,
                 order.warehouse_id,
                 -line.quantity,
@@ -168,11 +168,11 @@ async def mark_failed(
     shipped = await session.scalars(
         select(DeliveryLine).where(DeliveryLine.delivery_id == delivery.id)
     )
-    await stock.move(
+    await stock_ledger.move(
         session=session,
         kind="return",
         changes=[
-            stock.StockChange(
+            stock_ledger.StockChange(
                 items[line.sales_order_line_id], delivery.warehouse_id, line.quantity, line.quantity
             )
             for line in shipped
@@ -211,8 +211,8 @@ async def _load(
 
 def _reference(
     journal: Journal, order: SalesOrder, delivery: Delivery, what: str
-) -> stock.Reference:
-    return stock.Reference(
+) -> stock_ledger.Reference:
+    return stock_ledger.Reference(
         f"{what}: {delivery.number} of order {order.number}",
         sales_order_id=order.id,
         delivery_id=delivery.id,

@@ -11,7 +11,7 @@ from domain.core import assignments, references, validation
 from domain.core.access import Viewer
 from domain.core.errors import Conflict, DomainError, NotFound, Problems
 from domain.core.journal import Journal, changed_fields
-from domain.erp.people import EMPLOYEE_STATUSES, Department, Employee
+from domain.erp.models.employees import EMPLOYEE_STATUSES, Department, Employee
 
 TEXT_LIMITS = {"name": 200, "title": 100}
 # Salaries are audited as changed, never with their amounts (the audit log is widely readable).

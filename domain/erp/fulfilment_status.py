@@ -18,8 +18,8 @@ from sqlalchemy import ColumnElement, Table, and_, any_, case, func, select
 
 from domain.core.literal_sql import one_of
 from domain.erp import receivables
-from domain.erp.billing import Invoice
-from domain.erp.sales import Delivery, DeliveryLine, SalesOrder, SalesOrderLine
+from domain.erp.models.invoices import Invoice
+from domain.erp.models.sales_orders import Delivery, DeliveryLine, SalesOrder, SalesOrderLine
 
 ORDER_DELIVERY_STATUSES = ("not_shipped", "partially_shipped", "in_transit", "delivered", "failed")
 ORDER_PAYMENT_STATUSES = ("not_invoiced", "unpaid", "partially_paid", "overdue", "paid")

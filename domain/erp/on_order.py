@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, func, select
 
 from domain.core.literal_sql import one_of
-from domain.erp.purchasing import PurchaseOrder, PurchaseOrderLine
+from domain.erp.models.purchase_orders import PurchaseOrder, PurchaseOrderLine
 
 OPEN_PURCHASE_ORDER_STATUSES = ("ordered", "partially_received")
 

@@ -10,9 +10,9 @@ from domain.core import references, validation
 from domain.core.errors import DomainError, Problems
 from domain.core.journal import Journal
 from domain.erp import receivables
-from domain.erp.billing import PAYMENT_METHODS, Invoice, Payment
 from domain.erp.invoice_states import INVOICE_MACHINE, status_after_payment
-from domain.erp.invoicing import get_invoice
+from domain.erp.invoices import get_invoice
+from domain.erp.models.invoices import PAYMENT_METHODS, Invoice, Payment
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.errors import DomainError
 from domain.erp import pricing
-from domain.erp.sales import PriceList, PriceRule
+from domain.erp.models.sales_orders import PriceList, PriceRule
 
 
 async def rules_for(

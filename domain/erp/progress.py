@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core.access import Viewer
 from domain.core.errors import NotFound
 from domain.crm.models import Customer
-from domain.erp.billing import Invoice, InvoiceLine
 from domain.erp.fulfilment_status import SHIPPED_DELIVERY_STATUSES
-from domain.erp.sales import Delivery, DeliveryLine, SalesOrder, SalesOrderLine
+from domain.erp.models.invoices import Invoice, InvoiceLine
+from domain.erp.models.sales_orders import Delivery, DeliveryLine, SalesOrder, SalesOrderLine
 
 
 async def get_order(

@@ -12,10 +12,10 @@ from domain.core import references, validation
 from domain.core.errors import NotFound, Problems
 from domain.core.journal import Journal
 from domain.core.money import ZERO, money
-from domain.erp import stock
-from domain.erp.inventory import StockItem, Supplier, Warehouse
+from domain.erp import stock_ledger
+from domain.erp.models.purchase_orders import PurchaseOrder, PurchaseOrderLine
+from domain.erp.models.stock import StockItem, Supplier, Warehouse
 from domain.erp.purchase_order_states import PURCHASE_ORDER_MACHINE, status_after_receipt
-from domain.erp.purchasing import PurchaseOrder, PurchaseOrderLine
 
 MAX_LINES = 500
 
@@ -140,7 +140,7 @@ async def receive(
     problems = Problems()
     if not receipts:
         problems.add("lines", "nothing received", "NOTHING_TO_RECEIVE")
-    changes: list[stock.StockChange] = []
+    changes: list[stock_ledger.StockChange] = []
     for position, receipt in enumerate(receipts):
         field = f"lines.{position}"
         validation.quantity(problems, f"{field}.quantity", receipt.quantity)
@@ -161,18 +161,18 @@ async def receive(
                 f"{field}.quantity", f"{remaining} more than is outstanding", "OVER_RECEIPT"
             )
         changes.append(
-            stock.StockChange(receipt.stock_item_id, order.warehouse_id, receipt.quantity, 0)
+            stock_ledger.StockChange(receipt.stock_item_id, order.warehouse_id, receipt.quantity, 0)
         )
     problems.raise_if_any()
     ordered = sum(line.quantity for line in lines)
     received = sum(line.quantity_received for line in lines)
     order.status = status_after_receipt(ordered, received)
     await session.flush()
-    await stock.move(
+    await stock_ledger.move(
         session=session,
         kind="receipt",
         changes=changes,
-        reference=stock.Reference(
+        reference=stock_ledger.Reference(
             f"Received on {order.number}",
             purchase_order_id=order.id,
             employee_id=journal.actor.employee_id,

@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.core.money import ZERO
-from domain.erp.billing import Invoice, Payment
+from domain.erp.models.invoices import Invoice, Payment
 
 INVOICE: Table = Invoice.__table__  # type: ignore[assignment]
 PAYMENT: Table = Payment.__table__  # type: ignore[assignment]

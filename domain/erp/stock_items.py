@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core import validation
 from domain.core.errors import NotFound, Problems
 from domain.core.journal import Journal
-from domain.erp import stock
-from domain.erp.inventory import STOCK_CATEGORIES, StockItem, Supplier, Warehouse
+from domain.erp import stock_ledger
+from domain.erp.models.stock import STOCK_CATEGORIES, StockItem, Supplier, Warehouse
 
 MAX_REORDER_POINT = 1_000_000
 
@@ -86,11 +86,11 @@ async def adjust(
         problems.collect(NotFound("warehouse", "warehouse"))
     problems.raise_if_any()
     assert item is not None and cleaned is not None
-    await stock.move(
+    await stock_ledger.move(
         session=session,
         kind="adjustment",
-        changes=[stock.StockChange(item.id, warehouse_id, quantity, 0, field="quantity")],
-        reference=stock.Reference(cleaned, employee_id=journal.actor.employee_id),
+        changes=[stock_ledger.StockChange(item.id, warehouse_id, quantity, 0, field="quantity")],
+        reference=stock_ledger.Reference(cleaned, employee_id=journal.actor.employee_id),
     )
     journal.record(
         "stock.adjusted",

@@ -9,7 +9,7 @@
   order must not be reordered again (the same rule `domain.analytics.demand` applies to
   suggest reorder quantities).
 
-`domain.erp.stock` is the only code that changes levels; everything that reads them
+`domain.erp.stock_ledger` is the only code that changes levels; everything that reads them
 (GraphQL fields and filters, order warehouse choice, replenishment, BI) uses these.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, func, select
 
 from domain.erp import on_order
-from domain.erp.inventory import StockItem, StockLevel
+from domain.erp.models.stock import StockItem, StockLevel
 
 STOCK_ITEM: Table = StockItem.__table__  # type: ignore[assignment]
 STOCK_LEVEL: Table = StockLevel.__table__  # type: ignore[assignment]

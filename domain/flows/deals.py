@@ -12,7 +12,7 @@ from domain.core.journal import Journal
 from domain.crm import opportunity_stages as stages
 from domain.crm.models import Opportunity
 from domain.crm.opportunities import get_for_change
-from domain.erp import orders
+from domain.erp import sales_orders
 from domain.flows import ordering
 
 
@@ -21,7 +21,7 @@ async def win(
     session: AsyncSession,
     journal: Journal,
     opportunity_id: int,
-    lines: Sequence[orders.LineRequest],
+    lines: Sequence[sales_orders.LineRequest],
     warehouse_id: int | None,
     version: int | None,
 ) -> Opportunity:
@@ -31,7 +31,7 @@ async def win(
     order = await ordering.create_draft(
         session=session,
         journal=journal,
-        request=orders.OrderRequest(
+        request=sales_orders.OrderRequest(
             customer_id=opportunity.customer_id,
             lines=lines,
             warehouse_id=warehouse_id,

@@ -9,28 +9,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.journal import Journal
 from domain.crm import customers
-from domain.erp import orders
-from domain.erp.sales import SalesOrder
+from domain.erp import sales_orders
+from domain.erp.models.sales_orders import SalesOrder
 
 
 async def place(
-    *, session: AsyncSession, journal: Journal, request: orders.OrderRequest
+    *, session: AsyncSession, journal: Journal, request: sales_orders.OrderRequest
 ) -> SalesOrder:
     """Take an order (priced for the tier, stock reserved); its customer becomes active."""
     await _mark_buying(session, journal, request)
-    return await orders.place(session=session, journal=journal, request=request)
+    return await sales_orders.place(session=session, journal=journal, request=request)
 
 
 async def create_draft(
-    *, session: AsyncSession, journal: Journal, request: orders.OrderRequest
+    *, session: AsyncSession, journal: Journal, request: sales_orders.OrderRequest
 ) -> SalesOrder:
     """A priced draft order (nothing reserved yet); its customer becomes active."""
     await _mark_buying(session, journal, request)
-    return await orders.create_draft(session=session, journal=journal, request=request)
+    return await sales_orders.create_draft(session=session, journal=journal, request=request)
 
 
 async def _mark_buying(
-    session: AsyncSession, journal: Journal, request: orders.OrderRequest
+    session: AsyncSession, journal: Journal, request: sales_orders.OrderRequest
 ) -> None:
     # Refused as the order service would refuse it: a customer the actor may not see.
     customer = await customers.get_visible(session, journal.actor, request.customer_id)

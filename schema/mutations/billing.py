@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from domain.erp import invoicing, payments
+from domain.erp import invoices, payments
 from schema import enums as e
 from schema.erp_nodes import Invoice, Payment
 from schema.mutations.base import INPUT, decode, payload, run
@@ -28,7 +28,7 @@ class InvoiceIssueInput:
         description="DELIVERED: units that arrived; ORDERED: all units of a confirmed order.",
     )
     due_in_days: int = strawberry.field(
-        default=invoicing.DEFAULT_TERMS_DAYS, description="Payment terms in days (0–180)."
+        default=invoices.DEFAULT_TERMS_DAYS, description="Payment terms in days (0–180)."
     )
     idempotency_key: str | None = strawberry.field(
         default=None, description="Retry key, yours alone: a replay returns the first invoice."
@@ -76,10 +76,10 @@ class BillingMutations:
         return await run(
             info,
             InvoiceIssuePayload,
-            lambda session, journal: invoicing.issue(
+            lambda session, journal: invoices.issue(
                 session=session,
                 journal=journal,
-                request=invoicing.InvoiceRequest(
+                request=invoices.InvoiceRequest(
                     sales_order_id=decode(input.sales_order, "SalesOrder", "salesOrder"),
                     basis=input.basis.value,
                     due_in_days=input.due_in_days,
@@ -96,7 +96,7 @@ class BillingMutations:
         return await run(
             info,
             InvoiceVoidPayload,
-            lambda session, journal: invoicing.void(
+            lambda session, journal: invoices.void(
                 session=session,
                 journal=journal,
                 invoice_id=decode(input.id, "Invoice", "id"),

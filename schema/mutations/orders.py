@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from domain.erp import deliveries, orders
+from domain.erp import deliveries, sales_orders
 from domain.flows import ordering
 from schema.erp_nodes import Delivery, SalesOrder
 from schema.mutations.base import INPUT, decode, decode_optional, given, payload, run
@@ -130,7 +130,7 @@ class OrderMutations:
             lambda session, journal: ordering.place(
                 session=session,
                 journal=journal,
-                request=orders.OrderRequest(
+                request=sales_orders.OrderRequest(
                     customer_id=decode(input.customer, "Customer", "customer"),
                     lines=order_lines(input.lines),
                     warehouse_id=decode_optional(input.warehouse, "Warehouse", "warehouse"),
@@ -149,7 +149,7 @@ class OrderMutations:
         return await run(
             info,
             SalesOrderConfirmPayload,
-            lambda session, journal: orders.confirm(
+            lambda session, journal: sales_orders.confirm(
                 session=session,
                 journal=journal,
                 order_id=decode(input.id, "SalesOrder", "id"),
@@ -165,7 +165,7 @@ class OrderMutations:
         return await run(
             info,
             SalesOrderCancelPayload,
-            lambda session, journal: orders.cancel(
+            lambda session, journal: sales_orders.cancel(
                 session=session,
                 journal=journal,
                 order_id=decode(input.id, "SalesOrder", "id"),
@@ -188,7 +188,7 @@ class OrderMutations:
         return await run(
             info,
             SalesOrderUpdatePayload,
-            lambda session, journal: orders.update(
+            lambda session, journal: sales_orders.update(
                 session=session,
                 journal=journal,
                 order_id=decode(input.id, "SalesOrder", "id"),

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from domain.crm import campaigns, opportunities, tickets
-from domain.erp.orders import LineRequest
+from domain.erp.sales_orders import LineRequest
 from domain.flows import deals
 from schema import enums as e
 from schema.erp_nodes import Warehouse

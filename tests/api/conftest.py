@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.security.tokens import Claims, mint
 from api.settings import Settings
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 
 DEMO_CUSTOMERS = 120

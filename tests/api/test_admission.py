@@ -15,9 +15,9 @@ from starlette.types import Receive, Scope, Send
 from api import metrics
 from api.admission import Admission, AdmissionQueue
 from api.errors import masked_code
-from domain.core.availability import PoolExhausted, is_database_unavailable, is_pool_exhausted
-from domain.core.database import asyncpg_dsn
+from domain.core.database_errors import PoolExhausted, is_database_unavailable, is_pool_exhausted
 from domain.core.reads import ReadPool, compile_select
+from domain.core.sessions import asyncpg_dsn
 
 
 async def _let_tasks_run() -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.analytics import recompute, revenue_forecast
 from domain.analytics.backtest import BacktestSettings
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.api.conftest import DEMO_TODAY, GraphQL, StatementCounter
 
 FORECAST = """query($scope: ForecastScope!, $key: String, $days: Int!) {

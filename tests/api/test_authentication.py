@@ -18,7 +18,7 @@ from api.security.directory import EmployeeDirectory
 from api.security.layer import InsecureConfiguration
 from api.security.tokens import TokenVerifier
 from api.settings import Settings
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.api.conftest import TEST_SECRET, GraphQL, StatementCounter, Tokens, bearer
 
 pytestmark = pytest.mark.usefixtures("demo")

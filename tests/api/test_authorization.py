@@ -29,8 +29,8 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 import schema.mutations.base
 from domain.core.access import ROLES, Viewer
-from domain.core.database import asyncpg_dsn
 from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS, RESTRICTED_WRITES
+from domain.core.sessions import asyncpg_dsn
 from schema.context import Context
 from schema.loaders import Loaders
 from schema.root import build_schema

@@ -10,7 +10,7 @@ import pytest
 from strawberry.relay import to_base64
 
 from api.graphiql import CUSTOMER_360
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.api.conftest import GraphQL, StatementCounter
 from tests.benchmarks.read_api import FLOOR_SQL
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from api.app import create_app
 from api.migrate import known_revisions
 from api.settings import Settings
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.conftest import _create_database, _drop_database
 
 

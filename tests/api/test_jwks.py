@@ -23,7 +23,7 @@ from jwt.algorithms import RSAAlgorithm
 from api.app import create_app
 from api.security.tokens import AuthError, TokenVerifier
 from api.settings import Settings
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.api.conftest import Tokens
 
 ISSUER = "https://login.example.com/realms/bizgraph"

@@ -21,7 +21,7 @@ from api.app import create_app
 from api.security.query_limits import QueryLimits
 from api.settings import Settings
 from domain.core.access import Viewer
-from domain.core.database import create_engine
+from domain.core.sessions import create_engine
 from schema.context import Context
 from schema.loaders import Loaders
 from schema.prefetch import collect

@@ -7,7 +7,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.api.conftest import StatementCounter
 
 QUERY = "query TopCustomers { customers(first: 5) { edges { node { name accountManager { email } } } } }"

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from api.errors import ErrorPolicy
 from api.logs import JsonFormatter, RequestIdFilter, TextFormatter
 from api.observability import RequestObservability
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.core.telemetry import RequestStats, current_request
 from tests.api.conftest import StatementCounter
 

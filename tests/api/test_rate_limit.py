@@ -15,7 +15,7 @@ from api.app import create_app
 from api.security.rate_limit import RateLimiter
 from api.settings import Settings
 from domain.core.access import Viewer
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.api.conftest import Tokens, bearer
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.relay import to_base64
 
 from domain.analytics import recompute
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.api import test_authorization as matrix
 from tests.api.conftest import DEMO_TODAY
 

@@ -13,8 +13,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 import schema.prefetch
 from api.graphiql import CUSTOMER_360
 from domain.core.access import Viewer
-from domain.core.database import asyncpg_dsn
-from domain.core.db import Base
+from domain.core.model_base import Base
+from domain.core.sessions import asyncpg_dsn
 from schema.context import Context
 from schema.execution import ExecutionContext
 from schema.loaders import Loaders

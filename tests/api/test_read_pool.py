@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, literal, select
 
 from domain.core.access import Viewer
-from domain.core.availability import StatementBudgetSpent, is_statement_timeout
-from domain.core.database import asyncpg_dsn
+from domain.core.database_errors import StatementBudgetSpent, is_statement_timeout
 from domain.core.reads import ReadPool, compile_select
+from domain.core.sessions import asyncpg_dsn
 from schema.loaders import Loaders
 
 SLEEP = compile_select(select(func.pg_sleep(literal(0.05)).label("slept")))

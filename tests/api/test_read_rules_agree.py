@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from strawberry.relay import from_base64
 
 from domain.analytics import metrics, replenishment
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.erp import credit, progress, receivables
 from tests.api.conftest import GraphQL
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import Column, select
 from sqlalchemy.sql.visitors import iterate
 
-from domain.core.database import asyncpg_dsn
 from domain.core.reads import compile_select
+from domain.core.sessions import asyncpg_dsn
 from schema import filters
 
 SEARCHABLE = sorted(

@@ -23,7 +23,7 @@ import asyncpg
 
 from domain.analytics import recompute
 from domain.analytics.prophet_model import quiet
-from domain.core.database import asyncpg_dsn, create_engine
+from domain.core.sessions import asyncpg_dsn, create_engine
 from domain.demo.seed import seed_database
 from tests.benchmarks.scratch import scratch_database
 

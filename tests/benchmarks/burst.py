@@ -26,7 +26,7 @@ import aiohttp
 import asyncpg
 from strawberry.relay import to_base64
 
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.benchmarks.read_api import SECRET, admin_token, free_port, percentile
 from tests.benchmarks.scratch import scratch_database

@@ -25,7 +25,7 @@ import httpx
 from api.app import create_app
 from api.security.tokens import mint
 from api.settings import Settings
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.benchmarks.scratch import scratch_database
 from tests.fuzz import documents, problems

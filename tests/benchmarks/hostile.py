@@ -27,7 +27,7 @@ from strawberry.relay import to_base64
 
 from api.graphiql import CUSTOMER_360
 from api.security.tokens import mint
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.benchmarks.http_client import JsonPoster
 from tests.benchmarks.read_api import SECRET, admin_token, free_port, percentile, prepare
 from tests.benchmarks.scratch import scratch_database

@@ -33,7 +33,7 @@ from api.embedded import EmbeddedPostgres, remove_data
 from api.errors import ErrorPolicy
 from api.logs import JsonFormatter, RequestIdFilter
 from api.observability import OperationName, RequestObservability
-from domain.core.database import create_engine
+from domain.core.sessions import create_engine
 from domain.core.telemetry import (
     RequestStats,
     _after_cursor_execute,

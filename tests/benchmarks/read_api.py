@@ -38,7 +38,7 @@ from api.embedded import EmbeddedPostgres, remove_data
 from api.graphiql import CUSTOMER_360
 from api.migrate import upgrade
 from api.security.tokens import mint
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.benchmarks.http_client import JsonPoster
 

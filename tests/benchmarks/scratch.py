@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from api.embedded import EmbeddedPostgres, remove_data
 from api.migrate import upgrade
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 
 
 async def _admin(server_url: str, statement: str) -> None:

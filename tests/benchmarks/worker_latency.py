@@ -26,7 +26,7 @@ import asyncpg
 from api.embedded import EmbeddedRedis, remove_data
 from api.recompute import expand
 from api.recompute import run as recompute
-from domain.core.database import asyncpg_dsn, create_engine
+from domain.core.sessions import asyncpg_dsn, create_engine
 from domain.demo.seed import seed_database
 from tests.benchmarks.scratch import scratch_database
 from tests.workers.orders import place_order

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.bi_role import ensure_bi_role
 from domain.analytics import metrics
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 
 

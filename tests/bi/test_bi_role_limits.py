@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from api.bi_role import BiRoleError, default_name, ensure_bi_role
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.bi.conftest import BiRole, drop_role
 
 pytestmark = pytest.mark.usefixtures("company")

@@ -12,8 +12,8 @@ import pytest
 
 from api.bi_role import BiRoleError, ensure_bi_role, scram_verifier
 from domain.analytics import bi_views
-from domain.core.database import asyncpg_dsn
-from domain.core.db import SCHEMAS
+from domain.core.model_base import SCHEMAS
+from domain.core.sessions import asyncpg_dsn
 from tests.bi.conftest import BiRole
 
 pytestmark = pytest.mark.usefixtures("company")

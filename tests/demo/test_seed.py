@@ -7,7 +7,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.crm.opportunity_stages import OPPORTUNITY_STAGES
 from domain.crm.ticket_states import TICKET_CATEGORIES, TICKET_STATUSES
 from domain.crm.vocabulary import CUSTOMER_STATUSES, CUSTOMER_TIERS, INTERACTION_CHANNELS

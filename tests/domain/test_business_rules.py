@@ -10,7 +10,7 @@ from domain.core.access import Viewer
 from domain.core.errors import DomainError, Problems, Rejected
 from domain.core.idempotency import request_hash
 from domain.core.journal import Journal, changed_fields
-from domain.erp.stock import StockChange, _merge
+from domain.erp.stock_ledger import StockChange, _merge
 
 
 def test_text_is_trimmed_and_bounded() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import migrate
 from api.embedded import EmbeddedPostgres, EmbeddedRedis
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.conftest import Services, _tune_for_tests
 from tests.faults.identity import admin_token
 

@@ -4,7 +4,7 @@ import asyncpg
 
 from api.security.tokens import mint
 from api.settings import Settings
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.api.conftest import TEST_SECRET
 
 

@@ -10,7 +10,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.embedded import EmbeddedRedis
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from tests.api.conftest import TEST_SECRET
 from tests.faults.processes import BizgraphProcess, free_port, wait_until
 

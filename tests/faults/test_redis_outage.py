@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.settings import Settings
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.api.conftest import TEST_SECRET
 from tests.faults.conftest import StoppableRedis

@@ -19,7 +19,7 @@ from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.analytics import metrics
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.faults.processes import BizgraphProcess, wait_until, worker_check, worker_process
 from tests.workers.freshness import mark_figures_fresh

@@ -17,8 +17,8 @@ from strawberry.relay import to_base64
 
 from api.settings import Settings
 from domain.core.access import Viewer
-from domain.core.database import asyncpg_dsn, session_factory
 from domain.core.reads import ReadPool
+from domain.core.sessions import asyncpg_dsn, session_factory
 from domain.erp.pricing import DEFAULT_PRICE_RULES
 from schema.context import AppState, Context
 from schema.loaders import Loaders

@@ -17,11 +17,18 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from domain.core.database import create_engine, session_factory
 from domain.core.errors import DomainError, Rejected
 from domain.core.journal import Journal
+from domain.core.sessions import create_engine, session_factory
 from domain.crm import customers
-from domain.erp import deliveries, invoicing, orders, payments, purchase_orders, stock_items
+from domain.erp import (
+    deliveries,
+    invoices,
+    payments,
+    purchase_orders,
+    sales_orders,
+    stock_items,
+)
 from domain.flows import ordering
 from tests.mutations.conftest import World
 
@@ -151,9 +158,9 @@ class OrderToCash(RuleBasedStateMachine):
         draft=st.booleans(),
     )
     def place(self, lines: list[tuple[int, int]], draft: bool) -> int | None:
-        request = orders.OrderRequest(
+        request = sales_orders.OrderRequest(
             customer_id=self.customer_id,
-            lines=[orders.LineRequest(self.item_ids[i], qty) for i, qty in lines],
+            lines=[sales_orders.LineRequest(self.item_ids[i], qty) for i, qty in lines],
             warehouse_id=self.world.warehouse,
         )
         service = ordering.create_draft if draft else ordering.place
@@ -163,14 +170,16 @@ class OrderToCash(RuleBasedStateMachine):
     def confirm(self, order: int | None) -> None:
         if order is not None:
             self.act(
-                lambda s, j: orders.confirm(session=s, journal=j, order_id=order, version=None)
+                lambda s, j: sales_orders.confirm(
+                    session=s, journal=j, order_id=order, version=None
+                )
             )
 
     @rule(order=order_ids)
     def cancel(self, order: int | None) -> None:
         if order is not None:
             self.act(
-                lambda s, j: orders.cancel(
+                lambda s, j: sales_orders.cancel(
                     session=s, journal=j, order_id=order, version=None, reason=None
                 )
             )
@@ -210,12 +219,12 @@ class OrderToCash(RuleBasedStateMachine):
                 )
             )
 
-    @rule(target=invoice_ids, order=order_ids, basis=st.sampled_from(invoicing.BASES))
+    @rule(target=invoice_ids, order=order_ids, basis=st.sampled_from(invoices.BASES))
     def invoice(self, order: int | None, basis: str) -> int | None:
         if order is None:
             return None
-        request = invoicing.InvoiceRequest(sales_order_id=order, basis=basis)
-        return self.act(lambda s, j: invoicing.issue(session=s, journal=j, request=request))  # type: ignore[no-any-return]
+        request = invoices.InvoiceRequest(sales_order_id=order, basis=basis)
+        return self.act(lambda s, j: invoices.issue(session=s, journal=j, request=request))  # type: ignore[no-any-return]
 
     @rule(invoice=invoice_ids, cents=st.integers(1, 60_000))
     def pay(self, invoice: int | None, cents: int) -> None:
@@ -227,7 +236,7 @@ class OrderToCash(RuleBasedStateMachine):
     def void(self, invoice: int | None) -> None:
         if invoice is not None:
             self.act(
-                lambda s, j: invoicing.void(session=s, journal=j, invoice_id=invoice, reason="Typo")
+                lambda s, j: invoices.void(session=s, journal=j, invoice_id=invoice, reason="Typo")
             )
 
     @rule(item=st.integers(0, ITEMS - 1), change=st.integers(-15, 15).filter(bool))

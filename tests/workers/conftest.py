@@ -16,7 +16,7 @@ from arq.constants import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.analytics.daily import utc_today
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 from workers.main import drain
 from workers.settings import redis_settings

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from domain.core.access import Viewer
 from domain.core.journal import Journal
-from domain.erp import orders
+from domain.erp import sales_orders
 from domain.flows import ordering
 
 WAREHOUSE_ID = 1
@@ -27,9 +27,9 @@ async def place_order(
         order = await ordering.place(
             session=session,
             journal=journal,
-            request=orders.OrderRequest(
+            request=sales_orders.OrderRequest(
                 customer_id=customer_id,
-                lines=[orders.LineRequest(item, quantity) for item, quantity in lines],
+                lines=[sales_orders.LineRequest(item, quantity) for item, quantity in lines],
                 warehouse_id=WAREHOUSE_ID,
             ),
         )

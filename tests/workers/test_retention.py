@@ -5,7 +5,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 from workers import jobs
 
 

@@ -4,7 +4,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.analytics.runs import close_abandoned
-from domain.core.database import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn
 
 
 async def test_runs_older_than_any_job_may_last_are_marked_failed(

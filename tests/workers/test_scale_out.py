@@ -9,7 +9,7 @@ import pytest
 from arq import create_pool
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.core.database import asyncpg_dsn, create_engine
+from domain.core.sessions import asyncpg_dsn, create_engine
 from domain.demo.seed import seed_database
 from workers.job_names import REFRESH_CUSTOMER
 from workers.main import WorkerOptions, build_worker

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
 from domain.erp.purchase_order_states import PURCHASE_ORDER_STATUSES
 
 SCHEMA = "erp"

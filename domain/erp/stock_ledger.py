@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core.errors import DomainError
 from domain.erp import stock_position
-from domain.erp.inventory import StockItem, StockLevel, StockMovement
+from domain.erp.models.stock import StockItem, StockLevel, StockMovement
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,9 @@
 """All ERP tables, importable from one place."""
 
-from domain.erp.billing import Invoice, InvoiceLine, Payment
-from domain.erp.inventory import StockItem, StockLevel, StockMovement, Supplier, Warehouse
-from domain.erp.people import Department, Employee
-from domain.erp.purchasing import PurchaseOrder, PurchaseOrderLine
-from domain.erp.sales import (
+from domain.erp.models.employees import Department, Employee
+from domain.erp.models.invoices import Invoice, InvoiceLine, Payment
+from domain.erp.models.purchase_orders import PurchaseOrder, PurchaseOrderLine
+from domain.erp.models.sales_orders import (
     Delivery,
     DeliveryLine,
     PriceList,
@@ -12,6 +11,7 @@ from domain.erp.sales import (
     SalesOrder,
     SalesOrderLine,
 )
+from domain.erp.models.stock import StockItem, StockLevel, StockMovement, Supplier, Warehouse
 
 __all__ = [
     "Delivery",

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
 
 SCHEMA = "erp"
 EMPLOYEE_STATUSES = ("active", "on_leave", "terminated")

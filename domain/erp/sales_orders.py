@@ -17,11 +17,11 @@ from domain.core import assignments, references, validation
 from domain.core.errors import Conflict, DomainError, Problems
 from domain.core.journal import Journal, changed_fields
 from domain.crm import customers
-from domain.erp import credit, price_lists, pricing, stock, stock_position
-from domain.erp.inventory import StockItem, StockLevel, Warehouse
+from domain.erp import credit, price_lists, pricing, stock_ledger, stock_position
+from domain.erp.models.sales_orders import SalesOrder, SalesOrderLine
+from domain.erp.models.stock import StockItem, StockLevel, Warehouse
 from domain.erp.order_states import ORDER_MACHINE, reserves_stock
 from domain.erp.progress import get_order, order_lines, shipped_by_line
-from domain.erp.sales import SalesOrder, SalesOrderLine
 
 MAX_LINES = 500
 NOTES_LIMIT = 2000
@@ -116,14 +116,14 @@ async def cancel(
         )
     if reserves_stock(order.status):
         lines = await order_lines(session, order.id)
-        await stock.move(
+        await stock_ledger.move(
             session=session,
             kind="release",
             changes=[
-                stock.StockChange(line.stock_item_id, order.warehouse_id, 0, -line.quantity)
+                stock_ledger.StockChange(line.stock_item_id, order.warehouse_id, 0, -line.quantity)
                 for line in lines
             ],
-            reference=stock.Reference(
+            reference=stock_ledger.Reference(
                 f"Order {order.number} cancelled",
                 sales_order_id=order.id,
                 employee_id=journal.actor.employee_id,
@@ -345,11 +345,11 @@ async def _warehouse(session: AsyncSession, request: OrderRequest, problems: Pro
 
 async def _reserve(session: AsyncSession, journal: Journal, order: SalesOrder) -> None:
     lines = await order_lines(session, order.id)
-    await stock.move(
+    await stock_ledger.move(
         session=session,
         kind="reservation",
         changes=[
-            stock.StockChange(
+            stock_ledger.StockChange(
                 line.stock_item_id,
                 order.warehouse_id,
                 delta_reserved=line.quantity,
@@ -357,7 +357,7 @@ async def _reserve(session: AsyncSession, journal: Journal, order: SalesOrder) -
             )
             for line in lines
         ],
-        reference=stock.Reference(
+        reference=stock_ledger.Reference(
             f"Reserved for order {order.number}",
             sales_order_id=order.id,
             employee_id=journal.actor.employee_id,

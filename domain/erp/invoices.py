@@ -16,8 +16,8 @@ from domain.core.journal import Journal
 from domain.core.money import ZERO, money
 from domain.crm.models import Customer
 from domain.erp import receivables
-from domain.erp.billing import Invoice, InvoiceLine
 from domain.erp.invoice_states import ensure_voidable
+from domain.erp.models.invoices import Invoice, InvoiceLine
 from domain.erp.progress import delivered_by_line, get_order, invoiced_by_line, order_lines
 
 # Which quantities an invoice may bill: what arrived, or what the customer firmly ordered.

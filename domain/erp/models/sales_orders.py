@@ -10,10 +10,10 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
 from domain.crm.vocabulary import CUSTOMER_TIERS
 from domain.erp.delivery_states import DELIVERY_STATUSES
-from domain.erp.inventory import STOCK_CATEGORIES
+from domain.erp.models.stock import STOCK_CATEGORIES
 from domain.erp.order_states import ORDER_STATUSES
 
 SCHEMA = "erp"

@@ -1,7 +1,7 @@
 """Warehouses, stock items, stock levels and the append-only stock ledger (schema `erp`).
 
 Invariant: for every (item, warehouse), `on_hand` and `reserved` equal the sums of
-`delta_on_hand` and `delta_reserved` over its movements. Only `domain.erp.stock` writes them.
+`delta_on_hand` and `delta_reserved` over its movements. Only `domain.erp.stock_ledger` writes them.
 """
 
 from decimal import Decimal
@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.core.db import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
 
 SCHEMA = "erp"
 STOCK_CATEGORIES = ("hardware", "software", "services", "consumables", "accessories")
