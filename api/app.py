@@ -21,7 +21,7 @@ from api.settings import Settings, get_settings
 from domain.core.reads import ReadPool
 from domain.core.sessions import create_engine, session_factory
 from domain.core.telemetry import track_statements
-from schema.context import AppState
+from schema.core.context import AppState
 
 
 def create_app(

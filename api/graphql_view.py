@@ -19,10 +19,10 @@ from api.security import envelope, query_limits
 from api.security.input_limits import InputLimits, InputLimitsExtension
 from api.security.responses import graphql_error
 from domain.core.access import Viewer
-from schema import tables
-from schema.context import AppState, Context
-from schema.loaders import Loaders
-from schema.root import build_schema
+from domain.crm.models import Customer
+from schema.build import build_schema
+from schema.core.context import AppState, Context
+from schema.core.loaders import Loaders
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -40,6 +40,7 @@ class GraphQLView(GraphQL[Context, None]):
                     lambda: InputLimitsExtension(input_limits),
                 ],
                 max_batch_operations=settings.max_batch_operations,
+                shortcuts=settings.execution_shortcuts,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=True,
@@ -109,9 +110,7 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _sample_customer_id(self) -> str:
         async with self.state.engine.connect() as connection:
-            top = await connection.scalar(
-                select(tables.customer.c.id).order_by(tables.customer.c.id).limit(1)
-            )
+            top = await connection.scalar(select(Customer.id).order_by(Customer.id).limit(1))
         return to_base64("Customer", top if top is not None else 1)
 
 

@@ -34,6 +34,8 @@ class Settings(SecuritySettings):
     )
     queue_name: str = Field(default="bizgraph:queue", alias="BIZGRAPH_QUEUE_NAME")
     log_level: str = Field(default="INFO", alias="BIZGRAPH_LOG_LEVEL")
+    # The executor's fast paths (schema.core.execution); off, every field takes graphql-core's.
+    execution_shortcuts: bool = Field(default=True, alias="BIZGRAPH_EXECUTION_SHORTCUTS")
 
     # Operation: failure behaviour, shutdown, metrics (see docs/DEPLOYMENT.md).
     db_connect_timeout_s: float = Field(default=2.0, alias="BIZGRAPH_DB_CONNECT_TIMEOUT_S", gt=0)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import nodes
 from hypothesis_graphql import strategies as gql
 
-from schema.root import build_schema
+from schema.build import build_schema
 
 SCALARS = {
     "Date": st.dates().map(nodes.String),

@@ -6,7 +6,7 @@ import pytest
 
 from api.security.cursor_key import cursor_secret_problem
 from api.settings import Settings
-from schema.cursors import CursorSeal, InvalidCursor, derive_key
+from schema.core.cursors import CursorSeal, InvalidCursor, derive_key
 
 PAYLOAD = ["customers", "lifetime_revenue:desc", ["48213.57", 912]]
 

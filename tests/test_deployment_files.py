@@ -76,6 +76,8 @@ def _documented_default(cell: str, default: object) -> bool:
     shown = cell.strip("`")
     if isinstance(default, Path):
         return Path(shown) == default
+    if isinstance(default, bool):
+        return shown == str(default).lower()  # as an environment variable is written
     if isinstance(default, float):
         return float(shown) == default
     return shown == str(default)

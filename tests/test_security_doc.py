@@ -10,7 +10,7 @@ from domain.core.permissions import (
     RESTRICTED_INPUTS,
     RESTRICTED_WRITES,
 )
-from schema.root import build_schema
+from schema.build import build_schema
 
 
 def test_the_document_shows_the_permission_table_of_the_code() -> None:

@@ -1,4 +1,4 @@
-"""The key that seals page cursors (`schema.cursors`), from the settings.
+"""The key that seals page cursors (`schema.core.cursors`), from the settings.
 
 Every API process must open every other's cursors, so the key comes from a shared secret:
 `BIZGRAPH_CURSOR_SECRET`, or else the HS256 token secret (configured, or in `dev` the one
@@ -8,7 +8,7 @@ a random key per process would make page two fail behind a load balancer.
 """
 
 from api.security.settings import MIN_SECRET_BYTES, SecuritySettings
-from schema import cursors
+from schema.core import cursors
 
 
 def cursor_secret_problem(settings: SecuritySettings) -> str | None:

@@ -4,7 +4,7 @@ One walk over the executed operation's arguments, literals and variables alike, 
 nested input object and list, following the schema's input types:
 
 - a string (String, ID, or any scalar given as text) longer than `max_string_chars`, or
-  than the maximum an input field declares instead (`schema.text`), is LIMIT_EXCEEDED;
+  than the maximum an input field declares instead (`schema.core.text`), is LIMIT_EXCEEDED;
 - a string holding NUL (PostgreSQL text cannot store it) or a lone surrogate (asyncpg
   cannot encode it) is BAD_USER_INPUT;
 - a list longer than `max_list_items` is LIMIT_EXCEEDED: lists become SQL parameters, and
@@ -49,7 +49,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from api.security.settings import SecuritySettings
-from schema.text import MAX_CHARS
+from schema.core.text import MAX_CHARS
 
 DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 

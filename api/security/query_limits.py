@@ -10,7 +10,7 @@
   multiplied along each path, so `customers(first: 100) { orders(first: 100) { lines } }`
   counts 100 + 100·100·(1 + 5) = 60,100: at the start of execution, once variables are
   known. The rows a response actually holds are counted again as it is built, against the
-  same maximum (`schema.execution`), so a list longer than its estimate is caught too.
+  same maximum (`schema.core.execution`), so a list longer than its estimate is caught too.
 
 strawberry ships depth and alias limiters, but they re-walk a fragment at every spread:
 1.2 KB of 22 fragments, each spreading the next twice, kept its depth limiter busy for 24 s
@@ -55,8 +55,8 @@ from graphql.utilities import value_from_ast_untyped
 from strawberry.extensions import SchemaExtension
 
 from api.security.settings import SecuritySettings
-from schema.pagination import DEFAULT_PAGE_SIZE
-from schema.relations import estimated_items
+from schema.core.pagination import DEFAULT_PAGE_SIZE
+from schema.core.relations import estimated_items
 
 CACHED_QUERY_CHARS = 16_384
 
@@ -285,7 +285,7 @@ class _Rows:
     """Rows a query may return, per parent row; checks each `first`.
 
     A connection is a field taking `first`; without one it still returns a default page. A
-    list of objects counts the items its field declares (`schema.relations.estimated_items`).
+    list of objects counts the items its field declares (`schema.core.relations.estimated_items`).
     """
 
     def __init__(

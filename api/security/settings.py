@@ -37,7 +37,7 @@ class SecuritySettings(BaseSettings):
     max_batch_operations: int = Field(default=0, alias="BIZGRAPH_MAX_BATCH_OPERATIONS", ge=0)
     max_response_bytes: int = Field(default=8_388_608, alias="BIZGRAPH_MAX_RESPONSE_BYTES", ge=1024)
     max_body_bytes: int = Field(default=1_048_576, alias="BIZGRAPH_MAX_BODY_BYTES", ge=1024)
-    # Every String/ID input; fields holding prose declare more (schema.text.LONG_TEXT).
+    # Every String/ID input; fields holding prose declare more (schema.core.text.LONG_TEXT).
     max_string_chars: int = Field(default=4000, alias="BIZGRAPH_MAX_STRING_CHARS", ge=100)
     max_list_items: int = Field(default=1000, alias="BIZGRAPH_MAX_LIST_ITEMS", ge=100)
     rate_limit_per_minute: int = Field(default=600, alias="BIZGRAPH_RATE_LIMIT_PER_MINUTE", ge=0)

@@ -8,6 +8,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# What other layers name without speaking SQLAlchemy themselves.
+Engine = AsyncEngine
+Session = AsyncSession
+SessionFactory = async_sessionmaker[AsyncSession]
+
 
 def sqlalchemy_url(url: str) -> str:
     """The SQLAlchemy form (asyncpg driver) of a PostgreSQL URL."""

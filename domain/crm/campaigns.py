@@ -1,15 +1,18 @@
-"""Campaigns: planning them, targeting customers, and recording who responded or converted."""
+"""Campaigns: planning them, targeting customers, recording who responded or converted, and
+reading which campaigns targeted a customer."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Table, any_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import assignments, references, validation
+from domain.core.access import Viewer, record_rule
 from domain.core.errors import DomainError, InvalidTransition, NotFound, Problems
 from domain.core.journal import Journal
 from domain.crm.customers import get_visible
@@ -164,3 +167,21 @@ async def _campaign(session: AsyncSession, campaign_id: int) -> Campaign:
     if campaign is None:
         raise NotFound("campaign", "campaign")
     return campaign
+
+
+CAMPAIGN: Table = Campaign.__table__  # type: ignore[assignment]
+CAMPAIGN_MEMBER: Table = CampaignMember.__table__  # type: ignore[assignment]
+
+
+def campaigns_of_customers(customer_ids: ColumnElement[Any], viewer: Viewer) -> Any:
+    """Every column of the campaigns that targeted each customer in the array, and `_customer`,
+    the customer; the latest campaign first. Memberships the viewer may not see are left out."""
+    return (
+        select(CAMPAIGN, CAMPAIGN_MEMBER.c.customer_id.label("_customer"))
+        .join(CAMPAIGN_MEMBER, CAMPAIGN_MEMBER.c.campaign_id == CAMPAIGN.c.id)
+        .where(
+            CAMPAIGN_MEMBER.c.customer_id == any_(customer_ids),
+            record_rule(viewer, CAMPAIGN_MEMBER),
+        )
+        .order_by(CAMPAIGN.c.starts_on.desc(), CAMPAIGN.c.id)
+    )

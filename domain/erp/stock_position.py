@@ -15,7 +15,7 @@
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import ColumnElement, Table, any_, func, select
 
 from domain.erp import on_order
 from domain.erp.models.stock import StockItem, StockLevel
@@ -76,3 +76,17 @@ def at_reorder_point(
 def item_at_reorder_point(item: Any = STOCK_ITEM) -> ColumnElement[bool]:
     """`at_reorder_point` with the item's live stock and purchase orders."""
     return at_reorder_point(item, item_available(item), item_on_order(item))
+
+
+def item_totals(item_ids: ColumnElement[Any]) -> Any:
+    """(stock_item_id, on_hand, reserved) over all warehouses of the items in the array."""
+    level = STOCK_LEVEL
+    return (
+        select(
+            level.c.stock_item_id,
+            func.sum(level.c.on_hand).label("on_hand"),
+            func.sum(level.c.reserved).label("reserved"),
+        )
+        .where(level.c.stock_item_id == any_(item_ids))
+        .group_by(level.c.stock_item_id)
+    )

@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 import pytest
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from api.app import create_app
@@ -16,6 +17,7 @@ from api.security.tokens import Claims, mint
 from api.settings import Settings
 from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
+from tests.conftest import truncate_all
 
 DEMO_CUSTOMERS = 120
 DEMO_TODAY = date(2026, 6, 30)
@@ -25,8 +27,10 @@ GraphQL = Callable[..., Awaitable[dict[str, Any]]]
 ADMIN = object()  # the `token` default of the graphql helper: an admin token
 
 
-@pytest.fixture(scope="session")
-def settings(database_url: str, redis_url: str) -> Settings:
+@pytest.fixture(scope="session", params=[True, False], ids=["shortcuts", "no-shortcuts"])
+def settings(database_url: str, redis_url: str, request: pytest.FixtureRequest) -> Settings:
+    """The app's settings; every API test runs with the executor's shortcuts and without
+    them, since they may only skip work, never change an answer or a permission."""
     # The rate limit has its own tests (and app); the shared app must not throttle the suite.
     return Settings(
         DATABASE_URL=database_url,
@@ -34,6 +38,7 @@ def settings(database_url: str, redis_url: str) -> Settings:
         BIZGRAPH_ENV="dev",
         BIZGRAPH_JWT_SECRET=TEST_SECRET,
         BIZGRAPH_RATE_LIMIT_PER_MINUTE=0,
+        BIZGRAPH_EXECUTION_SHORTCUTS=request.param,
     )
 
 
@@ -158,9 +163,12 @@ async def statements(app: Starlette, tokens: Tokens) -> AsyncIterator[StatementC
 
 
 @pytest.fixture(scope="module")
-async def demo(database_url: str, app: Starlette) -> None:
-    """A freshly seeded demo company, shared by the read-only tests of a module."""
+async def demo(database_url: str, app: Starlette, engine: AsyncEngine) -> AsyncIterator[None]:
+    """A freshly seeded demo company, shared by the read-only tests of a module; emptied
+    afterwards, as tests that commit expect to find the database."""
     await seed_database(
         database_url, customers=DEMO_CUSTOMERS, seed=11, today=DEMO_TODAY, reset=True
     )
     app.state.security.directory.forget()  # employees were replaced
+    yield
+    await truncate_all(engine)

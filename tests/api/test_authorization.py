@@ -27,13 +27,13 @@ from starlette.applications import Starlette
 from strawberry.relay import from_base64, to_base64
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-import schema.mutations.base
+import domain.core.operations
 from domain.core.access import ROLES, Viewer
 from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS, RESTRICTED_WRITES
 from domain.core.sessions import asyncpg_dsn
-from schema.context import Context
-from schema.loaders import Loaders
-from schema.root import build_schema
+from schema.build import build_schema
+from schema.core.context import Context
+from schema.core.loaders import Loaders
 
 Run = Callable[..., Awaitable[Any]]
 GRAPH = build_schema()
@@ -148,7 +148,7 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
         )
         ids: dict[str, str] = {}
         for name in NODE_TYPES:
-            table = CORE.type_map[name].extensions[DEFINITION].origin.TABLE
+            table = CORE.type_map[name].extensions[DEFINITION].origin.MODEL.__table__
             columns = {column.name for column in table.columns}
             where = ""
             if "customer_id" in columns:
@@ -411,7 +411,7 @@ class Mutation:
 @pytest.fixture(scope="module")
 async def mutations(run_as: Callable[[str], Run]) -> dict[str, Mutation]:
     asked: list[str] = []
-    check = schema.mutations.base.ensure_can_write
+    check = domain.core.operations.ensure_can_write
 
     def recording(viewer: Viewer, type_name: str, fields: Iterable[str] = ()) -> None:
         asked.append(type_name)
@@ -419,7 +419,7 @@ async def mutations(run_as: Callable[[str], Run]) -> dict[str, Mutation]:
 
     found: dict[str, Mutation] = {}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(schema.mutations.base, "ensure_can_write", recording)
+        patch.setattr(domain.core.operations, "ensure_can_write", recording)
         for name in MUTATIONS:
             field = CORE.mutation_type.fields[name]  # type: ignore[union-attr]
             argument = field.args["input"]
@@ -573,7 +573,7 @@ async def test_every_role_against_every_field_only_some_writers_may_set(
     cases = []
     for name, field, input_type in setters:
         type_name = mutations[name].writes
-        table = CORE.type_map[type_name].extensions[DEFINITION].origin.TABLE
+        table = CORE.type_map[type_name].extensions[DEFINITION].origin.MODEL.__table__
         node_id = cast["ids"][type_name]
         for value in _values_to_write(type_name, field, input_type, employee):
             for role in ROLES:
@@ -614,7 +614,7 @@ async def test_every_role_against_every_field_only_some_writers_may_set(
         assert (
             await _row(
                 database_url,
-                CORE.type_map[type_name].extensions[DEFINITION].origin.TABLE,
+                CORE.type_map[type_name].extensions[DEFINITION].origin.MODEL.__table__,
                 row["id"],
             )
             == row
@@ -644,5 +644,7 @@ async def test_every_role_against_every_field_only_some_writers_may_set(
     finally:
         for type_name, row in rows.items():
             await _restore(
-                database_url, CORE.type_map[type_name].extensions[DEFINITION].origin.TABLE, row
+                database_url,
+                CORE.type_map[type_name].extensions[DEFINITION].origin.MODEL.__table__,
+                row,
             )

@@ -28,7 +28,7 @@ from strawberry.relay import to_base64
 from domain.core.access import ROLES
 from domain.core.permissions import FACT_FIELDS, FACTS, PERMISSIONS, RESTRICTED_INPUTS
 from domain.core.sessions import asyncpg_dsn
-from schema.permissions import may_reveal
+from schema.core.permissions import may_reveal
 from tests.api import test_authorization as matrix
 from tests.api import test_read_leaks as leaks
 

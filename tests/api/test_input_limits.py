@@ -7,8 +7,8 @@ from graphql import parse
 from strawberry.relay import to_base64
 
 from api.security.input_limits import InputLimits
-from schema.root import build_schema
-from schema.text import LONG_TEXT_CHARS, SEARCH_TEXT_CHARS
+from schema.build import build_schema
+from schema.core.text import LONG_TEXT_CHARS, SEARCH_TEXT_CHARS
 from tests.api.conftest import GraphQL, StatementCounter
 
 pytestmark = pytest.mark.usefixtures("demo")

@@ -22,11 +22,11 @@ from api.security.query_limits import QueryLimits
 from api.settings import Settings
 from domain.core.access import Viewer
 from domain.core.sessions import create_engine
-from schema.context import Context
-from schema.loaders import Loaders
-from schema.prefetch import collect
-from schema.relations import estimated_items
-from schema.root import build_schema
+from schema.build import build_schema
+from schema.core.context import Context
+from schema.core.loaders import Loaders
+from schema.core.prefetch import collect
+from schema.core.relations import estimated_items
 from tests.api.conftest import GraphQL, StatementCounter, Tokens, bearer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -197,7 +197,8 @@ async def _employees_with_colleagues(app: Starlette, max_rows: int | None) -> An
         max_rows=max_rows,
     )
     query = "{ employees(first: 3) { edges { node { department { employees { name } } } } } }"
-    return await build_schema().execute(query, context_value=context)
+    graph = build_schema(shortcuts=state.settings.execution_shortcuts)
+    return await graph.execute(query, context_value=context)
 
 
 async def test_rows_of_a_response_are_counted_as_it_is_built(app: Starlette) -> None:

@@ -10,15 +10,15 @@ from starlette.applications import Starlette
 from strawberry.relay import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-import schema.prefetch
+import schema.core.prefetch
 from api.graphiql import CUSTOMER_360
 from domain.core.access import Viewer
 from domain.core.model_base import Base
 from domain.core.sessions import asyncpg_dsn
-from schema.context import Context
-from schema.execution import ExecutionContext
-from schema.loaders import Loaders
-from schema.root import build_schema
+from schema.build import build_schema
+from schema.core.context import Context
+from schema.core.execution import ShortcutExecutionContext
+from schema.core.loaders import Loaders
 from tests.api.conftest import GraphQL, StatementCounter
 from tests.api.test_customer360 import PAGE_QUERY
 
@@ -54,7 +54,7 @@ async def test_without_prefetching_the_resolvers_load_the_same_data(
     async def nothing(*_: Any, **__: Any) -> None:
         return None
 
-    monkeypatch.setattr(schema.prefetch, "prefetch", nothing)
+    monkeypatch.setattr(schema.core.prefetch, "prefetch", nothing)
     statements.reset()
     resolved = await graphql(CUSTOMER_360, variables)
     assert "errors" not in resolved, resolved.get("errors")
@@ -122,7 +122,7 @@ async def test_a_sales_rep_reads_only_the_customers_they_manage(
     )
     viewer = Viewer(employee_id=rep["id"], email="rep@example.com", roles=frozenset({"sales_rep"}))
     state = app.state.bizgraph
-    graph = build_schema()
+    graph = build_schema(shortcuts=state.settings.execution_shortcuts)
 
     async def run(query: str, variables: dict[str, Any] | None = None) -> Any:
         context = Context(
@@ -289,7 +289,9 @@ async def test_executor_shortcuts_answer_like_graphql_core(
     ]
     shortcut = [await graphql(query, variables) for query, variables in documents]
     monkeypatch.setattr(
-        ExecutionContext, "execute_fields", StrawberryGraphQLCoreExecutionContext.execute_fields
+        ShortcutExecutionContext,
+        "execute_fields",
+        StrawberryGraphQLCoreExecutionContext.execute_fields,
     )
     plain = [await graphql(query, variables) for query, variables in documents]
     assert shortcut == plain

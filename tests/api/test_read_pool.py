@@ -12,7 +12,7 @@ from domain.core.access import Viewer
 from domain.core.database_errors import StatementBudgetSpent, is_statement_timeout
 from domain.core.reads import ReadPool, compile_select
 from domain.core.sessions import asyncpg_dsn
-from schema.loaders import Loaders
+from schema.core.loaders import Loaders
 
 SLEEP = compile_select(select(func.pg_sleep(literal(0.05)).label("slept")))
 FAIL = compile_select(select((literal(1) / literal(0)).label("boom")))

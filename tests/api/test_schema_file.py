@@ -4,14 +4,14 @@ from pathlib import Path
 
 from graphql import build_schema as parse_sdl
 
-from schema.root import build_schema, export_sdl
+from schema.build import build_schema, export_sdl
 
 SDL_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 def test_schema_file_matches_the_code() -> None:
     assert SDL_FILE.read_text() == export_sdl(), (
-        "run `python -m schema.root` to regenerate schema.graphql"
+        "run `python -m schema.build` to regenerate schema.graphql"
     )
 
 

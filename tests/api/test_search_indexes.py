@@ -4,16 +4,41 @@ import json
 
 import asyncpg
 import pytest
+from graphql import get_named_type
 from sqlalchemy import Column, select
 from sqlalchemy.sql.visitors import iterate
 
 from domain.core.reads import compile_select
 from domain.core.sessions import asyncpg_dsn
-from schema import filters
+from schema.build import build_schema
+from schema.core import filters, sql
+from schema.core.relations import DEFINITION
+
+
+def _filtered_lists() -> list[tuple[type, type]]:
+    """(filter input, node type) of every root list with a `filter` argument."""
+    query = build_schema()._schema.query_type
+    assert query is not None
+    found = []
+    for field in query.fields.values():
+        if "filter" not in field.args:
+            continue
+        filter_type = get_named_type(field.args["filter"].type)
+        edge = get_named_type(get_named_type(field.type).fields["edges"].type)  # type: ignore[attr-defined]
+        node = get_named_type(edge.fields["node"].type)
+        found.append(
+            (filter_type.extensions[DEFINITION].origin, node.extensions[DEFINITION].origin)
+        )
+    return found
+
 
 SEARCHABLE = sorted(
-    (cls for cls in vars(filters).values() if isinstance(cls, type) and "search" in vars(cls)),
-    key=lambda cls: cls.__name__,
+    (
+        (filter_type, node)
+        for filter_type, node in _filtered_lists()
+        if any(isinstance(spec, filters.Search) for spec in filters.specs(filter_type).values())
+    ),
+    key=lambda pair: pair[0].__name__,
 )
 
 
@@ -28,9 +53,13 @@ def test_the_search_filters_are_found() -> None:
     assert len(SEARCHABLE) >= 10
 
 
-@pytest.mark.parametrize("filter_class", SEARCHABLE, ids=lambda cls: cls.__name__)
-async def test_a_search_uses_trigram_indexes(filter_class: type, database_url: str) -> None:
-    [condition] = filter_class(search="lesage").conditions()
+@pytest.mark.parametrize(
+    ("filter_class", "node"), SEARCHABLE, ids=[pair[0].__name__ for pair in SEARCHABLE]
+)
+async def test_a_search_uses_trigram_indexes(
+    filter_class: type, node: type, database_url: str
+) -> None:
+    [condition] = sql.conditions(filter_class(search="lesage"), sql.table_of(node.MODEL), "filter")
     [table] = {node.table for node in iterate(condition) if isinstance(node, Column)}
     statement = compile_select(select(table.c.id).where(condition), one_off=True)
     connection = await asyncpg.connect(asyncpg_dsn(database_url))

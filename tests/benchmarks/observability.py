@@ -41,7 +41,7 @@ from domain.core.telemetry import (
     current_request,
     track_statements,
 )
-from schema.root import build_schema
+from schema.build import build_schema
 
 Run = Callable[[], Awaitable[None]]
 

@@ -299,13 +299,13 @@ async def breakdown(database_url: str, runs: int) -> None:
     """
     import orjson
 
-    import schema.queries
+    import schema.core.connections
     from api.app import create_app
     from api.settings import Settings
     from domain.core.access import Viewer
-    from schema.context import Context
-    from schema.loaders import Loaders
-    from schema.root import build_schema
+    from schema.build import build_schema
+    from schema.core.context import Context
+    from schema.core.loaders import Loaders
 
     app = create_app(
         Settings(DATABASE_URL=database_url, BIZGRAPH_ENV="prod", BIZGRAPH_JWT_SECRET=SECRET)
@@ -313,7 +313,7 @@ async def breakdown(database_url: str, runs: int) -> None:
     state = app.state.bizgraph
     graph = build_schema(production=True)
     marks: dict[str, float] = {}
-    root_page = schema.queries.root_page
+    root_page = schema.core.connections.root_page
 
     async def timed_root_page(*args: Any, **kwargs: Any) -> Any:
         marks["root"] = time.process_time()
@@ -321,7 +321,7 @@ async def breakdown(database_url: str, runs: int) -> None:
         marks["prefetched"] = time.process_time()
         return result
 
-    schema.queries.root_page = timed_root_page
+    schema.core.connections.root_page = timed_root_page
     totals = dict.fromkeys(
         ("before the root field", "root page + prefetch", "completion", "JSON"), 0.0
     )
@@ -339,7 +339,7 @@ async def breakdown(database_url: str, runs: int) -> None:
                 totals["completion"] += executed - marks["prefetched"]
                 totals["JSON"] += time.process_time() - executed
     finally:
-        schema.queries.root_page = root_page
+        schema.core.connections.root_page = root_page
         await state.reads.close()
         await state.engine.dispose()
     print(

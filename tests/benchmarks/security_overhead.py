@@ -19,7 +19,7 @@ from api.graphiql import CUSTOMER_360
 from api.security.query_limits import QueryLimits, _token_count
 from api.security.tokens import TokenVerifier, mint
 from api.settings import Settings
-from schema.root import build_schema
+from schema.build import build_schema
 
 SECRET = "benchmark-only-secret-of-32-bytes-or-more"
 

@@ -20,9 +20,9 @@ from domain.core.access import Viewer
 from domain.core.reads import ReadPool
 from domain.core.sessions import asyncpg_dsn, session_factory
 from domain.erp.pricing import DEFAULT_PRICE_RULES
-from schema.context import AppState, Context
-from schema.loaders import Loaders
-from schema.root import build_schema
+from schema.build import build_schema
+from schema.core.context import AppState, Context
+from schema.core.loaders import Loaders
 
 Execute = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -46,9 +46,10 @@ class World:
         return to_base64(type_name, key)
 
 
-@pytest.fixture(scope="session")
-def schema() -> strawberry.Schema:
-    return build_schema()
+@pytest.fixture(scope="session", params=[True, False], ids=["shortcuts", "no-shortcuts"])
+def schema(request: pytest.FixtureRequest) -> strawberry.Schema:
+    """The schema, with the executor's shortcuts and without: the same answers either way."""
+    return build_schema(shortcuts=request.param)
 
 
 @pytest.fixture

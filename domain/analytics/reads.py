@@ -1,0 +1,115 @@
+"""What the API reads of the figures the workers computed, in batches of keys.
+
+Every statement takes its keys as one array parameter, so its text never depends on how
+many there are and it is compiled once. The figures themselves are written only by the
+workers (`domain.analytics.metrics`, `customer_forecast`, `replenishment`, `campaigns`,
+`revenue_forecast`).
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, Table, any_, func, select
+
+from domain.analytics.models import (
+    CampaignMetrics,
+    CustomerForecast,
+    CustomerMetrics,
+    DemandForecast,
+    ForecastRun,
+    RevenueForecastPoint,
+)
+from domain.crm.models import Customer
+from domain.erp.models import StockItem
+
+CUSTOMER: Table = Customer.__table__  # type: ignore[assignment]
+STOCK_ITEM: Table = StockItem.__table__  # type: ignore[assignment]
+CUSTOMER_METRICS: Table = CustomerMetrics.__table__  # type: ignore[assignment]
+CUSTOMER_FORECAST: Table = CustomerForecast.__table__  # type: ignore[assignment]
+DEMAND_FORECAST: Table = DemandForecast.__table__  # type: ignore[assignment]
+CAMPAIGN_METRICS: Table = CampaignMetrics.__table__  # type: ignore[assignment]
+FORECAST_RUN: Table = ForecastRun.__table__  # type: ignore[assignment]
+FORECAST_POINT: Table = RevenueForecastPoint.__table__  # type: ignore[assignment]
+
+# Prefixes of the two halves of a `customer_figures` row.
+METRICS = "metrics_"
+FORECAST = "forecast_"
+
+
+def customer_figures(customer_ids: ColumnElement[Any]) -> Any:
+    """Metrics and forecast of each customer in the array, in one row per customer.
+
+    Both are primary-key reads of their tables, so one statement serves both: the metrics'
+    columns come prefixed `metrics_`, the forecast's `forecast_` (null where the workers have
+    not computed them yet).
+    """
+    joined = CUSTOMER.outerjoin(
+        CUSTOMER_METRICS, CUSTOMER_METRICS.c.customer_id == CUSTOMER.c.id
+    ).outerjoin(CUSTOMER_FORECAST, CUSTOMER_FORECAST.c.customer_id == CUSTOMER.c.id)
+    columns: list[ColumnElement[Any]] = [CUSTOMER.c.id]
+    columns += [column.label(METRICS + column.name) for column in CUSTOMER_METRICS.c]
+    columns += [column.label(FORECAST + column.name) for column in CUSTOMER_FORECAST.c]
+    return select(*columns).select_from(joined).where(CUSTOMER.c.id == any_(customer_ids))
+
+
+def replenishment_of_items(item_ids: ColumnElement[Any]) -> Any:
+    """The demand forecast and reorder suggestion of each item in the array."""
+    return select(DEMAND_FORECAST).where(DEMAND_FORECAST.c.stock_item_id == any_(item_ids))
+
+
+def performance_of_campaigns(campaign_ids: ColumnElement[Any]) -> Any:
+    """The computed results of each campaign in the array."""
+    return select(CAMPAIGN_METRICS).where(CAMPAIGN_METRICS.c.campaign_id == any_(campaign_ids))
+
+
+def newest_forecast_run(scope: str, key: str) -> Any:
+    """The newest successful revenue forecast run of a series (scope and key)."""
+    return (
+        select(FORECAST_RUN)
+        .where(
+            FORECAST_RUN.c.scope == scope,
+            FORECAST_RUN.c.key == key,
+            FORECAST_RUN.c.status == "succeeded",
+        )
+        .order_by(FORECAST_RUN.c.started_at.desc(), FORECAST_RUN.c.id.desc())
+        .limit(1)
+    )
+
+
+def forecast_points(run_id: int, days: int) -> Any:
+    """The first `days` daily points of a forecast run."""
+    return (
+        select(FORECAST_POINT)
+        .where(FORECAST_POINT.c.run_id == run_id)
+        .order_by(FORECAST_POINT.c.day)
+        .limit(days)
+    )
+
+
+# Items without a computed cover (no demand) sort after every item that has one.
+_NO_COVER = Decimal("1e9")
+
+
+def items_to_reorder() -> tuple[FromClause, ColumnElement[Any], ColumnElement[bool]]:
+    """Stock items with a reorder suggestion, as (rows to read, sort key, condition): the
+    items joined to their demand forecast, the days their stock lasts (soonest out of stock
+    first), and "a reorder quantity is suggested"."""
+    cover = func.coalesce(DEMAND_FORECAST.c.days_of_cover, _NO_COVER)
+    joined = STOCK_ITEM.join(DEMAND_FORECAST, DEMAND_FORECAST.c.stock_item_id == STOCK_ITEM.c.id)
+    return joined, cover, DEMAND_FORECAST.c.suggested_reorder_quantity > 0
+
+
+def figures_part(row: Mapping[str, Any], prefix: str) -> dict[str, Any] | None:
+    """One half (`METRICS` or `FORECAST`) of a `customer_figures` row, unprefixed; None when
+    the workers have not computed it yet."""
+    if row[prefix + "customer_id"] is None:
+        return None
+    return {name[len(prefix) :]: value for name, value in row.items() if name.startswith(prefix)}
+
+
+def customers_by_lifetime_revenue() -> tuple[FromClause, ColumnElement[Any]]:
+    """Customers with their lifetime revenue, as (rows to read, sort key); customers without
+    computed metrics count as zero revenue."""
+    joined = CUSTOMER.outerjoin(CUSTOMER_METRICS, CUSTOMER_METRICS.c.customer_id == CUSTOMER.c.id)
+    return joined, func.coalesce(CUSTOMER_METRICS.c.lifetime_revenue, 0)

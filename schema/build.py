@@ -1,0 +1,234 @@
+"""The schema: Query and Mutation composed from every context's package, and how it is built.
+
+Each context package (`schema.crm`, `schema.erp`, `schema.analytics`, `schema.flows`)
+contributes its node types, root fields and mutations; this module puts them together and
+builds the schema: relations learn their fields (`schema.core.relations.bind_relations`),
+read guards are installed from the permission table (`schema.core.permissions`) and, when
+shortcuts are on, the executor's fast paths (`schema.core.execution`).
+"""
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext as OperationContext
+
+from schema.analytics.replenishment import ReplenishmentQueries
+from schema.analytics.revenue_forecast import RevenueForecastQueries
+from schema.core.execution import (
+    ExecutionContext,
+    ShortcutExecutionContext,
+    install_prefetched_resolvers,
+)
+from schema.core.node_queries import NodeQueries
+from schema.core.permissions import install_read_guards
+from schema.core.relations import bind_relations
+from schema.crm.campaigns import Campaign, CampaignMember, CampaignMutations, CampaignQueries
+from schema.crm.contacts import Contact, ContactMutations
+from schema.crm.customers import Customer, CustomerMutations, CustomerQueries
+from schema.crm.interactions import Interaction, InteractionMutations, InteractionQueries
+from schema.crm.opportunities import Opportunity, OpportunityMutations, OpportunityQueries
+from schema.crm.tickets import Ticket, TicketMutations, TicketQueries
+from schema.erp.deliveries import Delivery, DeliveryLine, DeliveryMutations
+from schema.erp.employees import Department, Employee, EmployeeMutations, EmployeeQueries
+from schema.erp.invoices import Invoice, InvoiceMutations, InvoiceQueries
+from schema.erp.payments import Payment, PaymentMutations
+from schema.erp.purchase_orders import (
+    PurchaseOrder,
+    PurchaseOrderMutations,
+    PurchaseOrderQueries,
+)
+from schema.erp.sales_orders import (
+    SalesOrder,
+    SalesOrderLine,
+    SalesOrderMutations,
+    SalesOrderQueries,
+)
+from schema.erp.stock_items import StockItem, StockItemMutations, StockItemQueries
+from schema.erp.suppliers import Supplier, SupplierQueries
+from schema.erp.warehouses import Warehouse
+from schema.flows.deals import DealMutations
+
+
+@strawberry.type(description="Read access to the whole graph.")
+class Query(
+    NodeQueries,
+    CustomerQueries,
+    SalesOrderQueries,
+    InvoiceQueries,
+    StockItemQueries,
+    ReplenishmentQueries,
+    EmployeeQueries,
+    CampaignQueries,
+    OpportunityQueries,
+    TicketQueries,
+    InteractionQueries,
+    PurchaseOrderQueries,
+    SupplierQueries,
+    RevenueForecastQueries,
+):
+    pass
+
+
+@strawberry.type(description="Business operations. Each takes one `input` and returns a payload.")
+class Mutation(
+    CustomerMutations,
+    ContactMutations,
+    InteractionMutations,
+    CampaignMutations,
+    OpportunityMutations,
+    DealMutations,
+    TicketMutations,
+    SalesOrderMutations,
+    DeliveryMutations,
+    InvoiceMutations,
+    PaymentMutations,
+    StockItemMutations,
+    PurchaseOrderMutations,
+    EmployeeMutations,
+):
+    pass
+
+
+# Relay nodes are found through `types`: `node(id:)` may return any of them.
+NODE_TYPES = [
+    Customer,
+    Contact,
+    Interaction,
+    Campaign,
+    CampaignMember,
+    Opportunity,
+    Ticket,
+    Employee,
+    Department,
+    StockItem,
+    Warehouse,
+    SalesOrder,
+    SalesOrderLine,
+    Delivery,
+    DeliveryLine,
+    Invoice,
+    Payment,
+    Supplier,
+    PurchaseOrder,
+]
+
+
+# graphql-core appends " Did you mean 'X' or 'Y'?" to unknown fields, arguments, types,
+# input fields and enum values, in validation and in variable coercion alike.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+class _ParserCache(ParserCache):
+    """strawberry's parser cache, leaving syntax errors to strawberry's own parse.
+
+    Raised from the cache, a syntax error escaped the operation's extensions (the error
+    policy never saw it, so it got no code and was not counted); left unparsed, the document
+    is parsed again inside strawberry's error handling, which only invalid documents cost.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
+class Schema(strawberry.Schema):
+    """strawberry's schema, hiding every kind of suggestion when field suggestions are off.
+
+    strawberry's `disable_field_suggestions` strips only "Cannot query field …" messages and
+    does not pass graphql-core's `hide_suggestions` on, so unknown types, arguments, input
+    fields and enum values still named their neighbours ("Did you mean 'Customer'?"), which
+    enumerates the schema with introspection off. Every error of every request passes here.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: OperationContext | None = None
+    ) -> None:
+        if self.config.disable_field_suggestions:
+            for error in errors:
+                error.message = _SUGGESTION.sub("", error.message)
+        super().process_errors(errors, execution_context)
+
+
+class ShortcutConflict(ValueError):
+    """A schema extension whose `resolve()` hook the executor's shortcuts would skip."""
+
+
+def _resolve_hooks(
+    extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]],
+) -> list[str]:
+    """The extensions that hook into every field's resolution (`SchemaExtension.resolve`)."""
+    found = []
+    for extension in extensions:
+        kind: type[SchemaExtension] = (
+            extension if isinstance(extension, type) else type(extension())
+        )
+        if kind.resolve is not SchemaExtension.resolve:
+            found.append(kind.__name__)
+    return found
+
+
+def build_schema(
+    *,
+    production: bool = False,
+    extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
+    max_batch_operations: int = 0,
+    shortcuts: bool = True,
+) -> strawberry.Schema:
+    """The GraphQL schema; in production, field suggestions are switched off.
+
+    `extensions` (classes or factories: error policy, operation naming, limits) come from the
+    API; batching is off unless `max_batch_operations` allows it. `shortcuts`: the executor's
+    fast paths for attribute and loaded fields (`schema.core.execution`); a schema extension
+    with a `resolve()` hook is refused while they are on, since it would not fire for them.
+    """
+    hooks = _resolve_hooks(extensions) if shortcuts else []
+    if hooks:
+        raise ShortcutConflict(
+            f"{', '.join(hooks)} hook field resolution (`resolve()`), which the execution "
+            "shortcuts skip: switch them off (BIZGRAPH_EXECUTION_SHORTCUTS=false) to use it"
+        )
+    schema = Schema(
+        query=Query,
+        mutation=Mutation,
+        types=NODE_TYPES,
+        # Parsing and validating a Customer 360 document costs ~25 ms; clients repeat documents.
+        extensions=[
+            lambda: _ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            *extensions,
+        ],
+        config=StrawberryConfig(
+            disable_field_suggestions=production,
+            batching_config={"max_operations": max_batch_operations}
+            if max_batch_operations
+            else None,
+        ),
+        execution_context_class=ShortcutExecutionContext if shortcuts else ExecutionContext,
+    )
+    graphql_schema = schema._schema
+    bind_relations(graphql_schema)
+    if shortcuts:
+        install_prefetched_resolvers(graphql_schema)
+    # Last, so the guards wrap every other resolver: nothing runs before them.
+    install_read_guards(graphql_schema)
+    return schema
+
+
+def export_sdl() -> str:
+    return str(build_schema()) + "\n"
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    Path("schema.graphql").write_text(export_sdl())

@@ -1,0 +1,73 @@
+"""Objects of the graph made straight from database rows, and the values loaded for them.
+
+A node type is a strawberry type over one table of the domain (`MODEL`). Its attribute
+fields are plain (no resolver: the cheapest field there is); its relation fields
+(`schema.core.relations`) keep the values loaded for them in the object's `loaded`, filled
+for a whole query level at once before the resolvers run (`schema.core.prefetch`).
+"""
+
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any, ClassVar, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from schema.core.ids import as_key
+
+
+def desc(text: str) -> Any:
+    """A plain attribute field with a description."""
+    return strawberry.field(description=text)
+
+
+class Loaded:
+    """The values of an object's relation fields, by relation (and page arguments)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: dict[Hashable, object] = {}
+
+
+class FromRow:
+    """A GraphQL object made straight from a database row.
+
+    Rows become the instance's attributes as they are: no dataclass `__init__`, no per-field
+    conversion. Enum fields keep the stored lowercase value, which the GraphQL enum serialises
+    by a dictionary lookup (cheaper than building Python enum members first).
+    """
+
+    # Not a field: a plain class attribute, so strawberry's dataclass leaves it alone.
+    loaded: Loaded | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Self:
+        obj = cls.__new__(cls)
+        obj.__dict__.update(row.items())
+        return obj
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping[str, Any]]) -> list[Self]:
+        return [cls.from_row(row) for row in rows]
+
+    def remember(self, key: Hashable, value: object) -> None:
+        """Keep a relation's value for the field's resolver (and the executor) to read."""
+        loaded = self.loaded
+        if loaded is None:
+            loaded = self.loaded = Loaded()
+        loaded.values[key] = value
+
+
+class TableNode(FromRow, relay.Node):
+    """A Relay node backed by one table of the domain."""
+
+    MODEL: ClassVar[type]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [as_key(node_id) for node_id in node_ids]
+        rows = await info.context.loaders.by_id(cls.MODEL).load_many(ids)
+        return [cls.from_row(row) if row is not None else None for row in rows]

@@ -1,0 +1,308 @@
+"""Customers: the type, its filter and sort, its root fields and its mutations.
+
+The Customer type is where CRM and ERP meet: besides its own data it shows its orders,
+invoices, payments and open balance (ERP) and its precomputed metrics and forecast
+(analytics). Types of other contexts are referred to by name (`strawberry.lazy`), and the
+values they compute come from the domain's read rules.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from domain.analytics import reads as figures
+from domain.crm import campaigns as campaign_reads
+from domain.crm import customers
+from domain.crm.models import Customer as CustomerModel
+from domain.crm.vocabulary import CUSTOMER_KINDS, CUSTOMER_STATUSES, CUSTOMER_TIERS
+from domain.erp import receivables
+from schema.core import filters, sql
+from schema.core.connections import Direction, RootSort, root_connection
+from schema.core.enums import vocabulary_enum
+from schema.core.ids import decode, decode_optional
+from schema.core.mutations import enum_value, given, mutation
+from schema.core.node_queries import one_node
+from schema.core.nodes import TableNode, desc
+from schema.core.pagination import Connection
+from schema.core.relations import Children, Computed, Page, RowOf, RowsOf, ToOne
+
+if TYPE_CHECKING:
+    from schema.analytics.customer_value import CustomerForecast, CustomerMetrics
+    from schema.crm.campaigns import Campaign
+    from schema.crm.contacts import Contact
+    from schema.crm.interactions import Interaction
+    from schema.crm.opportunities import Opportunity
+    from schema.crm.tickets import Ticket
+    from schema.erp.employees import Employee
+    from schema.erp.invoices import Invoice
+    from schema.erp.payments import Payment
+    from schema.erp.sales_orders import SalesOrder
+
+EmployeeRef = Annotated["Employee", strawberry.lazy("schema.erp.employees")]
+CampaignRef = Annotated["Campaign", strawberry.lazy("schema.crm.campaigns")]
+ContactRef = Annotated["Contact", strawberry.lazy("schema.crm.contacts")]
+InteractionRef = Annotated["Interaction", strawberry.lazy("schema.crm.interactions")]
+OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.crm.opportunities")]
+TicketRef = Annotated["Ticket", strawberry.lazy("schema.crm.tickets")]
+SalesOrderRef = Annotated["SalesOrder", strawberry.lazy("schema.erp.sales_orders")]
+InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.erp.invoices")]
+PaymentRef = Annotated["Payment", strawberry.lazy("schema.erp.payments")]
+MetricsRef = Annotated["CustomerMetrics", strawberry.lazy("schema.analytics.customer_value")]
+ForecastRef = Annotated["CustomerForecast", strawberry.lazy("schema.analytics.customer_value")]
+
+CustomerKind = vocabulary_enum("CustomerKind", CUSTOMER_KINDS, "Company or private person.")
+CustomerTier = vocabulary_enum(
+    "CustomerTier", CUSTOMER_TIERS, "Commercial tier; sets the prices a customer pays."
+)
+CustomerStatus = vocabulary_enum(
+    "CustomerStatus", CUSTOMER_STATUSES, "Where a customer is in its lifecycle."
+)
+
+ZERO = Decimal("0.00")
+OPEN_BALANCE = sql.OnePerKey(
+    "open_balance",
+    receivables.customer_balances,
+    key="customer_id",
+    value=lambda row: row["open_balance"],
+    missing=lambda: ZERO,
+)
+# Metrics and forecast are primary-key reads of two analytics tables: one statement serves both.
+FIGURES = sql.row_per_key("customer_analytics", figures.customer_figures, key="id")
+CAMPAIGNS = sql.RowsPerKey(
+    "campaigns_of_customer", campaign_reads.campaigns_of_customers, key="_customer", by_viewer=True
+)
+
+
+def _metrics(row: Any) -> Any:
+    return figures.figures_part(row, figures.METRICS) if row is not None else None
+
+
+def _forecast(row: Any) -> Any:
+    return figures.figures_part(row, figures.FORECAST) if row is not None else None
+
+
+@strawberry.type(description="A company or person the company sells to.")
+class Customer(TableNode):
+    MODEL = CustomerModel
+    id: relay.NodeID[int]
+    code: str = desc("Customer number.")
+    name: str = desc("Company or person name.")
+    kind: CustomerKind = desc("Company or person.")
+    email: str | None = desc("Main email address.")
+    phone: str | None = desc("Main phone number.")
+    country: str | None = desc("ISO 3166-1 alpha-2 country code.")
+    industry: str | None = desc("Industry.")
+    tier: CustomerTier = desc("Commercial tier; sets the prices this customer pays.")
+    status: CustomerStatus = desc("Lifecycle status.")
+    currency: str = desc("ISO 4217 currency of the account.")
+    credit_limit: Decimal | None = desc("Credit limit.")
+    created_at: datetime = desc("When the customer was created.")
+    version: int = desc("Version for optimistic concurrency on updates.")
+
+    account_manager: EmployeeRef | None = ToOne["Employee"]("account_manager_id").field(
+        "The employee managing this account."
+    )
+    acquisition_campaign: CampaignRef | None = ToOne["Campaign"]("acquisition_campaign_id").field(
+        "The campaign that brought this customer in."
+    )
+    open_balance: Decimal | None = Computed(OPEN_BALANCE).field(
+        "Live amount due on all open invoices."
+    )
+    metrics: MetricsRef | None = RowOf["CustomerMetrics"](FIGURES, _metrics).field(
+        "Precomputed metrics; null until the workers computed them."
+    )
+    forecast: ForecastRef | None = RowOf["CustomerForecast"](FIGURES, _forecast).field(
+        "Precomputed 90-day forecast; null until the workers computed it."
+    )
+    contacts: list[ContactRef] | None = Children["Contact"](
+        "customer_id", order=("-is_primary", "last_name", "id"), estimated_items=5
+    ).field("People at this customer, the primary contact first.")
+    orders: Connection[SalesOrderRef] | None = Page["SalesOrder"](
+        "customer_id", sort=sql.newest("ordered_at")
+    ).field("Sales orders, newest first.")
+    invoices: Connection[InvoiceRef] | None = Page["Invoice"](
+        "customer_id", sort=sql.newest("issued_on")
+    ).field("Invoices, newest first.")
+    payments: Connection[PaymentRef] | None = Page["Payment"](
+        "customer_id", sort=sql.newest("received_at")
+    ).field("Payments received, newest first.")
+    interactions: Connection[InteractionRef] | None = Page["Interaction"](
+        "customer_id", sort=sql.newest("occurred_at")
+    ).field("Calls, emails, meetings and other contacts, newest first.")
+    opportunities: Connection[OpportunityRef] | None = Page["Opportunity"](
+        "customer_id", sort=sql.newest("created_at")
+    ).field("Opportunities, newest first.")
+    tickets: Connection[TicketRef] | None = Page["Ticket"](
+        "customer_id", sort=sql.newest("opened_at")
+    ).field("Support tickets, newest first.")
+    campaigns: list[CampaignRef] | None = RowsOf["Campaign"](CAMPAIGNS, estimated_items=5).field(
+        "Campaigns this customer was targeted by, latest first."
+    )
+
+
+@strawberry.input(description="Filters for customers; all given conditions must hold.")
+class CustomerFilter:
+    tier: list[CustomerTier] | None = filters.any_of("tier", "Any of these tiers.")
+    status: list[CustomerStatus] | None = filters.any_of("status", "Any of these statuses.")
+    account_manager: relay.GlobalID | None = filters.node(
+        "account_manager_id", "Employee", "Managed by this employee."
+    )
+    country: str | None = filters.equals(
+        "country", "ISO country code.", normalize=lambda code: code.upper() or None
+    )
+    search: str | None = filters.search(
+        "name", "code", "email", description="Text in name, code or email."
+    )
+    created_from: datetime | None = filters.at_least("created_at", "Created at or after.")
+    created_to: datetime | None = filters.at_most("created_at", "Created at or before.")
+
+
+@strawberry.enum(description="Fields customers can be sorted by.")
+class CustomerOrderField(Enum):
+    NAME = "name"
+    CODE = "code"
+    CREATED_AT = "created_at"
+    LIFETIME_REVENUE = "lifetime_revenue"
+
+
+@strawberry.input(description="Sort order of customers.")
+class CustomerOrder:
+    field: CustomerOrderField = strawberry.field(description="Sort key.")
+    direction: Direction = strawberry.field(default=Direction.ASC, description="Direction.")
+
+
+def _ordering(order: CustomerOrder | None, table: sql.Table) -> sql.RootOrdering:
+    order = order or CustomerOrder(field=CustomerOrderField.NAME)
+    descending = order.direction == Direction.DESC
+    if order.field == CustomerOrderField.LIFETIME_REVENUE:
+        source, revenue = figures.customers_by_lifetime_revenue()
+        name = f"{order.field.value}:{order.direction.value}"
+        return sql.by_expression(name, table, revenue, source, descending=descending)
+    return sql.by_columns(table, order.field.value, descending=descending)
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(description="One customer by global ID (an error if it does not exist).")
+    async def customer(
+        self,
+        info: Info,
+        id: Annotated[relay.GlobalID, strawberry.argument(description="Customer ID.")],
+    ) -> Customer | None:
+        return await one_node(info, id, Customer)  # type: ignore[return-value]
+
+    customers = root_connection(
+        Customer,
+        description="Customers, filtered and sorted (default by name).",
+        sort=RootSort(_ordering, CustomerOrder, "Sort order."),
+        filter=CustomerFilter,
+    )
+
+
+CUSTOMER_FIELDS = ("name", "email", "phone", "country", "industry", "currency", "credit_limit")
+
+
+@strawberry.input(description="A new customer or lead. The customer number is assigned.")
+class CustomerCreateInput:
+    name: str = strawberry.field(description="Company or person name (at most 200 characters).")
+    kind: CustomerKind = strawberry.field(
+        default=CustomerKind.COMPANY, description="Company or person."
+    )
+    email: str | None = strawberry.field(default=None, description="Main email address.")
+    phone: str | None = strawberry.field(default=None, description="Main phone number.")
+    country: str | None = strawberry.field(default=None, description="ISO 3166-1 alpha-2 code.")
+    industry: str | None = strawberry.field(default=None, description="Industry.")
+    # Restricted fields default to UNSET: only a client naming one writes it (see `mutation`).
+    tier: CustomerTier | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Price tier (default BRONZE). Only sales managers may set it.",
+    )
+    status: CustomerStatus = strawberry.field(
+        default=CustomerStatus.LEAD, description="Lifecycle status."
+    )
+    currency: str = strawberry.field(default="EUR", description="ISO 4217 account currency.")
+    credit_limit: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Credit limit (default: none). Only finance and sales managers may set it.",
+    )
+    account_manager: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Employee managing the account (a sales employee). Only sales managers "
+        "may set it; a sales rep's new customer is theirs.",
+    )
+
+
+@strawberry.input(description="Changes to a customer; fields left out keep their value.")
+class CustomerUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The customer.")
+    version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Name.")
+    kind: CustomerKind | None = strawberry.field(default=strawberry.UNSET, description="Kind.")
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Email; null clears it."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Phone; null clears it."
+    )
+    country: str | None = strawberry.field(default=strawberry.UNSET, description="Country code.")
+    industry: str | None = strawberry.field(default=strawberry.UNSET, description="Industry.")
+    tier: CustomerTier | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Price tier: changes the prices of future orders. Sales managers only.",
+    )
+    status: CustomerStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="Status."
+    )
+    currency: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Account currency."
+    )
+    credit_limit: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Credit limit; null removes the limit. Finance and sales managers only.",
+    )
+    account_manager: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Account manager (a sales employee); null unassigns. Sales managers only.",
+    )
+
+
+def _values(input: CustomerCreateInput | CustomerUpdateInput) -> dict[str, Any]:
+    values = given(input, *CUSTOMER_FIELDS)
+    for name in ("kind", "tier", "status"):
+        value = getattr(input, name)
+        if value is not strawberry.UNSET:
+            values[name] = enum_value(value)
+    if input.account_manager is not strawberry.UNSET:
+        values["account_manager_id"] = decode_optional(
+            input.account_manager, "Employee", "accountManager"
+        )
+    return values
+
+
+@strawberry.type
+class CustomerMutations:
+    customer_create = mutation(
+        CustomerCreateInput,
+        Customer,
+        "Register a customer or lead.",
+        lambda input, session, journal: customers.create(
+            session=session, journal=journal, given=_values(input)
+        ),
+    )
+    customer_update = mutation(
+        CustomerUpdateInput,
+        Customer,
+        "Change a customer's details, tier or account manager.",
+        lambda input, session, journal: customers.update(
+            session=session,
+            journal=journal,
+            customer_id=decode(input.id, "Customer", "id"),
+            version=input.version,
+            given=_values(input),
+        ),
+    )

@@ -1,0 +1,178 @@
+"""Invoices: the type with what is paid and due, the root list, issuing and voiding."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from domain.core.reads import Row
+from domain.erp import invoices, receivables
+from domain.erp.invoice_states import INVOICE_STATUSES
+from domain.erp.models import Invoice as InvoiceModel
+from schema.core import filters, sql
+from schema.core.connections import by_date, root_connection
+from schema.core.enums import vocabulary_enum
+from schema.core.ids import decode
+from schema.core.mutations import mutation
+from schema.core.nodes import TableNode, desc
+from schema.core.relations import Children, Computed, ToOne
+from schema.crm.customers import Customer
+from schema.erp.sales_orders import SalesOrder
+
+if TYPE_CHECKING:
+    from schema.erp.payments import Payment
+
+PaymentRef = Annotated["Payment", strawberry.lazy("schema.erp.payments")]
+
+InvoiceStatus = vocabulary_enum("InvoiceStatus", INVOICE_STATUSES, "Lifecycle of an invoice.")
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """What is paid and due on an invoice (`domain.erp.receivables`)."""
+
+    paid: Decimal
+    due: Decimal
+    days_overdue: int
+
+    @classmethod
+    def of(cls, row: Row) -> "Amounts":
+        return cls(Decimal(row["paid"]), Decimal(row["due"]), row["days_overdue"])
+
+
+AMOUNTS = sql.OnePerKey(
+    "invoice_amounts",
+    receivables.invoice_amounts,
+    key="id",
+    value=Amounts.of,
+    missing=lambda: Amounts(ZERO, ZERO, 0),
+)
+
+
+@strawberry.type(description="A bill to a customer.")
+class Invoice(TableNode):
+    MODEL = InvoiceModel
+    id: relay.NodeID[int]
+    number: str = desc("Invoice number.")
+    status: InvoiceStatus = desc("Issued, partially paid, paid or void.")
+    currency: str = desc("Currency.")
+    issued_on: date = desc("Issue date.")
+    due_on: date = desc("Payment due date.")
+    subtotal: Decimal = desc("Net amount.")
+    tax_total: Decimal = desc("Tax.")
+    total: Decimal = desc("Gross amount.")
+    void_reason: str | None = desc("Why it was voided.")
+
+    @strawberry.field(description="Issue date, as an alias of `issuedOn` for clients expecting it.")
+    def issued_at(self) -> date:
+        return self.issued_on
+
+    @strawberry.field(description="Due date (same as `dueOn`).")
+    def due_at(self) -> date:
+        return self.due_on
+
+    amount_paid: Decimal = Computed(AMOUNTS, lambda amounts: amounts.paid).field(
+        "Sum of payments received."
+    )
+    amount_due: Decimal = Computed(AMOUNTS, lambda amounts: amounts.due).field(
+        "Total minus payments (zero for void invoices)."
+    )
+    is_overdue: bool = Computed(AMOUNTS, lambda amounts: amounts.days_overdue > 0).field(
+        "Something is due and the due date has passed."
+    )
+    days_overdue: int = Computed(AMOUNTS, lambda amounts: amounts.days_overdue).field(
+        "Days past the due date while something is due (0 otherwise)."
+    )
+    customer: Customer | None = ToOne[Customer]("customer_id").field("The customer billed.")
+    sales_order: SalesOrder | None = ToOne[SalesOrder]("sales_order_id").field(
+        "The order invoiced."
+    )
+    payments: list[PaymentRef] = Children["Payment"](
+        "invoice_id", order=("received_at", "id"), estimated_items=3
+    ).field("Payments against this invoice, oldest first.")
+
+
+@strawberry.input(description="Filters for invoices.")
+class InvoiceFilter:
+    status: list[InvoiceStatus] | None = filters.any_of("status", "Any of these statuses.")
+    customer: relay.GlobalID | None = filters.node("customer_id", "Customer", "Of this customer.")
+    overdue: bool | None = filters.rule(
+        receivables.is_overdue, "Only (or no) open invoices past due.", negatable=True
+    )
+    search: str | None = filters.search("number", description="Text in the invoice number.")
+    issued_from: date | None = filters.at_least("issued_on", "Issued on or after.")
+    issued_to: date | None = filters.at_most("issued_on", "Issued on or before.")
+    due_from: date | None = filters.at_least("due_on", "Due on or after.")
+    due_to: date | None = filters.at_most("due_on", "Due on or before.")
+
+
+@strawberry.type
+class InvoiceQueries:
+    invoices = root_connection(
+        Invoice,
+        description="Invoices by issue date.",
+        sort=by_date("issued_on"),
+        filter=InvoiceFilter,
+    )
+
+
+@strawberry.enum(description="Which quantities of an order an invoice bills.")
+class InvoiceBasis(Enum):
+    DELIVERED = "delivered"
+    ORDERED = "ordered"
+
+
+@strawberry.input(description="Invoice what has not been invoiced yet of an order.")
+class InvoiceIssueInput:
+    sales_order: strawberry.ID = strawberry.field(description="The order.")
+    basis: InvoiceBasis = strawberry.field(
+        default=InvoiceBasis.DELIVERED,
+        description="DELIVERED: units that arrived; ORDERED: all units of a confirmed order.",
+    )
+    due_in_days: int = strawberry.field(
+        default=invoices.DEFAULT_TERMS_DAYS, description="Payment terms in days (0–180)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retry key, yours alone: a replay returns the first invoice."
+    )
+
+
+@strawberry.input(description="Void an invoice issued in error (only without payments).")
+class InvoiceVoidInput:
+    id: strawberry.ID = strawberry.field(description="The invoice.")
+    reason: str = strawberry.field(description="Why (required).")
+
+
+@strawberry.type
+class InvoiceMutations:
+    invoice_issue = mutation(
+        InvoiceIssueInput,
+        Invoice,
+        "Invoice an order's delivered or confirmed quantities.",
+        lambda input, session, journal: invoices.issue(
+            session=session,
+            journal=journal,
+            request=invoices.InvoiceRequest(
+                sales_order_id=decode(input.sales_order, "SalesOrder", "salesOrder"),
+                basis=input.basis.value,
+                due_in_days=input.due_in_days,
+            ),
+        ),
+    )
+    invoice_void = mutation(
+        InvoiceVoidInput,
+        Invoice,
+        "Void an unpaid invoice.",
+        lambda input, session, journal: invoices.void(
+            session=session,
+            journal=journal,
+            invoice_id=decode(input.id, "Invoice", "id"),
+            reason=input.reason,
+        ),
+    )

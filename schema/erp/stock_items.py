@@ -1,0 +1,193 @@
+"""Stock items and their stock per warehouse: the catalogue, its root list, adding items and
+correcting counted stock."""
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from domain.analytics import reads as figures
+from domain.erp import on_order, stock_items, stock_position
+from domain.erp.models import StockItem as StockItemModel
+from domain.erp.models import StockLevel as StockLevelModel
+from domain.erp.models.stock import STOCK_CATEGORIES
+from schema.core import filters, sql
+from schema.core.connections import fixed, root_connection
+from schema.core.enums import vocabulary_enum
+from schema.core.ids import decode, decode_optional
+from schema.core.mutations import enum_value, mutation
+from schema.core.nodes import FromRow, TableNode, desc
+from schema.core.relations import Children, Computed, RowOf, RowsOf, ToOne
+from schema.core.text import LONG_TEXT
+from schema.erp.warehouses import Warehouse
+
+if TYPE_CHECKING:
+    from schema.analytics.replenishment import Replenishment
+    from schema.erp.purchase_orders import PurchaseOrder
+    from schema.erp.suppliers import Supplier
+
+SupplierRef = Annotated["Supplier", strawberry.lazy("schema.erp.suppliers")]
+PurchaseOrderRef = Annotated["PurchaseOrder", strawberry.lazy("schema.erp.purchase_orders")]
+ReplenishmentRef = Annotated["Replenishment", strawberry.lazy("schema.analytics.replenishment")]
+
+StockCategory = vocabulary_enum("StockCategory", STOCK_CATEGORIES, "Product category.")
+
+# On hand and reserved over all warehouses, from one statement.
+TOTALS = sql.OnePerKey(
+    "stock_totals",
+    stock_position.item_totals,
+    key="stock_item_id",
+    value=lambda row: (int(row["on_hand"]), int(row["reserved"])),
+    missing=lambda: (0, 0),
+)
+EXPECTING = sql.RowsPerKey("open_purchase_orders", on_order.orders_expecting, key="_item")
+REPLENISHMENT = sql.row_per_key(
+    "replenishment", figures.replenishment_of_items, key="stock_item_id"
+)
+
+
+def _available(totals: tuple[int, int]) -> int:
+    return totals[0] - totals[1]
+
+
+@strawberry.type(description="Stock of one item in one warehouse.")
+class StockLevel(FromRow):
+    MODEL = StockLevelModel
+    on_hand: int = desc("Units physically in the warehouse.")
+    reserved: int = desc("Units reserved for open orders.")
+
+    @strawberry.field(description="Units that can still be sold (on hand minus reserved).")
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    warehouse: Warehouse | None = ToOne[Warehouse]("warehouse_id").field("The warehouse.")
+    stock_item: "StockItem | None" = ToOne["StockItem"]("stock_item_id").field("The stock item.")
+
+
+@strawberry.type(description="A product or service the company sells.")
+class StockItem(TableNode):
+    MODEL = StockItemModel
+    id: relay.NodeID[int]
+    sku: str = desc("Stock keeping unit.")
+    name: str = desc("Name.")
+    category: StockCategory = desc("Category (price rules may depend on it).")
+    description: str | None = desc("Description.")
+    unit_price: Decimal = desc("List price before tier discounts.")
+    unit_cost: Decimal | None = desc("Purchase cost (restricted to warehouse, finance, admins).")
+    currency: str = desc("Currency of prices.")
+    reorder_point: int = desc(
+        "Reorder when available stock plus what is on order is at or below this."
+    )
+    pack_size: int = desc("Units per pack when reordering.")
+    is_active: bool = desc("Still sold.")
+    version: int = desc("Version for optimistic concurrency.")
+
+    on_hand: int = Computed(TOTALS, lambda totals: totals[0]).field(
+        "Units on hand over all warehouses."
+    )
+    reserved: int = Computed(TOTALS, lambda totals: totals[1]).field(
+        "Units reserved for open orders over all warehouses."
+    )
+    available: int = Computed(TOTALS, _available).field(
+        "Units available to sell over all warehouses."
+    )
+    stock_levels: list[StockLevel] = Children[StockLevel](
+        "stock_item_id", order=("warehouse_id",), estimated_items=5
+    ).field("Stock per warehouse.")
+    supplier: SupplierRef | None = ToOne["Supplier"]("supplier_id").field("The preferred supplier.")
+    replenishment: ReplenishmentRef | None = RowOf["Replenishment"](REPLENISHMENT).field(
+        "Demand forecast and reorder suggestion; null until computed."
+    )
+    open_purchase_orders: list[PurchaseOrderRef] | None = RowsOf["PurchaseOrder"](
+        EXPECTING, estimated_items=5
+    ).field("Purchase orders still expecting this item.")
+
+
+@strawberry.input(description="Filters for stock items.")
+class StockItemFilter:
+    category: list[StockCategory] | None = filters.any_of("category", "Any of these categories.")
+    search: str | None = filters.search("sku", "name", description="Text in SKU or name.")
+    supplier: relay.GlobalID | None = filters.node("supplier_id", "Supplier", "Preferred supplier.")
+    below_reorder_point: bool | None = filters.rule(
+        stock_position.item_at_reorder_point,
+        "Only items whose available stock plus what is on order is at or below their "
+        "reorder point.",
+        negatable=False,
+    )
+    active: bool | None = filters.equals(
+        "is_active", "Only items still sold (true) or no longer sold (false)."
+    )
+
+
+@strawberry.type
+class StockItemQueries:
+    stock_items = root_connection(
+        StockItem, description="Stock items by SKU.", sort=fixed("sku"), filter=StockItemFilter
+    )
+
+
+@strawberry.input(description="A new product or service in the catalogue.")
+class StockItemCreateInput:
+    sku: str = strawberry.field(description="Unique stock keeping unit (at most 40 characters).")
+    name: str = strawberry.field(description="Name.")
+    category: StockCategory = strawberry.field(description="Category (price rules use it).")
+    unit_price: Decimal = strawberry.field(description="List price before tier discounts.")
+    unit_cost: Decimal = strawberry.field(description="Purchase cost.")
+    currency: str = strawberry.field(default="EUR", description="ISO 4217 currency of prices.")
+    description: str | None = strawberry.field(
+        default=None, description="Description (at most 5,000 characters).", metadata=LONG_TEXT
+    )
+    reorder_point: int = strawberry.field(default=0, description="Reorder below this.")
+    pack_size: int = strawberry.field(default=1, description="Units per pack when reordering.")
+    supplier: strawberry.ID | None = strawberry.field(default=None, description="Supplier.")
+
+
+@strawberry.input(description="A correction of counted stock.")
+class StockAdjustInput:
+    stock_item: strawberry.ID = strawberry.field(description="The item.")
+    warehouse: strawberry.ID = strawberry.field(description="The warehouse.")
+    quantity: int = strawberry.field(
+        description="Units to add (positive) or remove (negative); never below what is reserved."
+    )
+    reason: str = strawberry.field(description="Why (required): count, damage, loss…")
+
+
+def _item(input: StockItemCreateInput) -> dict[str, object]:
+    return {
+        "sku": input.sku,
+        "name": input.name,
+        "category": enum_value(input.category),
+        "unit_price": input.unit_price,
+        "unit_cost": input.unit_cost,
+        "currency": input.currency,
+        "description": input.description,
+        "reorder_point": input.reorder_point,
+        "pack_size": input.pack_size,
+        "supplier_id": decode_optional(input.supplier, "Supplier", "supplier"),
+    }
+
+
+@strawberry.type
+class StockItemMutations:
+    stock_item_create = mutation(
+        StockItemCreateInput,
+        StockItem,
+        "Add an item to the catalogue.",
+        lambda input, session, journal: stock_items.create(
+            session=session, journal=journal, given=_item(input)
+        ),
+    )
+    stock_adjust = mutation(
+        StockAdjustInput,
+        StockItem,
+        "Correct stock in a warehouse (a reason is required).",
+        lambda input, session, journal: stock_items.adjust(
+            session=session,
+            journal=journal,
+            stock_item_id=decode(input.stock_item, "StockItem", "stockItem"),
+            warehouse_id=decode(input.warehouse, "Warehouse", "warehouse"),
+            quantity=input.quantity,
+            reason=input.reason,
+        ),
+    )

@@ -1,0 +1,39 @@
+"""Winning a deal: the CRM opportunity becomes an ERP draft order (`domain.flows.deals`)."""
+
+import strawberry
+
+from domain.flows import deals
+from schema.core.ids import decode, decode_optional
+from schema.core.mutations import mutation
+from schema.crm.opportunities import Opportunity
+from schema.erp.sales_orders import OrderLineInput, order_lines
+
+
+@strawberry.input(description="Win a deal: it becomes a draft sales order priced for the tier.")
+class OpportunityWinInput:
+    id: strawberry.ID = strawberry.field(
+        description="The opportunity (in PROPOSAL or NEGOTIATION)."
+    )
+    lines: list[OrderLineInput] = strawberry.field(description="What the customer buys.")
+    warehouse: strawberry.ID | None = strawberry.field(
+        default=None, description="Shipping warehouse (default: the best stocked)."
+    )
+    version: int | None = strawberry.field(default=None, description="Version you read, if any.")
+
+
+@strawberry.type
+class DealMutations:
+    opportunity_win = mutation(
+        OpportunityWinInput,
+        Opportunity,
+        "Win a deal: it becomes a draft sales order for its customer, priced for the "
+        "customer's tier (confirm the order to reserve its stock).",
+        lambda input, session, journal: deals.win(
+            session=session,
+            journal=journal,
+            opportunity_id=decode(input.id, "Opportunity", "id"),
+            lines=order_lines(input.lines),
+            warehouse_id=decode_optional(input.warehouse, "Warehouse", "warehouse"),
+            version=input.version,
+        ),
+    )
