@@ -6,7 +6,6 @@ workers (`domain.analytics.metrics`, `customer_forecast`, `replenishment`, `camp
 `revenue_forecast`).
 """
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -98,14 +97,6 @@ def items_to_reorder() -> tuple[FromClause, ColumnElement[Any], ColumnElement[bo
     cover = func.coalesce(DEMAND_FORECAST.c.days_of_cover, _NO_COVER)
     joined = STOCK_ITEM.join(DEMAND_FORECAST, DEMAND_FORECAST.c.stock_item_id == STOCK_ITEM.c.id)
     return joined, cover, DEMAND_FORECAST.c.suggested_reorder_quantity > 0
-
-
-def figures_part(row: Mapping[str, Any], prefix: str) -> dict[str, Any] | None:
-    """One half (`METRICS` or `FORECAST`) of a `customer_figures` row, unprefixed; None when
-    the workers have not computed it yet."""
-    if row[prefix + "customer_id"] is None:
-        return None
-    return {name[len(prefix) :]: value for name, value in row.items() if name.startswith(prefix)}
 
 
 def customers_by_lifetime_revenue() -> tuple[FromClause, ColumnElement[Any]]:

@@ -14,7 +14,7 @@ of orders in one statement:
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, any_, case, func, select
+from sqlalchemy import ColumnElement, Table, and_, any_, case, false, func, select
 
 from domain.core.literal_sql import one_of
 from domain.erp import receivables
@@ -36,6 +36,11 @@ INVOICE: Table = Invoice.__table__  # type: ignore[assignment]
 def counts_as_shipped(delivery: Any = DELIVERY) -> ColumnElement[bool]:
     """The delivery's units are on their way or arrived (a failed one's came back)."""
     return one_of(delivery.c.status, SHIPPED_DELIVERY_STATUSES)
+
+
+def is_late(delivery: Any = DELIVERY) -> ColumnElement[bool]:
+    """The delivery arrived after the time promised (false while either is unknown)."""
+    return func.coalesce(delivery.c.delivered_at > delivery.c.expected_at, false())
 
 
 def order_statuses(ids: ColumnElement[Any], as_of: date | ColumnElement[Any] | None = None) -> Any:

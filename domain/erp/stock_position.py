@@ -79,13 +79,15 @@ def item_at_reorder_point(item: Any = STOCK_ITEM) -> ColumnElement[bool]:
 
 
 def item_totals(item_ids: ColumnElement[Any]) -> Any:
-    """(stock_item_id, on_hand, reserved) over all warehouses of the items in the array."""
+    """(stock_item_id, on_hand, reserved, available) over all warehouses of the items in the
+    array."""
     level = STOCK_LEVEL
     return (
         select(
             level.c.stock_item_id,
             func.sum(level.c.on_hand).label("on_hand"),
             func.sum(level.c.reserved).label("reserved"),
+            func.sum(available(level)).label("available"),
         )
         .where(level.c.stock_item_id == any_(item_ids))
         .group_by(level.c.stock_item_id)

@@ -19,7 +19,7 @@ from strawberry.types import Info
 
 from domain.core.permissions import EVERYONE, PERMISSIONS
 from schema.core import sql
-from schema.core.nodes import TableNode
+from schema.core.nodes import TableNode, row_values
 from schema.core.pagination import After, Connection, First, build_connection, page_request
 from schema.core.prefetch import collect, prefetch_for
 
@@ -89,6 +89,7 @@ async def root_page(
         table,
         ordering,
         [loaders.visible(table), *conditions],
+        row_values(node),
         first=request.first,
         after=request.after,
     )

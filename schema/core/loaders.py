@@ -18,6 +18,7 @@ from domain.core.database_errors import StatementBudgetSpent
 from domain.core.reads import Compiled, ReadPool, Row
 from domain.core.telemetry import observed_batch
 from schema.core import sql
+from schema.core.nodes import row_values
 from schema.core.pagination import PageRequest
 
 # Compiled statements, shared by all requests: keyed by shape and by whether record rules apply.
@@ -88,14 +89,17 @@ class Loaders:
             self._loaders[key] = loader
         return loader
 
-    def by_id(self, model: type) -> DataLoader[int, Row | None]:
-        """`<Table>ByIdLoader`: rows by primary key (None when missing or not visible)."""
-        table = sql.table_of(model)
+    def by_id(self, node: type) -> DataLoader[int, Row | None]:
+        """`<Table>ByIdLoader`: rows of a node type by primary key (None when missing or not
+        visible), with its row values."""
+        table = sql.table_of(node.MODEL)  # type: ignore[attr-defined]
         key = ("by_id", table.fullname)
         loader = self._loaders.get(key)
         if loader is not None:
             return loader
-        statement = self.statement(key, lambda: sql.rows_by_id(table, self.visible(table)))
+        statement = self.statement(
+            key, lambda: sql.rows_by_id(table, self.visible(table), row_values(node))
+        )
 
         async def batch(ids: list[int]) -> list[Row | None]:
             found = {row["id"]: row for row in await self.fetch(statement, keys=ids)}
@@ -104,16 +108,17 @@ class Loaders:
         return self._loader(key, f"by_id:{table.fullname}", batch)
 
     def children(
-        self, name: str, model: type, key: str, order: Sequence[str]
+        self, name: str, node: type, key: str, order: Sequence[str]
     ) -> DataLoader[int, list[Row]]:
         """`<Table>By<Key>Loader`: all rows per parent key, in a fixed order (`name` is unique)."""
         loader_key = ("children", name)
         loader = self._loaders.get(loader_key)
         if loader is not None:
             return loader
-        table = sql.table_of(model)
+        table = sql.table_of(node.MODEL)  # type: ignore[attr-defined]
         statement = self.statement(
-            loader_key, lambda: sql.children(table, key, order, self.visible(table))
+            loader_key,
+            lambda: sql.children(table, key, order, self.visible(table), row_values(node)),
         )
 
         async def batch(keys: list[int]) -> list[list[Row]]:
@@ -125,19 +130,21 @@ class Loaders:
         return self._loader(loader_key, f"children:{name}", batch)
 
     def page(
-        self, name: str, model: type, key: str, sort: sql.Sort, request: PageRequest
+        self, name: str, node: type, key: str, sort: sql.Sort, request: PageRequest
     ) -> DataLoader[int, PageRows]:
         """One page per parent for all parents in ONE statement (`sql.page_per_parent`)."""
         loader_key = ("page", name, request)
         loader = self._loaders.get(loader_key)
         if loader is not None:
             return loader
-        table = sql.table_of(model)
+        table = sql.table_of(node.MODEL)  # type: ignore[attr-defined]
         ordering = sort.on(table)
         has_after = request.after is not None
         statement = self.statement(
             ("page", name, has_after),
-            lambda: sql.page_per_parent(table, key, ordering, has_after, self.visible(table)),
+            lambda: sql.page_per_parent(
+                table, key, ordering, has_after, self.visible(table), row_values(node)
+            ),
         )
         values: dict[str, Any] = {"limit": request.first + 1}
         if request.after is not None:
@@ -154,7 +161,7 @@ class Loaders:
 
         return self._loader(loader_key, f"page:{name}", batch)
 
-    def batch(self, read: sql.BatchRead[Any]) -> DataLoader[Any, Any]:
+    def batch(self, read: sql.BatchRead) -> DataLoader[Any, Any]:
         """A derived value per key (amounts due, statuses, computed figures), one statement per
         batch; relations reading the same `read` share its loader, so one statement serves
         all of them."""

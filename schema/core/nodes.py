@@ -6,12 +6,13 @@ fields are plain (no resolver: the cheapest field there is); its relation fields
 for a whole query level at once before the resolvers run (`schema.core.prefetch`).
 """
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
 from schema.core.ids import as_key
 
@@ -19,6 +20,32 @@ from schema.core.ids import as_key
 def desc(text: str) -> Any:
     """A plain attribute field with a description."""
     return strawberry.field(description=text)
+
+
+ROW_VALUE = "bizgraph.row_value"
+
+
+def row_value(rule: Callable[[Any], Any], description: str) -> Any:
+    """A field computed from its own row by a read rule of the domain: `rule(table)` is an
+    SQL expression over the node's table, read with every row as a column named like the
+    field (so the field is a plain attribute, and costs no statement of its own)."""
+    return strawberry.field(description=description, metadata={ROW_VALUE: rule})
+
+
+_ROW_VALUES: dict[type, dict[str, Callable[[Any], Any]]] = {}
+
+
+def row_values(node_type: type) -> dict[str, Callable[[Any], Any]]:
+    """The row values of a node type, by field (Python) name."""
+    found = _ROW_VALUES.get(node_type)
+    if found is None:
+        definition = get_object_definition(node_type, strict=True)
+        found = _ROW_VALUES[node_type] = {
+            field.python_name: field.metadata[ROW_VALUE]
+            for field in definition.fields
+            if ROW_VALUE in (field.metadata or {})
+        }
+    return found
 
 
 class Loaded:
@@ -69,5 +96,5 @@ class TableNode(FromRow, relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         ids = [as_key(node_id) for node_id in node_ids]
-        rows = await info.context.loaders.by_id(cls.MODEL).load_many(ids)
+        rows = await info.context.loaders.by_id(cls).load_many(ids)
         return [cls.from_row(row) if row is not None else None for row in rows]

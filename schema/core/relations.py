@@ -27,7 +27,7 @@ resolver loads it through the same DataLoader, batched per level.
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, ClassVar, Generic, TypeVar, cast, overload
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import strawberry
 from graphql import (
@@ -45,7 +45,7 @@ from strawberry.types import Info
 from domain.core.reads import Row
 from schema.core import sql
 from schema.core.loaders import Loaders, PageRows
-from schema.core.nodes import FromRow
+from schema.core.nodes import FromRow, row_values
 from schema.core.pagination import (
     After,
     Connection,
@@ -57,7 +57,6 @@ from schema.core.pagination import (
 
 T = TypeVar("T")
 V = TypeVar("V")
-R = TypeVar("R")
 
 DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 # Field metadata: the relation a field shows, or (for a plain list field) its estimated size.
@@ -211,7 +210,7 @@ class ToOne(Relation[T | None]):
         return getattr(parent, self.key)
 
     def loader(self, loaders: Loaders, prepared: Any) -> DataLoader[Any, Any]:
-        return loaders.by_id(self.target.MODEL)  # type: ignore[attr-defined]
+        return loaders.by_id(self.target)
 
     def convert(self, raw: Row | None, prepared: Any) -> T | None:
         return cast(T, self.target.from_row(raw)) if raw is not None else None
@@ -233,7 +232,7 @@ class Children(Relation[list[T]]):
             raise RelationError(f"{self.name}: {self.key} is no foreign key to the parent")
 
     def loader(self, loaders: Loaders, prepared: Any) -> DataLoader[Any, Any]:
-        return loaders.children(self.name, self.target.MODEL, self.key, self.order)  # type: ignore[attr-defined]
+        return loaders.children(self.name, self.target, self.key, self.order)
 
     def convert(self, raw: list[Row] | None, prepared: Any) -> list[T]:
         return cast(list[T], self.target.from_rows(raw or []))
@@ -270,7 +269,7 @@ class Page(Relation[Connection[T]]):
         return page_request(self.name, self.sort.name, args.get("first"), args.get("after"))
 
     def loader(self, loaders: Loaders, prepared: PageRequest) -> DataLoader[Any, Any]:
-        return loaders.page(self.name, self.target.MODEL, self.key, self.sort, prepared)  # type: ignore[attr-defined]
+        return loaders.page(self.name, self.target, self.key, self.sort, prepared)
 
     def convert(self, raw: PageRows | None, prepared: PageRequest) -> Connection[T]:
         rows = raw.rows if raw is not None else []
@@ -288,48 +287,56 @@ class Page(Relation[Connection[T]]):
         return [cast(FromRow, edge.node) for edge in value.edges]
 
 
-def _unchanged(value: Any) -> Any:
-    return value
-
-
 class Computed(Relation[V]):
-    """A value the domain's read model computes in SQL (an amount due, a status), one
-    statement per level; `pick` takes one part of what `read` loads (several fields share
-    one read, hence one statement)."""
+    """A value the domain's read model computes in SQL (an amount due, a status): the column
+    `column` of the row `read` loads for the parent, or `default` when it loads none.
+    Several fields reading one `read` share its statement."""
 
-    @overload
-    def __init__(self: "Computed[R]", read: sql.BatchRead[R]) -> None: ...
-
-    @overload
-    def __init__(self, read: sql.BatchRead[R], pick: Callable[[R], V]) -> None: ...
-
-    def __init__(self, read: sql.BatchRead[Any], pick: Callable[[Any], Any] = _unchanged) -> None:
+    def __init__(self, read: sql.BatchRead, column: str, default: V) -> None:
         self.read = read
-        self.pick = pick
+        self.column = column
+        self.default = default
 
     def loader(self, loaders: Loaders, prepared: Any) -> DataLoader[Any, Any]:
         return loaders.batch(self.read)
 
-    def convert(self, raw: Any, prepared: Any) -> V:
-        return cast(V, self.pick(raw))
+    def convert(self, raw: Row | None, prepared: Any) -> V:
+        return cast(V, raw[self.column]) if raw is not None else self.default
+
+
+def _no_row_values(relation: Relation[Any]) -> None:
+    # The rows of a batch read come from a statement of the domain, which selects the table's
+    # columns only: a node type with row values cannot be built from them.
+    if row_values(relation.target):
+        raise RelationError(f"{relation.name}: {relation.target.__name__} has row values")
 
 
 class RowOf(Relation[T | None]):
-    """An object made from the row `read` loads for the parent (`pick`: from a part of it);
-    null when there is none (figures the workers have not computed yet)."""
+    """An object made from the row `read` loads for the parent — from the columns named
+    `prefix` + field when one row carries several objects — or null when the column
+    `present` is null (figures the workers have not computed yet)."""
 
-    def __init__(
-        self, read: sql.BatchRead[Any], pick: Callable[[Any], Row | None] = _unchanged
-    ) -> None:
+    def __init__(self, read: sql.BatchRead, *, present: str, prefix: str = "") -> None:
         self.read = read
-        self.pick = pick
+        self.present = present
+        self.prefix = prefix
+
+    def check(self, owner: type) -> None:
+        _no_row_values(self)
 
     def loader(self, loaders: Loaders, prepared: Any) -> DataLoader[Any, Any]:
         return loaders.batch(self.read)
 
-    def convert(self, raw: Any, prepared: Any) -> T | None:
-        row = self.pick(raw)
-        return cast(T, self.target.from_row(row)) if row is not None else None
+    def convert(self, raw: Row | None, prepared: Any) -> T | None:
+        prefix = self.prefix
+        if raw is None or raw[prefix + self.present] is None:
+            return None
+        if not prefix:
+            return cast(T, self.target.from_row(raw))
+        part = {
+            name[len(prefix) :]: value for name, value in raw.items() if name.startswith(prefix)
+        }
+        return cast(T, self.target.from_row(part))
 
     def nodes(self, value: T | None) -> Sequence[FromRow]:
         return [cast(FromRow, value)] if value is not None else []
@@ -338,9 +345,12 @@ class RowOf(Relation[T | None]):
 class RowsOf(Relation[list[T]]):
     """The objects made from the rows `read` loads for the parent."""
 
-    def __init__(self, read: sql.BatchRead[list[Row]], *, estimated_items: int) -> None:
+    def __init__(self, read: sql.BatchRead, *, estimated_items: int) -> None:
         self.read = read
         self.estimated_items = estimated_items
+
+    def check(self, owner: type) -> None:
+        _no_row_values(self)
 
     def loader(self, loaders: Loaders, prepared: Any) -> DataLoader[Any, Any]:
         return loaders.batch(self.read)

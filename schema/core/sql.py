@@ -7,11 +7,11 @@ SQLAlchemy Core statements, which `domain.core.reads` compiles once per shape an
 asyncpg. An import-linter contract keeps SQLAlchemy out of every other module of `schema/`.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     ARRAY,
@@ -42,7 +42,6 @@ from schema.core.pagination import invalid_cursor
 
 Statement: TypeAlias = Select[Any]
 Condition: TypeAlias = ColumnElement[bool]
-R = TypeVar("R")
 
 # The parent keys of one batch, as one array parameter: the SQL text never depends on them.
 KEYS = bindparam("keys", type_=ARRAY(BigInteger))
@@ -174,18 +173,38 @@ def _check_range(column: ColumnElement[Any], value: Any) -> None:
 # Relations: one statement per relation and level ------------------------------------------
 
 
-def rows_by_id(table: Table, rule: Condition) -> Statement:
+# A node type's fields computed from its own row: name -> rule (the table -> an expression).
+RowValues: TypeAlias = Mapping[str, Callable[[Table], ColumnElement[Any]]]
+
+
+def row_columns(table: Table, values: RowValues) -> list[ColumnElement[Any]]:
+    """The table's row values as columns named like their fields, read with every row."""
+    return [rule(table).label(name) for name, rule in values.items()]
+
+
+def rows_by_id(table: Table, rule: Condition, values: RowValues) -> Statement:
     """Rows whose primary key is among the batch's keys."""
-    return select(table).where(table.c.id == any_(KEYS), rule)
+    return select(table, *row_columns(table, values)).where(table.c.id == any_(KEYS), rule)
 
 
-def children(table: Table, key: str, order: Sequence[str], rule: Condition) -> Statement:
+def children(
+    table: Table, key: str, order: Sequence[str], rule: Condition, values: RowValues
+) -> Statement:
     """All rows whose `key` is among the batch's keys, in `order`."""
-    return select(table).where(table.c[key] == any_(KEYS), rule).order_by(*order_by(table, order))
+    return (
+        select(table, *row_columns(table, values))
+        .where(table.c[key] == any_(KEYS), rule)
+        .order_by(*order_by(table, order))
+    )
 
 
 def page_per_parent(
-    table: Table, key: str, ordering: Ordering, has_after: bool, rule: Condition
+    table: Table,
+    key: str,
+    ordering: Ordering,
+    has_after: bool,
+    rule: Condition,
+    values: RowValues,
 ) -> Statement:
     """One page per parent for all parents in ONE statement (window functions).
 
@@ -194,7 +213,11 @@ def page_per_parent(
     """
     partition = table.c[key]
     counted = (
-        select(table, func.count().over(partition_by=partition).label("_total"))
+        select(
+            table,
+            *row_columns(table, values),
+            func.count().over(partition_by=partition).label("_total"),
+        )
         .where(partition == any_(KEYS), rule)
         .subquery()
     )
@@ -223,32 +246,14 @@ def page_per_parent(
     )
 
 
-class BatchRead(Generic[R]):
-    """A derived value per key (an amount due, a status, a stored forecast), read for a whole
-    batch of keys by one statement of the domain's read model.
+class BatchRead:
+    """Rows of a statement of the domain's read model (amounts due, statuses, stored
+    forecasts) for a whole batch of parent keys: one statement per level.
 
     `statement(keys)` — or `statement(keys, viewer)` when `by_viewer`: it applies record
-    rules — selects rows carrying their key in the column `key`.
+    rules — selects rows carrying their parent's key in the column `key`: at most one per key,
+    or, when `many`, a list per key in the statement's order.
     """
-
-    def __init__(
-        self, name: str, statement: Callable[..., Statement], *, key: str, by_viewer: bool = False
-    ) -> None:
-        self.name = name
-        self.statement = statement
-        self.key = key
-        self.by_viewer = by_viewer
-
-    def build(self, viewer: Viewer) -> Statement:
-        return self.statement(KEYS, viewer) if self.by_viewer else self.statement(KEYS)
-
-    def collect(self, keys: Sequence[Any], rows: Sequence[Row]) -> list[R]:
-        """The value of each key, in order, from the statement's rows."""
-        raise NotImplementedError
-
-
-class OnePerKey(BatchRead[R]):
-    """A value per key from at most one row per key (`missing()` for keys without one)."""
 
     def __init__(
         self,
@@ -256,31 +261,40 @@ class OnePerKey(BatchRead[R]):
         statement: Callable[..., Statement],
         *,
         key: str,
-        value: Callable[[Row], R],
-        missing: Callable[[], R],
+        many: bool = False,
+        by_viewer: bool = False,
     ) -> None:
-        super().__init__(name, statement, key=key)
-        self.value = value
-        self.missing = missing
+        self.name = name
+        self.statement = statement
+        self.key = key
+        self.many = many
+        self.by_viewer = by_viewer
 
-    def collect(self, keys: Sequence[Any], rows: Sequence[Row]) -> list[R]:
-        found = {row[self.key]: self.value(row) for row in rows}
-        return [found[k] if k in found else self.missing() for k in keys]
+    def build(self, viewer: Viewer, keys: ColumnElement[Any] = KEYS) -> Statement:
+        """The statement for `keys` (the batch's array parameter, or one parent's id)."""
+        return self.statement(keys, viewer) if self.by_viewer else self.statement(keys)
 
-
-class RowsPerKey(BatchRead[list[Row]]):
-    """All rows of each key, in the statement's order."""
-
-    def collect(self, keys: Sequence[Any], rows: Sequence[Row]) -> list[list[Row]]:
+    def collect(self, keys: Sequence[Any], rows: Sequence[Row]) -> list[Any]:
+        """What each key gets, in order: its row (or None), or its list of rows."""
+        if not self.many:
+            found = {row[self.key]: row for row in rows}
+            return [found.get(k) for k in keys]
         grouped: dict[Any, list[Row]] = {k: [] for k in keys}
         for row in rows:
             grouped[row[self.key]].append(row)
         return [grouped[k] for k in keys]
 
 
-def row_per_key(name: str, statement: Callable[..., Statement], *, key: str) -> OnePerKey[Any]:
-    """The row of each key (None without one)."""
-    return OnePerKey(name, statement, key=key, value=lambda row: row, missing=lambda: None)
+def row_per_key(name: str, statement: Callable[..., Statement], *, key: str) -> BatchRead:
+    """At most one row per parent key."""
+    return BatchRead(name, statement, key=key)
+
+
+def rows_per_key(
+    name: str, statement: Callable[..., Statement], *, key: str, by_viewer: bool = False
+) -> BatchRead:
+    """All rows of each parent key, in the statement's order."""
+    return BatchRead(name, statement, key=key, many=True, by_viewer=by_viewer)
 
 
 # Root lists ---------------------------------------------------------------------------------
@@ -331,6 +345,7 @@ def root_page(
     table: Table,
     ordering: RootOrdering,
     conditions: Sequence[Condition],
+    values: RowValues,
     *,
     first: int,
     after: tuple[Any, ...] | None,
@@ -341,7 +356,8 @@ def root_page(
     source = ordering.source if ordering.source is not None else table
     labelled = [key.label(f"_k{i}") for i, key in enumerate(ordering.keys)]
     where = [*ordering.conditions, *conditions]
-    statement = select(table, *labelled).select_from(source).where(*where)
+    columns: list[Any] = [table, *row_columns(table, values), *labelled]
+    statement = select(*columns).select_from(source).where(*where)
     if after is not None:
         statement = statement.where(keyset.after(keyset.after_values(after)))
     statement = statement.order_by(*keyset.sort()).limit(first + 1)

@@ -59,9 +59,9 @@ class Campaign(TableNode):
     owner: EmployeeRef | None = ToOne["Employee"]("owner_id").field(
         "The employee running the campaign."
     )
-    performance: PerformanceRef | None = RowOf["CampaignPerformance"](PERFORMANCE).field(
-        "Results; null until the workers computed them."
-    )
+    performance: PerformanceRef | None = RowOf["CampaignPerformance"](
+        PERFORMANCE, present="campaign_id"
+    ).field("Results; null until the workers computed them.")
     members: Connection["CampaignMember"] = Page["CampaignMember"](
         "campaign_id", sort=sql.newest("added_at")
     ).field("Customers targeted by the campaign, latest added first.")

@@ -64,26 +64,12 @@ CustomerStatus = vocabulary_enum(
 )
 
 ZERO = Decimal("0.00")
-OPEN_BALANCE = sql.OnePerKey(
-    "open_balance",
-    receivables.customer_balances,
-    key="customer_id",
-    value=lambda row: row["open_balance"],
-    missing=lambda: ZERO,
-)
+BALANCES = sql.row_per_key("open_balance", receivables.customer_balances, key="customer_id")
 # Metrics and forecast are primary-key reads of two analytics tables: one statement serves both.
 FIGURES = sql.row_per_key("customer_analytics", figures.customer_figures, key="id")
-CAMPAIGNS = sql.RowsPerKey(
+CAMPAIGNS = sql.rows_per_key(
     "campaigns_of_customer", campaign_reads.campaigns_of_customers, key="_customer", by_viewer=True
 )
-
-
-def _metrics(row: Any) -> Any:
-    return figures.figures_part(row, figures.METRICS) if row is not None else None
-
-
-def _forecast(row: Any) -> Any:
-    return figures.figures_part(row, figures.FORECAST) if row is not None else None
 
 
 @strawberry.type(description="A company or person the company sells to.")
@@ -110,15 +96,15 @@ class Customer(TableNode):
     acquisition_campaign: CampaignRef | None = ToOne["Campaign"]("acquisition_campaign_id").field(
         "The campaign that brought this customer in."
     )
-    open_balance: Decimal | None = Computed(OPEN_BALANCE).field(
+    open_balance: Decimal | None = Computed(BALANCES, "open_balance", ZERO).field(
         "Live amount due on all open invoices."
     )
-    metrics: MetricsRef | None = RowOf["CustomerMetrics"](FIGURES, _metrics).field(
-        "Precomputed metrics; null until the workers computed them."
-    )
-    forecast: ForecastRef | None = RowOf["CustomerForecast"](FIGURES, _forecast).field(
-        "Precomputed 90-day forecast; null until the workers computed it."
-    )
+    metrics: MetricsRef | None = RowOf["CustomerMetrics"](
+        FIGURES, prefix=figures.METRICS, present="customer_id"
+    ).field("Precomputed metrics; null until the workers computed them.")
+    forecast: ForecastRef | None = RowOf["CustomerForecast"](
+        FIGURES, prefix=figures.FORECAST, present="customer_id"
+    ).field("Precomputed 90-day forecast; null until the workers computed it.")
     contacts: list[ContactRef] | None = Children["Contact"](
         "customer_id", order=("-is_primary", "last_name", "id"), estimated_items=5
     ).field("People at this customer, the primary contact first.")

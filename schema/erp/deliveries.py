@@ -5,14 +5,14 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from domain.erp import deliveries
+from domain.erp import deliveries, fulfilment_status
 from domain.erp.delivery_states import DELIVERY_STATUSES
 from domain.erp.models import Delivery as DeliveryModel
 from domain.erp.models import DeliveryLine as DeliveryLineModel
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
 from schema.core.mutations import mutation
-from schema.core.nodes import TableNode, desc
+from schema.core.nodes import TableNode, desc, row_value
 from schema.core.relations import Children, ToOne
 from schema.erp.sales_orders import SalesOrder, SalesOrderLine
 
@@ -47,9 +47,9 @@ class Delivery(TableNode):
     failed_at: datetime | None = desc("When delivery failed.")
     failure_reason: str | None = desc("Why it failed.")
 
-    @strawberry.field(description="True when delivered after the promised time.")
-    def is_late(self) -> bool:
-        return bool(self.delivered_at and self.expected_at and self.delivered_at > self.expected_at)
+    is_late: bool = row_value(
+        fulfilment_status.is_late, "True when delivered after the promised time."
+    )
 
     sales_order: SalesOrder | None = ToOne[SalesOrder]("sales_order_id").field("The order.")
     lines: list[DeliveryLine] = Children[DeliveryLine](

@@ -1,6 +1,5 @@
 """Invoices: the type with what is paid and due, the root list, issuing and voiding."""
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -9,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from domain.core.reads import Row
 from domain.erp import invoices, receivables
 from domain.erp.invoice_states import INVOICE_STATUSES
 from domain.erp.models import Invoice as InvoiceModel
@@ -18,7 +16,7 @@ from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
 from schema.core.mutations import mutation
-from schema.core.nodes import TableNode, desc
+from schema.core.nodes import TableNode, desc, row_value
 from schema.core.relations import Children, Computed, ToOne
 from schema.crm.customers import Customer
 from schema.erp.sales_orders import SalesOrder
@@ -33,26 +31,8 @@ InvoiceStatus = vocabulary_enum("InvoiceStatus", INVOICE_STATUSES, "Lifecycle of
 ZERO = Decimal("0.00")
 
 
-@dataclass(frozen=True)
-class Amounts:
-    """What is paid and due on an invoice (`domain.erp.receivables`)."""
-
-    paid: Decimal
-    due: Decimal
-    days_overdue: int
-
-    @classmethod
-    def of(cls, row: Row) -> "Amounts":
-        return cls(Decimal(row["paid"]), Decimal(row["due"]), row["days_overdue"])
-
-
-AMOUNTS = sql.OnePerKey(
-    "invoice_amounts",
-    receivables.invoice_amounts,
-    key="id",
-    value=Amounts.of,
-    missing=lambda: Amounts(ZERO, ZERO, 0),
-)
+# What is paid and due, whether and how long overdue: one statement (`domain.erp.receivables`).
+AMOUNTS = sql.row_per_key("invoice_amounts", receivables.invoice_amounts, key="id")
 
 
 @strawberry.type(description="A bill to a customer.")
@@ -69,24 +49,19 @@ class Invoice(TableNode):
     total: Decimal = desc("Gross amount.")
     void_reason: str | None = desc("Why it was voided.")
 
-    @strawberry.field(description="Issue date, as an alias of `issuedOn` for clients expecting it.")
-    def issued_at(self) -> date:
-        return self.issued_on
-
-    @strawberry.field(description="Due date (same as `dueOn`).")
-    def due_at(self) -> date:
-        return self.due_on
-
-    amount_paid: Decimal = Computed(AMOUNTS, lambda amounts: amounts.paid).field(
-        "Sum of payments received."
+    issued_at: date = row_value(
+        lambda invoice: invoice.c.issued_on,
+        "Issue date, as an alias of `issuedOn` for clients expecting it.",
     )
-    amount_due: Decimal = Computed(AMOUNTS, lambda amounts: amounts.due).field(
+    due_at: date = row_value(lambda invoice: invoice.c.due_on, "Due date (same as `dueOn`).")
+    amount_paid: Decimal = Computed(AMOUNTS, "paid", ZERO).field("Sum of payments received.")
+    amount_due: Decimal = Computed(AMOUNTS, "due", ZERO).field(
         "Total minus payments (zero for void invoices)."
     )
-    is_overdue: bool = Computed(AMOUNTS, lambda amounts: amounts.days_overdue > 0).field(
+    is_overdue: bool = Computed(AMOUNTS, "overdue", False).field(
         "Something is due and the due date has passed."
     )
-    days_overdue: int = Computed(AMOUNTS, lambda amounts: amounts.days_overdue).field(
+    days_overdue: int = Computed(AMOUNTS, "days_overdue", 0).field(
         "Days past the due date while something is due (0 otherwise)."
     )
     customer: Customer | None = ToOne[Customer]("customer_id").field("The customer billed.")

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -53,17 +53,11 @@ class OrderPaymentStatus(Enum):
     PAID = "paid"
 
 
-# Delivery and payment status of an order come from one statement.
-STATUSES = sql.OnePerKey(
-    "order_statuses",
-    fulfilment_status.order_statuses,
-    key="id",
-    value=lambda row: (row["delivery_status"], row["payment_status"]),
-    missing=lambda: (
-        OrderDeliveryStatus.NOT_SHIPPED.value,
-        OrderPaymentStatus.NOT_INVOICED.value,
-    ),
-)
+# Delivery and payment status of an order come from one statement; both are stored values
+# of the enums below, which GraphQL serialises by value.
+STATUSES = sql.row_per_key("order_statuses", fulfilment_status.order_statuses, key="id")
+NOT_SHIPPED: Any = OrderDeliveryStatus.NOT_SHIPPED.value
+NOT_INVOICED: Any = OrderPaymentStatus.NOT_INVOICED.value
 
 
 @strawberry.type(description="One line of a sales order, priced by the server.")
@@ -116,13 +110,13 @@ class SalesOrder(TableNode):
     invoices: list[InvoiceRef] | None = Children["Invoice"](
         "sales_order_id", order=("issued_on", "id"), estimated_items=2
     ).field("Invoices for this order.")
-    delivery_status: OrderDeliveryStatus = Computed(STATUSES, lambda statuses: statuses[0]).field(
+    delivery_status: OrderDeliveryStatus = Computed(STATUSES, "delivery_status", NOT_SHIPPED).field(
         "NOT_SHIPPED: nothing shipped (FAILED if only failed attempts); "
         "PARTIALLY_SHIPPED: some units shipped; IN_TRANSIT: all units shipped, some still on the "
         "way; DELIVERED: all units delivered. Failed deliveries do not count as shipped."
     )
     payment_status: OrderPaymentStatus | None = Computed(
-        STATUSES, lambda statuses: statuses[1]
+        STATUSES, "payment_status", NOT_INVOICED
     ).field(
         "NOT_INVOICED: no valid invoice; PAID: nothing left due; OVERDUE: an "
         "invoice is past its due date; PARTIALLY_PAID: something paid, something due; "

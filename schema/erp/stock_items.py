@@ -17,7 +17,7 @@ from schema.core.connections import fixed, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
 from schema.core.mutations import enum_value, mutation
-from schema.core.nodes import FromRow, TableNode, desc
+from schema.core.nodes import FromRow, TableNode, desc, row_value
 from schema.core.relations import Children, Computed, RowOf, RowsOf, ToOne
 from schema.core.text import LONG_TEXT
 from schema.erp.warehouses import Warehouse
@@ -33,22 +33,12 @@ ReplenishmentRef = Annotated["Replenishment", strawberry.lazy("schema.analytics.
 
 StockCategory = vocabulary_enum("StockCategory", STOCK_CATEGORIES, "Product category.")
 
-# On hand and reserved over all warehouses, from one statement.
-TOTALS = sql.OnePerKey(
-    "stock_totals",
-    stock_position.item_totals,
-    key="stock_item_id",
-    value=lambda row: (int(row["on_hand"]), int(row["reserved"])),
-    missing=lambda: (0, 0),
-)
-EXPECTING = sql.RowsPerKey("open_purchase_orders", on_order.orders_expecting, key="_item")
+# On hand, reserved and available over all warehouses, from one statement.
+TOTALS = sql.row_per_key("stock_totals", stock_position.item_totals, key="stock_item_id")
+EXPECTING = sql.rows_per_key("open_purchase_orders", on_order.orders_expecting, key="_item")
 REPLENISHMENT = sql.row_per_key(
     "replenishment", figures.replenishment_of_items, key="stock_item_id"
 )
-
-
-def _available(totals: tuple[int, int]) -> int:
-    return totals[0] - totals[1]
 
 
 @strawberry.type(description="Stock of one item in one warehouse.")
@@ -57,10 +47,9 @@ class StockLevel(FromRow):
     on_hand: int = desc("Units physically in the warehouse.")
     reserved: int = desc("Units reserved for open orders.")
 
-    @strawberry.field(description="Units that can still be sold (on hand minus reserved).")
-    def available(self) -> int:
-        return self.on_hand - self.reserved
-
+    available: int = row_value(
+        stock_position.available, "Units that can still be sold (on hand minus reserved)."
+    )
     warehouse: Warehouse | None = ToOne[Warehouse]("warehouse_id").field("The warehouse.")
     stock_item: "StockItem | None" = ToOne["StockItem"]("stock_item_id").field("The stock item.")
 
@@ -83,22 +72,20 @@ class StockItem(TableNode):
     is_active: bool = desc("Still sold.")
     version: int = desc("Version for optimistic concurrency.")
 
-    on_hand: int = Computed(TOTALS, lambda totals: totals[0]).field(
-        "Units on hand over all warehouses."
-    )
-    reserved: int = Computed(TOTALS, lambda totals: totals[1]).field(
+    on_hand: int = Computed(TOTALS, "on_hand", 0).field("Units on hand over all warehouses.")
+    reserved: int = Computed(TOTALS, "reserved", 0).field(
         "Units reserved for open orders over all warehouses."
     )
-    available: int = Computed(TOTALS, _available).field(
+    available: int = Computed(TOTALS, "available", 0).field(
         "Units available to sell over all warehouses."
     )
     stock_levels: list[StockLevel] = Children[StockLevel](
         "stock_item_id", order=("warehouse_id",), estimated_items=5
     ).field("Stock per warehouse.")
     supplier: SupplierRef | None = ToOne["Supplier"]("supplier_id").field("The preferred supplier.")
-    replenishment: ReplenishmentRef | None = RowOf["Replenishment"](REPLENISHMENT).field(
-        "Demand forecast and reorder suggestion; null until computed."
-    )
+    replenishment: ReplenishmentRef | None = RowOf["Replenishment"](
+        REPLENISHMENT, present="stock_item_id"
+    ).field("Demand forecast and reorder suggestion; null until computed.")
     open_purchase_orders: list[PurchaseOrderRef] | None = RowsOf["PurchaseOrder"](
         EXPECTING, estimated_items=5
     ).field("Purchase orders still expecting this item.")

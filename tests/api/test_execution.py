@@ -16,11 +16,9 @@ from schema.core.nodes import FromRow
 from schema.core.relations import Computed, bind_relations
 
 # Never read from the database: the test stores the values as the prefetch would.
-VALUES = sql.OnePerKey(
-    "thing_values", lambda keys: None, key="id", value=lambda row: row, missing=lambda: None
-)
-SECRET = Computed(VALUES, lambda value: value)
-LEVEL = Computed(VALUES, lambda value: value)
+VALUES = sql.row_per_key("thing_values", lambda keys: None, key="id")
+SECRET: Computed[int | None] = Computed(VALUES, "secret", None)
+LEVEL: Computed[int | None] = Computed(VALUES, "level", None)
 
 
 class Nobody(BasePermission):
