@@ -41,6 +41,7 @@ class GraphQLView(GraphQL[Context, None]):
                 ],
                 max_batch_operations=settings.max_batch_operations,
                 shortcuts=settings.execution_shortcuts,
+                compiled_reads=settings.compiled_reads,
             ),
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=True,

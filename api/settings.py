@@ -36,6 +36,8 @@ class Settings(SecuritySettings):
     log_level: str = Field(default="INFO", alias="BIZGRAPH_LOG_LEVEL")
     # The executor's fast paths (schema.core.execution); off, every field takes graphql-core's.
     execution_shortcuts: bool = Field(default=True, alias="BIZGRAPH_EXECUTION_SHORTCUTS")
+    # Root fields answered by one statement building their JSON (schema.core.compiled).
+    compiled_reads: bool = Field(default=True, alias="BIZGRAPH_COMPILED_READS")
 
     # Operation: failure behaviour, shutdown, metrics (see docs/DEPLOYMENT.md).
     db_connect_timeout_s: float = Field(default=2.0, alias="BIZGRAPH_DB_CONNECT_TIMEOUT_S", gt=0)

@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext as OperationContext
 
 from schema.analytics.replenishment import ReplenishmentQueries
 from schema.analytics.revenue_forecast import RevenueForecastQueries
+from schema.core.compiled.runner import COMPILED_READS, CompiledReads
 from schema.core.execution import (
     ExecutionContext,
     ShortcutExecutionContext,
@@ -183,19 +184,22 @@ def build_schema(
     extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
     max_batch_operations: int = 0,
     shortcuts: bool = True,
+    compiled_reads: bool = False,
 ) -> strawberry.Schema:
     """The GraphQL schema; in production, field suggestions are switched off.
 
     `extensions` (classes or factories: error policy, operation naming, limits) come from the
     API; batching is off unless `max_batch_operations` allows it. `shortcuts`: the executor's
-    fast paths for attribute and loaded fields (`schema.core.execution`); a schema extension
-    with a `resolve()` hook is refused while they are on, since it would not fire for them.
+    fast paths for attribute and loaded fields (`schema.core.execution`); `compiled_reads`:
+    root fields answered by one statement each (`schema.core.compiled`). A schema extension
+    with a `resolve()` hook is refused while either is on, since it would not fire for them.
     """
-    hooks = _resolve_hooks(extensions) if shortcuts else []
+    hooks = _resolve_hooks(extensions) if shortcuts or compiled_reads else []
     if hooks:
         raise ShortcutConflict(
             f"{', '.join(hooks)} hook field resolution (`resolve()`), which the execution "
-            "shortcuts skip: switch them off (BIZGRAPH_EXECUTION_SHORTCUTS=false) to use it"
+            "shortcuts and compiled reads skip: switch them off (BIZGRAPH_EXECUTION_SHORTCUTS="
+            "false, BIZGRAPH_COMPILED_READS=false) to use it"
         )
     schema = Schema(
         query=Query,
@@ -221,6 +225,11 @@ def build_schema(
         install_prefetched_resolvers(graphql_schema)
     # Last, so the guards wrap every other resolver: nothing runs before them.
     install_read_guards(graphql_schema)
+    if compiled_reads:
+        graphql_schema.extensions = {
+            **graphql_schema.extensions,
+            COMPILED_READS: CompiledReads(graphql_schema),
+        }
     return schema
 
 

@@ -14,7 +14,7 @@ of orders in one statement:
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, any_, case, false, func, select
+from sqlalchemy import ColumnElement, Table, and_, any_, case, false, func, select, true
 
 from domain.core.literal_sql import one_of
 from domain.erp import receivables
@@ -44,19 +44,19 @@ def is_late(delivery: Any = DELIVERY) -> ColumnElement[bool]:
 
 
 def order_statuses(ids: ColumnElement[Any], as_of: date | ColumnElement[Any] | None = None) -> Any:
-    """(id, delivery_status, payment_status) of the orders whose ids are in the array `ids`."""
+    """(id, delivery_status, payment_status) of the orders whose ids are in the array `ids`.
+
+    Each order's lines, deliveries and invoices are aggregated by a LATERAL subquery of the
+    order itself, so `ids` appears once, in the outer condition: the statement answers for
+    a batch of ids, or for one order it is joined to.
+    """
     ordered = (
-        select(
-            ORDER_LINE.c.sales_order_id.label("order_id"),
-            func.sum(ORDER_LINE.c.quantity).label("qty"),
-        )
-        .where(ORDER_LINE.c.sales_order_id == any_(ids))
-        .group_by(ORDER_LINE.c.sales_order_id)
-        .subquery()
+        select(func.sum(ORDER_LINE.c.quantity).label("qty"))
+        .where(ORDER_LINE.c.sales_order_id == ORDER.c.id)
+        .lateral("ordered")
     )
     shipped = (
         select(
-            DELIVERY.c.sales_order_id.label("order_id"),
             func.coalesce(func.sum(DELIVERY_LINE.c.quantity).filter(counts_as_shipped()), 0).label(
                 "shipped"
             ),
@@ -64,22 +64,20 @@ def order_statuses(ids: ColumnElement[Any], as_of: date | ColumnElement[Any] | N
             func.bool_or(DELIVERY.c.status == "failed").label("failed"),
         )
         .select_from(DELIVERY.join(DELIVERY_LINE, DELIVERY_LINE.c.delivery_id == DELIVERY.c.id))
-        .where(DELIVERY.c.sales_order_id == any_(ids))
-        .group_by(DELIVERY.c.sales_order_id)
-        .subquery()
+        .where(DELIVERY.c.sales_order_id == ORDER.c.id)
+        .lateral("shipped")
     )
     billed = (
         select(
-            INVOICE.c.sales_order_id.label("order_id"),
+            func.count().label("invoices"),
             func.sum(receivables.amount_due()).label("due"),
             func.sum(receivables.amount_paid()).label("paid"),
             func.bool_or(receivables.is_overdue(as_of=as_of)).label("overdue"),
         )
-        .where(INVOICE.c.sales_order_id == any_(ids), INVOICE.c.status != "void")
-        .group_by(INVOICE.c.sales_order_id)
-        .subquery()
+        .where(INVOICE.c.sales_order_id == ORDER.c.id, INVOICE.c.status != "void")
+        .lateral("billed")
     )
-    units_shipped = func.coalesce(shipped.c.shipped, 0)
+    units_shipped = shipped.c.shipped
     delivery_status = case(
         (and_(units_shipped == 0, shipped.c.failed.is_(True)), "failed"),
         (units_shipped == 0, "not_shipped"),
@@ -88,7 +86,7 @@ def order_statuses(ids: ColumnElement[Any], as_of: date | ColumnElement[Any] | N
         else_="delivered",
     )
     payment_status = case(
-        (billed.c.order_id.is_(None), "not_invoiced"),
+        (billed.c.invoices == 0, "not_invoiced"),
         (billed.c.due <= 0, "paid"),
         (billed.c.overdue.is_(True), "overdue"),
         (billed.c.paid > 0, "partially_paid"),
@@ -101,9 +99,7 @@ def order_statuses(ids: ColumnElement[Any], as_of: date | ColumnElement[Any] | N
             payment_status.label("payment_status"),
         )
         .select_from(
-            ORDER.outerjoin(ordered, ordered.c.order_id == ORDER.c.id)
-            .outerjoin(shipped, shipped.c.order_id == ORDER.c.id)
-            .outerjoin(billed, billed.c.order_id == ORDER.c.id)
+            ORDER.outerjoin(ordered, true()).outerjoin(shipped, true()).outerjoin(billed, true())
         )
         .where(ORDER.c.id == any_(ids))
     )

@@ -18,6 +18,7 @@ replenishment`) and the `bi.inventory_status` view all read these.
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, any_, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from domain.core.literal_sql import one_of
 from domain.erp.models.purchase_orders import PurchaseOrder, PurchaseOrderLine
@@ -61,15 +62,10 @@ def orders_expecting(item_ids: ColumnElement[Any]) -> Any:
     and `_item`, the item; oldest order first. An order with several open lines for an item
     appears once for it."""
     order, line = PURCHASE_ORDER, PURCHASE_ORDER_LINE
-    expected = (
-        select(line.c.purchase_order_id, line.c.stock_item_id)
-        .distinct()
-        .join(order, order.c.id == line.c.purchase_order_id)
-        .where(line.c.stock_item_id == any_(item_ids), expecting(order, line))
-        .subquery()
-    )
     return (
-        select(order, expected.c.stock_item_id.label("_item"))
-        .join(expected, expected.c.purchase_order_id == order.c.id)
-        .order_by(order.c.ordered_at, order.c.id)
+        select(order, line.c.stock_item_id.label("_item"))
+        .ext(distinct_on(order.c.ordered_at, order.c.id, line.c.stock_item_id))
+        .join(line, line.c.purchase_order_id == order.c.id)
+        .where(line.c.stock_item_id == any_(item_ids), expecting(order, line))
+        .order_by(order.c.ordered_at, order.c.id, line.c.stock_item_id)
     )

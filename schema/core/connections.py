@@ -19,6 +19,7 @@ from strawberry.types import Info
 
 from domain.core.permissions import EVERYONE, PERMISSIONS
 from schema.core import sql
+from schema.core.compiled.planner import ROOT_READ, RootList
 from schema.core.nodes import TableNode, row_values
 from schema.core.pagination import After, Connection, First, build_connection, page_request
 from schema.core.prefetch import collect, prefetch_for
@@ -143,7 +144,11 @@ def root_connection(
     readable_by_all = PERMISSIONS[node.__name__].read == EVERYONE
     returns = Connection[node] if readable_by_all else Connection[node] | None
     resolve.__signature__ = inspect.Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(
+        resolver=resolve,
+        description=description,
+        metadata={ROOT_READ: RootList(node, sort.ordering)},
+    )
 
 
 def _argument(name: str, annotation: Any) -> inspect.Parameter:

@@ -28,6 +28,7 @@ on, since that hook would not fire for shortcut fields.
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     ExecutionResult,
     GraphQLError,
@@ -46,6 +47,15 @@ from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from schema.core.compiled.runner import (
+    COMPILED_READS,
+    Entry,
+    bind,
+    denied_places,
+    located,
+    rows_in,
+    seal_cursors,
+)
 from schema.core.nodes import FromRow
 from schema.core.permissions import guard_of, unguarded, viewer_of
 from schema.core.relations import Relation, relation_of
@@ -149,6 +159,103 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if self.rows_exceeded is not None:
             return ExecutionResult(None, [self.rows_exceeded])
         return response
+
+    # Compiled reads (schema.core.compiled): root fields answered by one statement each.
+
+    def execute_root_grouped_field_set(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: Any,
+        serially: bool,
+        position_context: Any,
+    ) -> Any:
+        reads = self.schema.extensions.get(COMPILED_READS)
+        compiled: dict[str, tuple[Entry, dict[str, Any]]] = {}
+        if reads is not None and not serially:
+            for key, details in grouped_field_set.items():
+                entry = reads.entry(self, key, details)
+                values = bind(entry, self.variable_values) if entry is not None else None
+                if entry is not None and values is not None:
+                    compiled[key] = (entry, values)
+        if not compiled:
+            return super().execute_root_grouped_field_set(
+                root_type, root_value, grouped_field_set, serially, position_context
+            )
+        general = {k: v for k, v in grouped_field_set.items() if k not in compiled}
+        result = (
+            super().execute_root_grouped_field_set(
+                root_type, root_value, general, serially, position_context
+            )
+            if general
+            else {}
+        )
+        runs = {
+            key: self._compiled_field(
+                root_type, root_value, key, grouped_field_set[key], entry, values, position_context
+            )
+            for key, (entry, values) in compiled.items()
+        }
+        return self._merge(grouped_field_set, result, runs)
+
+    async def _merge(self, grouped_field_set: Any, general: Any, runs: dict[str, Any]) -> Any:
+        keys = list(runs)
+        if self.is_awaitable(general):
+            done = await gather_with_cancel(general, *runs.values())
+            general, answers = done[0], done[1:]
+        else:
+            answers = await gather_with_cancel(*runs.values())
+        found = dict(zip(keys, answers, strict=True))
+        # In the document's order, as graphql-core answers.
+        return {
+            key: found[key] if key in found else general[key]
+            for key in grouped_field_set
+            if key in found or key in general
+        }
+
+    async def _compiled_field(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        key: str,
+        details: Any,
+        entry: Entry,
+        values: dict[str, Any],
+        position_context: Any,
+    ) -> Any:
+        path = Path(None, key, root_type.name)
+        definition = root_type.fields[details[0].node.name.value]
+        try:
+            rows = await self.context_value.loaders.fetch(entry.statement, **values)
+            if not rows:  # no such node (or hidden): the general path answers
+                result = self.execute_field(root_type, root_value, details, path, position_context)
+                return await result if self.is_awaitable(result) else result
+            text: str = rows[0]["data"]
+            if entry.sites:
+                text = seal_cursors(text, entry.sites)
+            if entry.denied:
+                data = orjson.loads(text)
+                for denied, place in denied_places(entry.plan, data, path):
+                    self.collected_errors.add(located(denied, place), place)
+                self.count_rows(rows_in(data))
+                return data
+            self._count_json(text)
+            return orjson.Fragment(text)
+        except Exception as error:
+            self.handle_field_error(error, definition.type, details, path)
+            return None
+
+    def _count_json(self, text: str) -> None:
+        """Count a compiled answer's rows: its objects bound them; counted exactly only when
+        that bound passes the limit (parsing costs more than the bound)."""
+        limit = getattr(self.context_value, "max_rows", None)
+        if limit is None:
+            return
+        objects = text.count("{")
+        if self.rows + objects <= limit:
+            self.rows += objects
+        else:
+            self.count_rows(rows_in(orjson.loads(text)))
 
 
 class ShortcutExecutionContext(ExecutionContext):

@@ -18,7 +18,7 @@ from domain.core.database_errors import StatementBudgetSpent
 from domain.core.reads import Compiled, ReadPool, Row
 from domain.core.telemetry import observed_batch
 from schema.core import sql
-from schema.core.nodes import row_values
+from schema.core.nodes import FromRow, row_values
 from schema.core.pagination import PageRequest
 
 # Compiled statements, shared by all requests: keyed by shape and by whether record rules apply.
@@ -89,10 +89,10 @@ class Loaders:
             self._loaders[key] = loader
         return loader
 
-    def by_id(self, node: type) -> DataLoader[int, Row | None]:
+    def by_id(self, node: type[FromRow]) -> DataLoader[int, Row | None]:
         """`<Table>ByIdLoader`: rows of a node type by primary key (None when missing or not
         visible), with its row values."""
-        table = sql.table_of(node.MODEL)  # type: ignore[attr-defined]
+        table = sql.table_of(node.MODEL)
         key = ("by_id", table.fullname)
         loader = self._loaders.get(key)
         if loader is not None:
@@ -108,14 +108,14 @@ class Loaders:
         return self._loader(key, f"by_id:{table.fullname}", batch)
 
     def children(
-        self, name: str, node: type, key: str, order: Sequence[str]
+        self, name: str, node: type[FromRow], key: str, order: Sequence[str]
     ) -> DataLoader[int, list[Row]]:
         """`<Table>By<Key>Loader`: all rows per parent key, in a fixed order (`name` is unique)."""
         loader_key = ("children", name)
         loader = self._loaders.get(loader_key)
         if loader is not None:
             return loader
-        table = sql.table_of(node.MODEL)  # type: ignore[attr-defined]
+        table = sql.table_of(node.MODEL)
         statement = self.statement(
             loader_key,
             lambda: sql.children(table, key, order, self.visible(table), row_values(node)),
@@ -130,14 +130,14 @@ class Loaders:
         return self._loader(loader_key, f"children:{name}", batch)
 
     def page(
-        self, name: str, node: type, key: str, sort: sql.Sort, request: PageRequest
+        self, name: str, node: type[FromRow], key: str, sort: sql.Sort, request: PageRequest
     ) -> DataLoader[int, PageRows]:
         """One page per parent for all parents in ONE statement (`sql.page_per_parent`)."""
         loader_key = ("page", name, request)
         loader = self._loaders.get(loader_key)
         if loader is not None:
             return loader
-        table = sql.table_of(node.MODEL)  # type: ignore[attr-defined]
+        table = sql.table_of(node.MODEL)
         ordering = sort.on(table)
         has_after = request.after is not None
         statement = self.statement(

@@ -16,6 +16,7 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.types import Info
 
+from schema.core.compiled.planner import ROOT_READ, RootNode
 from schema.core.ids import as_key
 from schema.core.nodes import TableNode
 from schema.core.permissions import refuse_unreadable, unreadable, viewer_of
@@ -77,7 +78,10 @@ async def _resolve_optional(info: Info, gid: relay.GlobalID) -> relay.Node | Non
 
 @strawberry.type
 class NodeQueries:
-    @strawberry.field(description="Any object by its global ID (an error if it does not exist).")
+    @strawberry.field(
+        description="Any object by its global ID (an error if it does not exist).",
+        metadata={ROOT_READ: RootNode(None)},
+    )
     async def node(
         self,
         info: Info,

@@ -65,6 +65,8 @@ class FromRow:
     by a dictionary lookup (cheaper than building Python enum members first).
     """
 
+    # The domain model of the rows (class attributes: strawberry's dataclass leaves them be).
+    MODEL: ClassVar[type]
     # Not a field: a plain class attribute, so strawberry's dataclass leaves it alone.
     loaded: Loaded | None = None
 
@@ -88,8 +90,6 @@ class FromRow:
 
 class TableNode(FromRow, relay.Node):
     """A Relay node backed by one table of the domain."""
-
-    MODEL: ClassVar[type]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

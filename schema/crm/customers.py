@@ -22,6 +22,7 @@ from domain.crm.models import Customer as CustomerModel
 from domain.crm.vocabulary import CUSTOMER_KINDS, CUSTOMER_STATUSES, CUSTOMER_TIERS
 from domain.erp import receivables
 from schema.core import filters, sql
+from schema.core.compiled.planner import ROOT_READ, RootNode
 from schema.core.connections import Direction, RootSort, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
@@ -174,7 +175,10 @@ def _ordering(order: CustomerOrder | None, table: sql.Table) -> sql.RootOrdering
 
 @strawberry.type
 class CustomerQueries:
-    @strawberry.field(description="One customer by global ID (an error if it does not exist).")
+    @strawberry.field(
+        description="One customer by global ID (an error if it does not exist).",
+        metadata={ROOT_READ: RootNode(Customer)},
+    )
     async def customer(
         self,
         info: Info,

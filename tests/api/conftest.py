@@ -1,5 +1,6 @@
 """API test fixtures: the real app over ASGI, tokens, a GraphQL helper and a SQL statement counter."""
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -7,10 +8,13 @@ from typing import Any
 
 import asyncpg
 import httpx
+import orjson
 import pytest
+from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, OperationType, parse
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from strawberry import Schema
 
 from api.app import create_app
 from api.security.tokens import Claims, mint
@@ -27,10 +31,18 @@ GraphQL = Callable[..., Awaitable[dict[str, Any]]]
 ADMIN = object()  # the `token` default of the graphql helper: an admin token
 
 
-@pytest.fixture(scope="session", params=[True, False], ids=["shortcuts", "no-shortcuts"])
-def settings(database_url: str, redis_url: str, request: pytest.FixtureRequest) -> Settings:
-    """The app's settings; every API test runs with the executor's shortcuts and without
-    them, since they may only skip work, never change an answer or a permission."""
+# How the app executes: compiled reads with the executor's shortcuts (as in production), the
+# general path with them, and the general path without them. Every API test runs in each:
+# the compiled path and the shortcuts may only skip work, never change an answer or a
+# permission.
+EXECUTION_MODES = {
+    "compiled": {"BIZGRAPH_COMPILED_READS": True, "BIZGRAPH_EXECUTION_SHORTCUTS": True},
+    "general": {"BIZGRAPH_COMPILED_READS": False, "BIZGRAPH_EXECUTION_SHORTCUTS": True},
+    "plain": {"BIZGRAPH_COMPILED_READS": False, "BIZGRAPH_EXECUTION_SHORTCUTS": False},
+}
+
+
+def _settings(database_url: str, redis_url: str, mode: str) -> Settings:
     # The rate limit has its own tests (and app); the shared app must not throttle the suite.
     return Settings(
         DATABASE_URL=database_url,
@@ -38,8 +50,14 @@ def settings(database_url: str, redis_url: str, request: pytest.FixtureRequest) 
         BIZGRAPH_ENV="dev",
         BIZGRAPH_JWT_SECRET=TEST_SECRET,
         BIZGRAPH_RATE_LIMIT_PER_MINUTE=0,
-        BIZGRAPH_EXECUTION_SHORTCUTS=request.param,
+        **EXECUTION_MODES[mode],
     )
+
+
+@pytest.fixture(scope="session", params=list(EXECUTION_MODES))
+def settings(database_url: str, redis_url: str, request: pytest.FixtureRequest) -> Settings:
+    """The app's settings, in each execution mode in turn."""
+    return _settings(database_url, redis_url, request.param)
 
 
 @dataclass
@@ -87,6 +105,12 @@ def app(settings: Settings) -> Starlette:
     return create_app(settings)
 
 
+@pytest.fixture(scope="session")
+def reference_app(database_url: str, redis_url: str) -> Starlette:
+    """The app on the general path, which compiled reads are compared with."""
+    return create_app(_settings(database_url, redis_url, "general"))
+
+
 @pytest.fixture
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
@@ -106,8 +130,25 @@ async def admin_client(app: Starlette, tokens: Tokens) -> AsyncIterator[httpx.As
 
 
 @pytest.fixture
-def graphql(client: httpx.AsyncClient, tokens: Tokens) -> GraphQL:
-    """POST a document; as an admin by default, or with `token=` (None: no token at all)."""
+async def reference_client(reference_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=reference_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+def graphql(
+    client: httpx.AsyncClient,
+    reference_app: Starlette,
+    reference_client: httpx.AsyncClient,
+    settings: Settings,
+    tokens: Tokens,
+) -> GraphQL:
+    """POST a document; as an admin by default, or with `token=` (None: no token at all).
+
+    With compiled reads on, every query is answered by the general path too, and both
+    answers must be the same (data, and errors up to their order across root fields).
+    """
 
     async def run(
         query: str,
@@ -121,11 +162,18 @@ def graphql(client: httpx.AsyncClient, tokens: Tokens) -> GraphQL:
             token = await tokens.admin()
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        response = await client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
+        body = {"query": query, "variables": variables or {}}
+        response = await client.post("/graphql", json=body, headers=headers)
         assert response.status_code == status, response.text
-        return response.json()  # type: ignore[no-any-return]
+        answer: dict[str, Any] = response.json()
+        if settings.compiled_reads and response.status_code == 200 and _is_query(query):
+            # Who the token names is looked up anew: the tests change employees.
+            reference_app.state.security.directory.forget()
+            reference = await reference_client.post("/graphql", json=body, headers=headers)
+            assert reference.status_code == 200, reference.text
+            expected = comparable(reference.json())
+            assert comparable(answer) == expected, difference(comparable(answer), expected)
+        return answer
 
     return run
 
@@ -172,3 +220,74 @@ async def demo(database_url: str, app: Starlette, engine: AsyncEngine) -> AsyncI
     app.state.security.directory.forget()  # employees were replaced
     yield
     await truncate_all(engine)
+
+
+def _is_query(document: str) -> bool:
+    try:
+        parsed = parse(document)
+    except GraphQLError:
+        return False
+    operations = [d for d in parsed.definitions if isinstance(d, OperationDefinitionNode)]
+    return len(operations) == 1 and operations[0].operation == OperationType.QUERY
+
+
+def comparable(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer with its errors in one order and request ids left out: root fields run
+    concurrently, so their errors come in the order they finish, on either path."""
+    errors = [
+        {
+            **error,
+            "extensions": {
+                k: v for k, v in error.get("extensions", {}).items() if k != "requestId"
+            },
+        }
+        for error in answer.get("errors", [])
+    ]
+    errors = [
+        {k: v for k, v in e.items() if not (k == "message" and "request id" in v)} for e in errors
+    ]
+    return {**answer, "errors": sorted(errors, key=lambda e: json.dumps(e, sort_keys=True))}
+
+
+def difference(answer: Any, expected: Any, path: str = "") -> str:
+    """Where two answers first differ, for a readable failure."""
+    if isinstance(answer, dict) and isinstance(expected, dict):
+        for key in list(expected) + [k for k in answer if k not in expected]:
+            if answer.get(key, "<absent>") != expected.get(key, "<absent>"):
+                return difference(
+                    answer.get(key, "<absent>"), expected.get(key, "<absent>"), f"{path}.{key}"
+                )
+    if isinstance(answer, list) and isinstance(expected, list) and len(answer) == len(expected):
+        for index, (a, b) in enumerate(zip(answer, expected, strict=True)):
+            if a != b:
+                return difference(a, b, f"{path}.{index}")
+    return f"at {path or '.'}: compiled {answer!r:.300} != general {expected!r:.300}"
+
+
+def plain(result: ExecutionResult) -> ExecutionResult:
+    """A result as clients receive it: compiled root fields hold JSON text (`orjson.Fragment`)
+    until the response is encoded; here they become Python values like the others."""
+    data = orjson.loads(orjson.dumps(result.data)) if result.data is not None else None
+    return ExecutionResult(data, result.errors)
+
+
+async def execute_compared(
+    graph: Schema, reference: Schema, document: str, variables: dict[str, Any], context: Any
+) -> ExecutionResult:
+    """Execute a document on `graph` and, for a query, on the general path's `reference`
+    too: both must answer the same (errors up to their order across root fields)."""
+    result = plain(
+        await graph.execute(document, variable_values=variables, context_value=context())
+    )
+    if graph is not reference and _is_query(document):
+        expected = await reference.execute(
+            document, variable_values=variables, context_value=context()
+        )
+        answer = comparable(
+            {"data": result.data, "errors": [e.formatted for e in result.errors or []]}
+        )
+        wanted = comparable(
+            {"data": expected.data, "errors": [e.formatted for e in expected.errors or []]}
+        )
+        assert answer == wanted, difference(answer, wanted)
+    return result

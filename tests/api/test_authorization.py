@@ -34,6 +34,7 @@ from domain.core.sessions import asyncpg_dsn
 from schema.build import build_schema
 from schema.core.context import Context
 from schema.core.loaders import Loaders
+from tests.api.conftest import execute_compared
 
 Run = Callable[..., Awaitable[Any]]
 GRAPH = build_schema()
@@ -180,21 +181,30 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def run_as(app: Starlette, cast: dict[str, Any]) -> Callable[[str], Run]:
+    """Run documents as a role, the way the app executes (compiled reads compared with the
+    general path for every role)."""
     state = app.state.bizgraph
+    settings = state.settings
+    graph = build_schema(
+        shortcuts=settings.execution_shortcuts, compiled_reads=settings.compiled_reads
+    )
+    reference = GRAPH if settings.compiled_reads else graph
 
     def for_role(role: str) -> Run:
         viewer = Viewer(
             employee_id=cast["rep"], email="matrix@example.com", roles=frozenset({role})
         )
 
-        async def run(document: str, **variables: Any) -> Any:
-            context = Context(
+        def context() -> Context:
+            return Context(
                 state=state,
                 viewer=viewer,
                 request_id="matrix",
                 loaders=Loaders(state.reads, viewer),
             )
-            return await GRAPH.execute(document, variable_values=variables, context_value=context)
+
+        async def run(document: str, **variables: Any) -> Any:
+            return await execute_compared(graph, reference, document, variables, context)
 
         return run
 

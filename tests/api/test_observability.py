@@ -42,7 +42,9 @@ async def test_a_sane_request_id_comes_back_and_is_in_the_request_line(
     [line] = [r for r in caplog.records if getattr(r, "request_id", None) == "client-7f3a:1"]
     assert line.name == "bizgraph.request"
     assert (line.operation, line.status, line.statements) == ("TopCustomers", 200, statements.count)
-    assert statements.count >= 2  # the customers page, then one batch of account managers
+    # The customers page with their account managers: compiled, one statement; on the general
+    # path the page, then one batch of account managers.
+    assert statements.count >= 1
     assert line.duration_ms >= line.sql_ms > 0
 
 

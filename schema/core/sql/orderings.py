@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    FromClause,
     Integer,
     SmallInteger,
     Table,
@@ -80,7 +81,7 @@ def ascending(column: str) -> Sort:
     return Sort(column, (column, "id"))
 
 
-def order_by(table: Table, columns: Sequence[str]) -> list[ColumnElement[Any]]:
+def order_by(table: FromClause, columns: Sequence[str]) -> list[ColumnElement[Any]]:
     """Sort expressions of column names, `-name` descending."""
     return [
         table.c[name[1:]].desc() if name.startswith("-") else table.c[name].asc()

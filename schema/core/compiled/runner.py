@@ -1,0 +1,290 @@
+"""Running compiled reads: plans cached per shape, request values bound, the JSON spliced in.
+
+A plan is cached per operation, root field, set of roles, record-rule restriction and the
+*shape* of the request's variables: a variable used only as `first`, `after` or a node's
+`id` is a parameter of the statement (only whether `after` is given, and which type an ID
+names, change the plan); any other variable's value is part of the key. So the Customer 360
+document compiles once per role set and serves every customer, and asyncpg keeps each
+statement prepared on each connection it ran on.
+
+The statement returns the root field's JSON text, which goes into the response as it is
+(`orjson.Fragment`): no parse, no graphql-core completion, no object per row. Three things
+touch it in Python, each only when present: cursors (sealed where the statement marked
+them), fields the viewer may not read (their errors need the paths of every place they are
+nulled, so the JSON is parsed and walked along them), and the row limit (an upper bound of
+the rows, its objects, is counted without parsing; only past the limit are rows counted
+exactly).
+"""
+
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, VariableNode
+from graphql.error import located_error
+from graphql.execution.collect_fields import FieldDetails
+from graphql.execution.values import get_argument_values
+from graphql.language import Visitor, visit
+from graphql.language.visitor import SKIP
+from graphql.pyutils import Path
+from strawberry.relay import GlobalID
+
+from domain.core.access import Viewer
+from domain.core.reads import Compiled
+from schema.core import sql
+from schema.core.compiled import plans as p
+from schema.core.compiled.planner import Bindings, Planner, Unsupported
+from schema.core.ids import parse_key
+from schema.core.pagination import encode_cursor, page_request
+from schema.core.permissions import viewer_of
+from schema.core.sql.compiled_reads import CURSOR_MARK, TooWide, render
+
+# The schema extension holding a schema's `CompiledReads` (set when compiled reads are on).
+COMPILED_READS = "bizgraph.compiled_reads"
+MAX_PLANS = 512
+# A cursor marker as PostgreSQL writes it inside a JSON string: \u0001<site>:<keys as JSON>.
+_MARKER = re.compile(r'"\\u000[1](\d+):((?:[^"\\]|\\.)*)"')
+assert CURSOR_MARK == "\x01"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A cached plan: its statement, the request values it binds, what touches its JSON."""
+
+    operation: OperationDefinitionNode
+    plan: p.RootPlan
+    statement: Compiled
+    bindings: Bindings
+    sites: tuple[p.CursorSite, ...]
+    denied: bool
+
+
+_NOT_COMPILED = object()
+
+
+class _VariableUses(Visitor):
+    """Where each variable is used: directly as the value of a `first`, `after` or `id`
+    argument, or anywhere else (inside a list or an input object, in a directive, …)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.occurrences: dict[str, int] = {}
+        self.direct: dict[str, list[str]] = {}
+
+    def enter_variable_definition(self, *_: Any) -> Any:
+        return SKIP  # the declaration is no use
+
+    def enter_variable(self, node: VariableNode, *_: Any) -> None:
+        name = node.name.value
+        self.occurrences[name] = self.occurrences.get(name, 0) + 1
+
+    def enter_argument(self, node: Any, *_: Any) -> None:
+        if isinstance(node.value, VariableNode):
+            argument = node.name.value
+            position = argument if argument in ("first", "after", "id") else "other"
+            self.direct.setdefault(node.value.name.value, []).append(position)
+
+    def uses(self) -> dict[str, set[str]]:
+        return {
+            name: set(self.direct.get(name, []))
+            if len(self.direct.get(name, [])) == count
+            else {"other"}
+            for name, count in self.occurrences.items()
+        }
+
+
+def _variable_uses(
+    operation: OperationDefinitionNode, fragments: dict[str, Any]
+) -> dict[str, set[str]]:
+    finder = _VariableUses()
+    visit(operation, finder)
+    for fragment in fragments.values():
+        visit(fragment.definition, finder)
+    return finder.uses()
+
+
+def _id_type(value: Any) -> str:
+    try:
+        return GlobalID.from_id(value).type_name
+    except Exception:  # the general path reports a bad ID
+        return "?"
+
+
+class CompiledReads:
+    """Compiled root fields of one schema (see the module docstring)."""
+
+    def __init__(self, schema: GraphQLSchema, max_plans: int = MAX_PLANS) -> None:
+        self.schema = schema
+        self.max_plans = max_plans
+        self._plans: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._uses: OrderedDict[int, tuple[OperationDefinitionNode, dict[str, set[str]]]] = (
+            OrderedDict()
+        )
+
+    def _shape(self, execution: Any) -> tuple[Any, ...]:
+        operation = execution.operation
+        found = self._uses.get(id(operation))
+        if found is None or found[0] is not operation:
+            found = (operation, _variable_uses(operation, execution.fragments))
+            self._uses[id(operation)] = found
+            if len(self._uses) > self.max_plans:
+                self._uses.popitem(last=False)
+        shape: list[tuple[str, Any]] = []
+        for name, value in sorted(execution.variable_values.coerced.items()):
+            uses = found[1].get(name, {"other"})
+            if uses <= {"first"}:
+                continue
+            if uses <= {"after"}:
+                shape.append((name, value is None))
+            elif uses <= {"id"}:
+                shape.append((name, _id_type(value)))
+            else:
+                shape.append((name, repr(value)))
+        return tuple(shape)
+
+    def entry(self, execution: Any, key: str, details: list[FieldDetails]) -> Entry | None:
+        """The cached plan of a root field for this request, planned now if new; None when the
+        field takes the general path."""
+        viewer = viewer_of(execution.context_value)
+        restricted = viewer.limited_to_own_customers
+        operation = execution.operation
+        cache_key = (id(operation), key, viewer.roles, restricted, self._shape(execution))
+        found = self._plans.get(cache_key)
+        if found is not None and (found is _NOT_COMPILED or found.operation is operation):
+            self._plans.move_to_end(cache_key)
+            return None if found is _NOT_COMPILED else found
+        planned = self._plan(execution, key, details, viewer)
+        self._plans[cache_key] = planned if planned is not None else _NOT_COMPILED
+        if len(self._plans) > self.max_plans:
+            self._plans.popitem(last=False)
+        return planned
+
+    def _plan(
+        self, execution: Any, key: str, details: list[FieldDetails], viewer: Viewer
+    ) -> Entry | None:
+        root_type = self.schema.query_type
+        assert root_type is not None
+        definition = root_type.fields.get(details[0].node.name.value)
+        if definition is None:
+            return None
+
+        def collect(graphql_type: Any, parts: list[FieldDetails]) -> Any:
+            return execution.collect_subfields(graphql_type, parts).grouped_field_set
+
+        planner = Planner(self.schema, viewer, execution.variable_values, collect)
+        try:
+            plan = planner.root(definition, details)
+            statement = sql.compiled(render(plan, viewer))
+        except (Unsupported, TooWide):
+            return None
+        return Entry(
+            execution.operation,
+            plan,
+            statement,
+            planner.bindings,
+            tuple(planner.sites),
+            planner.denied,
+        )
+
+
+def bind(entry: Entry, variables: Any) -> dict[str, Any] | None:
+    # `variables`: graphql-core's VariableValues of the request.
+    """The statement's request values; None when one is invalid (the general path reports it)."""
+    values: dict[str, Any] = {}
+    for source in entry.bindings.connections:
+        arguments = get_argument_values(source.definition, source.node, variables)
+        cursor = source.plan.cursor
+        try:
+            request = page_request(
+                cursor.connection, cursor.ordering, arguments.get("first"), arguments.get("after")
+            )
+            after = source.ordering.after_values(request.after) if request.after else None
+        except GraphQLError:
+            return None
+        values[source.plan.first.name] = request.first
+        values[source.plan.first.name + "_limit"] = request.first + 1
+        if source.plan.after is not None:
+            if after is None:
+                return None
+            for i, param in enumerate(source.plan.after):
+                values[param.name] = after[f"after_{i}"]
+    if entry.bindings.key is not None:
+        param, definition, node, type_name = entry.bindings.key
+        raw = get_argument_values(definition, node, variables).get("id")
+        try:
+            global_id = GlobalID.from_id(str(raw))
+        except Exception:
+            return None
+        node_key = parse_key(global_id.node_id)
+        if global_id.type_name != type_name or node_key is None:
+            return None
+        values[param.name] = node_key
+    return values
+
+
+def seal_cursors(text: str, sites: tuple[p.CursorSite, ...]) -> str:
+    """The JSON with each cursor marker replaced by the cursor the general path would seal."""
+
+    def sealed(match: re.Match[str]) -> str:
+        site = sites[int(match.group(1))]
+        keys = json.loads(json.loads('"' + match.group(2) + '"'))
+        return json.dumps(encode_cursor(site.connection, site.ordering, tuple(keys)))
+
+    return _MARKER.sub(sealed, text)
+
+
+def denied_places(plan: p.RootPlan, data: Any, root: Path) -> Iterator[tuple[p.Denied, Path]]:
+    """Every place a denied field was nulled, in the order graphql-core would report them."""
+    if isinstance(plan, p.RootNode):
+        yield from _in_object(plan.object, data, root)
+    else:
+        yield from _in_connection(plan.connection, plan.object, data, root)
+
+
+def _in_object(plan: p.ObjectPlan, data: Any, path: Path) -> Iterator[tuple[p.Denied, Path]]:
+    if not isinstance(data, dict):
+        return
+    for field in plan.fields:
+        here = path.add_key(field.key, plan.type_name)
+        if isinstance(field, p.Denied):
+            yield field, here
+        elif isinstance(field, p.Related):
+            value = data.get(field.key)
+            if isinstance(value, list):
+                for index, item in enumerate(value):
+                    yield from _in_object(field.object, item, here.add_key(index))
+            else:
+                yield from _in_object(field.object, value, here)
+        elif isinstance(field, p.Paged):
+            yield from _in_connection(field.connection, field.object, data.get(field.key), here)
+
+
+def _in_connection(
+    plan: p.ConnectionPlan, node: p.ObjectPlan | None, data: Any, path: Path
+) -> Iterator[tuple[p.Denied, Path]]:
+    if node is None or not isinstance(data, dict):
+        return
+    for key, part in plan.parts:
+        if not (isinstance(part, tuple) and part[0] == "edges"):
+            continue
+        for index, edge in enumerate(data.get(key) or []):
+            for edge_key, what in part[1]:
+                if what == "node":
+                    here = path.add_key(key).add_key(index).add_key(edge_key)
+                    yield from _in_object(node, edge.get(edge_key), here)
+
+
+def rows_in(data: Any) -> int:
+    """The rows a response part holds: the items of all its lists, as often as they appear."""
+    if isinstance(data, list):
+        return len(data) + sum(rows_in(item) for item in data)
+    if isinstance(data, dict):
+        return sum(rows_in(value) for value in data.values())
+    return 0
+
+
+def located(denied: p.Denied, path: Path) -> GraphQLError:
+    return located_error(denied.error, list(denied.nodes), path.as_list())
