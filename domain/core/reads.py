@@ -26,6 +26,8 @@ Row: TypeAlias = asyncpg.Record
 StatementListener = Callable[[str], None]
 
 _DIALECT = asyncpg_dialect.dialect()
+# asyncpg keeps statements up to 15 KB prepared by default.
+MAX_PREPARED_STATEMENT_CHARS = 1024 * 1024
 # What a pooled connection raises when the server went away while it sat idle: closed
 # (InterfaceError), terminated mid-protocol (InternalClientError), or lost (class 08).
 _LOST_CONNECTION = (
@@ -102,7 +104,15 @@ class ReadPool:
         self._max_size = max_size
         self._connect_timeout_s = connect_timeout_s
         self._pool_timeout_s = pool_timeout_s
-        settings = {"application_name": application_name, "jit": "off"}
+        # Read statements are compiled once per shape and run prepared: a plan made for any
+        # parameter values (their keys, a page size) fits every run of a key lookup, and
+        # planning a compiled read costs more than running it (1.2 ms against 0.6 ms for
+        # the Customer 360 on the demo company), so it is made once per connection.
+        settings = {
+            "application_name": application_name,
+            "jit": "off",
+            "plan_cache_mode": "force_generic_plan",
+        }
         if statement_timeout_ms is not None:
             settings["statement_timeout"] = str(statement_timeout_ms)
         self._server_settings = settings
@@ -209,7 +219,11 @@ class ReadPool:
 
     async def _connect(self) -> asyncpg.Connection:
         connection = await asyncpg.connect(
-            self._dsn, server_settings=self._server_settings, timeout=self._connect_timeout_s
+            self._dsn,
+            server_settings=self._server_settings,
+            timeout=self._connect_timeout_s,
+            # A compiled read's text is tens of kilobytes; asyncpg would not keep it prepared.
+            max_cacheable_statement_size=MAX_PREPARED_STATEMENT_CHARS,
         )
         try:
             # JSON columns arrive as Python objects, as they do through SQLAlchemy.
