@@ -233,13 +233,12 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             text: str = rows[0]["data"]
             if entry.sites:
                 text = seal_cursors(text, entry.sites)
+            self._count_json(text)
             if entry.denied:
                 data = orjson.loads(text)
-                for denied, place in denied_places(entry.plan, data, path):
-                    self.collected_errors.add(located(denied, place), place)
-                self.count_rows(rows_in(data))
+                for denied, place in denied_places(entry.plan, data, key):
+                    self.collected_errors.add(*located(denied, place))
                 return data
-            self._count_json(text)
             return orjson.Fragment(text)
         except Exception as error:
             self.handle_field_error(error, definition.type, details, path)

@@ -368,6 +368,18 @@ def main() -> None:
         "--repeat", type=int, default=1, help="runs per measurement; the best is reported"
     )
     parser.add_argument(
+        "--peer",
+        choices=["postgraphile"],
+        help="compare with a peer server over HTTP (wrk), the floor and roles included "
+        "(tests/benchmarks/versus.py); needs wrk, node and npm, and a TCP DATABASE_URL",
+    )
+    parser.add_argument(
+        "--pages", type=int, nargs="+", default=[50, 100], help="page sizes (with --peer)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds per figure (with --peer)"
+    )
+    parser.add_argument(
         "--breakdown",
         action="store_true",
         help="also print where the server's CPU goes for the page query (in-process)",
@@ -395,7 +407,12 @@ def main() -> None:
     database_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     try:
         asyncio.run(prepare(database_url, args.customers))
-        asyncio.run(bench(database_url, args))
+        if args.peer:
+            from tests.benchmarks.versus import versus
+
+            asyncio.run(versus(database_url, args))
+        else:
+            asyncio.run(bench(database_url, args))
         if args.breakdown:
             asyncio.run(breakdown(database_url, runs=20))
     finally:

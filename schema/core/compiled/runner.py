@@ -236,36 +236,33 @@ def seal_cursors(text: str, sites: tuple[p.CursorSite, ...]) -> str:
     return _MARKER.sub(sealed, text)
 
 
-def denied_places(plan: p.RootPlan, data: Any, root: Path) -> Iterator[tuple[p.Denied, Path]]:
-    """Every place a denied field was nulled, in the order graphql-core would report them."""
-    if isinstance(plan, p.RootNode):
-        yield from _in_object(plan.object, data, root)
-    else:
-        yield from _in_connection(plan.connection, plan.object, data, root)
+Place = tuple[str | int, ...]
 
 
-def _in_object(plan: p.ObjectPlan, data: Any, path: Path) -> Iterator[tuple[p.Denied, Path]]:
+def _object_places(plan: p.ObjectPlan, data: Any, path: Place) -> Iterator[tuple[p.Denied, Place]]:
     if not isinstance(data, dict):
         return
     for field in plan.fields:
-        here = path.add_key(field.key, plan.type_name)
         if isinstance(field, p.Denied):
-            yield field, here
-        elif isinstance(field, p.Related):
+            yield field, (*path, field.key)
+        elif isinstance(field, p.Related) and _has_denied(field.object):
             value = data.get(field.key)
+            here = (*path, field.key)
             if isinstance(value, list):
                 for index, item in enumerate(value):
-                    yield from _in_object(field.object, item, here.add_key(index))
+                    yield from _object_places(field.object, item, (*here, index))
             else:
-                yield from _in_object(field.object, value, here)
-        elif isinstance(field, p.Paged):
-            yield from _in_connection(field.connection, field.object, data.get(field.key), here)
+                yield from _object_places(field.object, value, here)
+        elif isinstance(field, p.Paged) and field.object is not None and _has_denied(field.object):
+            yield from _connection_places(
+                field.connection, field.object, data.get(field.key), (*path, field.key)
+            )
 
 
-def _in_connection(
-    plan: p.ConnectionPlan, node: p.ObjectPlan | None, data: Any, path: Path
-) -> Iterator[tuple[p.Denied, Path]]:
-    if node is None or not isinstance(data, dict):
+def _connection_places(
+    plan: p.ConnectionPlan, node: p.ObjectPlan, data: Any, path: Place
+) -> Iterator[tuple[p.Denied, Place]]:
+    if not isinstance(data, dict):
         return
     for key, part in plan.parts:
         if not (isinstance(part, tuple) and part[0] == "edges"):
@@ -273,8 +270,54 @@ def _in_connection(
         for index, edge in enumerate(data.get(key) or []):
             for edge_key, what in part[1]:
                 if what == "node":
-                    here = path.add_key(key).add_key(index).add_key(edge_key)
-                    yield from _in_object(node, edge.get(edge_key), here)
+                    yield from _object_places(
+                        node, edge.get(edge_key), (*path, key, index, edge_key)
+                    )
+
+
+def _has_denied(plan: p.ObjectPlan) -> bool:
+    """Whether a denied field is in the object's selection, at any depth (asked once per
+    plan: the answer is kept on it)."""
+    found = plan.__dict__.get("_has_denied")
+    if found is None:
+        found = any(
+            isinstance(field, p.Denied)
+            or (isinstance(field, p.Related) and _has_denied(field.object))
+            or (
+                isinstance(field, p.Paged)
+                and field.object is not None
+                and _has_denied(field.object)
+            )
+            for field in plan.fields
+        )
+        plan.__dict__["_has_denied"] = found
+    return found
+
+
+def denied_places(plan: p.RootPlan, data: Any, root: str) -> Iterator[tuple[p.Denied, Place]]:
+    """Every place a denied field was nulled (as a response path), in the order graphql-core
+    reports them: depth first, in selection order."""
+    if isinstance(plan, p.RootNode):
+        yield from _object_places(plan.object, data, (root,))
+    elif plan.object is not None:
+        yield from _connection_places(plan.connection, plan.object, data, (root,))
+
+
+def located(denied: p.Denied, place: Place) -> tuple[GraphQLError, Path]:
+    """The guard's error at one place, and the place as graphql-core tracks it. The error's
+    locations are worked out once per denied field, not once per place."""
+    template = denied.__dict__.get("_located")
+    if template is None:
+        template = located_error(denied.error, list(denied.nodes))
+        denied.__dict__["_located"] = template
+    error = GraphQLError(template.message, path=list(place), extensions=template.extensions)
+    error.nodes, error.source = template.nodes, template.source
+    error.positions, error.locations = template.positions, template.locations
+    path: Path | None = None
+    for key in place:
+        path = Path(path, key, None)
+    assert path is not None
+    return error, path
 
 
 def rows_in(data: Any) -> int:
@@ -284,7 +327,3 @@ def rows_in(data: Any) -> int:
     if isinstance(data, dict):
         return sum(rows_in(value) for value in data.values())
     return 0
-
-
-def located(denied: p.Denied, path: Path) -> GraphQLError:
-    return located_error(denied.error, list(denied.nodes), path.as_list())

@@ -1,0 +1,86 @@
+"""Load from `wrk` (Debian package `wrk`): a C client, so the load costs the shared cores
+as little as possible. Bodies are drawn at random from a list, per request."""
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+class WrkMissing(RuntimeError):
+    """`wrk` is not installed."""
+
+
+@dataclass
+class Load:
+    """What one `wrk` run measured."""
+
+    requests: int
+    rate: float
+    p50_ms: float
+    p99_ms: float
+
+
+def _script(bodies: list[str], headers: dict[str, str]) -> str:
+    quoted = ",\n".join(f"[==[{body}]==]" for body in bodies)
+    header_table = ", ".join(f'["{name}"] = [==[{value}]==]' for name, value in headers.items())
+    return f"""
+local bodies = {{
+{quoted}
+}}
+local headers = {{ ["Content-Type"] = "application/json", {header_table} }}
+request = function()
+  return wrk.format("POST", nil, headers, bodies[math.random(#bodies)])
+end
+"""
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def run(
+    url: str,
+    bodies: list[str],
+    headers: dict[str, str],
+    *,
+    connections: int,
+    seconds: float,
+) -> Load:
+    """Requests/s and latency percentiles of POSTing the bodies to `url` for `seconds`."""
+    binary = shutil.which("wrk")
+    if binary is None:
+        raise WrkMissing("wrk is not installed (Debian: apt-get install wrk)")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_script(bodies, headers))
+    try:
+        result = subprocess.run(
+            [
+                binary,
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds:g}s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        Path(script.name).unlink()
+    out = result.stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk saw failed requests:\n{out}")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    return Load(requests, rate, p50, p99)
