@@ -8,12 +8,15 @@ shortcuts are on, the executor's fast paths (`schema.core.execution`).
 """
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext as OperationContext
 
 from schema.analytics.replenishment import ReplenishmentQueries
@@ -118,6 +121,8 @@ NODE_TYPES = [
 ]
 
 
+CACHED_DOCUMENTS = 256
+
 # graphql-core appends " Did you mean 'X' or 'Y'?" to unknown fields, arguments, types,
 # input fields and enum values, in validation and in variable coercion alike.
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
@@ -139,6 +144,35 @@ class _ParserCache(ParserCache):
             )
         except GraphQLError:
             context.graphql_document = None
+        yield
+
+
+class _ValidationCache(SchemaExtension):
+    """Validation results kept per parsed document (the parser cache hands out the same
+    document for the same text) and set of rules.
+
+    strawberry's own cache keys an `lru_cache` on the document, whose hash graphql-core
+    computes over the whole syntax tree on every request: more work than the rest of a
+    compiled read's Python path.
+    """
+
+    def __init__(self, results: "OrderedDict[tuple[int, Any], tuple[Any, Any]]") -> None:
+        self.results = results
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document, rules = context.graphql_document, context.validation_rules
+        key = (id(document), tuple(rules))
+        found = self.results.get(key)
+        if found is None or found[0] is not document:
+            assert document is not None  # parsing failed: strawberry reports it before this
+            found = (document, validate_document(context.schema._schema, document, rules))
+            self.results[key] = found
+            if len(self.results) > CACHED_DOCUMENTS:
+                self.results.popitem(last=False)
+        else:
+            self.results.move_to_end(key)
+        context.pre_execution_errors = found[1]
         yield
 
 
@@ -201,14 +235,15 @@ def build_schema(
             "shortcuts and compiled reads skip: switch them off (BIZGRAPH_EXECUTION_SHORTCUTS="
             "false, BIZGRAPH_COMPILED_READS=false) to use it"
         )
+    validations: OrderedDict[tuple[int, Any], tuple[Any, Any]] = OrderedDict()
     schema = Schema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
         # Parsing and validating a Customer 360 document costs ~25 ms; clients repeat documents.
         extensions=[
-            lambda: _ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            lambda: _ParserCache(maxsize=CACHED_DOCUMENTS),
+            lambda: _ValidationCache(validations),
             *extensions,
         ],
         config=StrawberryConfig(

@@ -23,6 +23,7 @@ A refused request gets a GraphQL error with `extensions.code = "LIMIT_EXCEEDED"`
 `limit` it hit and its `maximum`; the message is written for the client to read.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -79,6 +80,10 @@ class QueryLimits:
     max_page_size: int
     max_nodes: int
     shape_rule: type[ValidationRule] = field(init=False)
+    # Estimates already made: (document, operation, sizes in the variables) -> rows or refusal.
+    estimates: "OrderedDict[tuple[Any, ...], tuple[Any, int | GraphQLError]]" = field(
+        init=False, default_factory=OrderedDict, compare=False
+    )
 
     def __post_init__(self) -> None:
         # One rule class per process: the validation cache keys on the rule classes.
@@ -125,6 +130,43 @@ class QueryLimits:
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any],
     ) -> None:
+        """Refuse a query that could return more rows than the maximum.
+
+        The estimate depends on the document and on the sizes its variables give (`first`,
+        how many `ids`), not on the rest of their values (an ID, a cursor, a search term):
+        it is made once per document and sizes, and kept, like the parsed document itself.
+        """
+        key = (id(document), id(operation), *sorted(_sizes(variables)))
+        found = self.estimates.get(key)
+        if found is None or found[0] is not document:
+            try:
+                found = (document, self._estimate(schema, document, operation, variables))
+            except GraphQLError as refused:
+                found = (document, refused)
+            self.estimates[key] = found
+            if len(self.estimates) > ESTIMATES_KEPT:
+                self.estimates.popitem(last=False)
+        else:
+            self.estimates.move_to_end(key)
+        estimated = found[1]
+        if isinstance(estimated, GraphQLError):
+            raise estimated
+        if estimated > self.max_nodes:
+            raise limit_error(
+                "nodes",
+                self.max_nodes,
+                f"the query could return about {estimated} rows; the maximum "
+                f"is {self.max_nodes} (ask for smaller pages and follow the cursors)",
+                [operation],
+            )
+
+    def _estimate(
+        self,
+        schema: GraphQLSchema,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
+    ) -> int:
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -135,15 +177,21 @@ class QueryLimits:
         }
         rows = _Rows(self, schema, fragments, {**defaults, **variables})
         root = schema.get_root_type(operation.operation)
-        estimated = rows.selections(operation.selection_set, root)
-        if estimated > self.max_nodes:
-            raise limit_error(
-                "nodes",
-                self.max_nodes,
-                f"the query could return about {estimated} rows; the maximum "
-                f"is {self.max_nodes} (ask for smaller pages and follow the cursors)",
-                [operation],
-            )
+        return rows.selections(operation.selection_set, root)
+
+
+ESTIMATES_KEPT = 512
+
+
+def _sizes(variables: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """What of the variables an estimate depends on: numbers (page sizes) and list lengths."""
+    found: list[tuple[str, Any]] = []
+    for name, value in variables.items():
+        if isinstance(value, bool) or value is None or isinstance(value, int | float):
+            found.append((name, value))
+        elif isinstance(value, list):
+            found.append((name, ("list", len(value))))
+    return found
 
 
 def extension_factories(settings: SecuritySettings) -> list[Callable[[], SchemaExtension]]:

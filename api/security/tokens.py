@@ -9,7 +9,8 @@ import asyncio
 import os
 import secrets
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,12 +99,35 @@ def mint(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+# A verified token is remembered this long (and no longer than it is valid): a client sends
+# the same token with every request, and checking its signature and claims each time cost
+# more than the rest of a compiled read's Python path. Bounded, so a key the identity provider
+# withdraws stops being honoured within this time.
+VERIFIED_KEPT_S = 60.0
+VERIFIED_TOKENS = 4096
+
+
+@dataclass(frozen=True)
+class _Verified:
+    claims: "Claims"
+    expires: float
+    at: float
+
+
 class TokenVerifier:
     """Checks signature, issuer, audience and expiry (with bounded leeway) of bearer tokens."""
 
-    def __init__(self, settings: SecuritySettings, *, secret: str | None) -> None:
+    def __init__(
+        self,
+        settings: SecuritySettings,
+        *,
+        secret: str | None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
         self.secret = secret
+        self.clock = clock
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()
         self.jwks = (
             # The key set is cached for 5 minutes; an unknown key id refetches it at most
             # every 30 s, so forged key ids cannot make us hammer the identity provider.
@@ -113,6 +137,21 @@ class TokenVerifier:
         )
 
     async def verify(self, token: str) -> Claims:
+        now = self.clock()
+        known = self._verified.get(token)
+        if known is not None and now - known.at < VERIFIED_KEPT_S:
+            if now > known.expires + self.settings.jwt_leeway_s:
+                raise AuthError("the token has expired")
+            return known.claims
+        claims = await self._verify(token)
+        self._verified[token] = _Verified(claims[0], claims[1], now)
+        self._verified.move_to_end(token)
+        if len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+        return claims[0]
+
+    async def _verify(self, token: str) -> tuple["Claims", float]:
+        """The token's claims and expiry, checked in full."""
         try:
             algorithm = jwt.get_unverified_header(token).get("alg")
         except jwt.PyJWTError as error:
@@ -142,7 +181,7 @@ class TokenVerifier:
             raise AuthError("the token's signature is invalid") from error
         except jwt.PyJWTError as error:
             raise AuthError("the token is invalid") from error
-        return self._claims(claims)
+        return self._claims(claims), float(claims["exp"])
 
     async def _key_for(self, algorithm: object, token: str) -> Any:
         if algorithm == "HS256" and self.secret is not None:
