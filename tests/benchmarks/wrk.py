@@ -81,6 +81,13 @@ def run(
         raise RuntimeError(f"wrk saw failed requests:\n{out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    return Load(requests, rate, p50, p99)
+    return Load(requests, rate, _percentile(out, 50), _percentile(out, 99))
+
+
+def _percentile(out: str, percent: int) -> float:
+    # Anchored to a line of the latency distribution: the thread statistics above it end
+    # in percentages too ("87.50%"), which an unanchored "50%" would match.
+    found = re.search(rf"^\s*{percent}%\s+(\S+)$", out, re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"no {percent}th percentile in wrk's output:\n{out}")
+    return _ms(found.group(1))
