@@ -10,6 +10,7 @@ scrape time by `api.probes`; when a server is down they are left out and
 `bizgraph_database_up` / `bizgraph_redis_up` say so, and the scrape still succeeds.
 """
 
+import collections
 import os
 import re
 from collections.abc import Awaitable, Callable
@@ -127,8 +128,8 @@ def record_request(stats: RequestStats, status: int, seconds: float) -> None:
     duration.observe(seconds)
     statements.observe(stats.statements)
     sql_time.observe(stats.sql_seconds)
-    for code in stats.error_codes:
-        _child(ERRORS, operation, code).inc()
+    for code, count in collections.Counter(stats.error_codes).items():  # a page may hold hundreds
+        _child(ERRORS, operation, code).inc(count)
     for loader, size in stats.batches:
         _child(BATCH_SIZE, loader).observe(size)
 

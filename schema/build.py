@@ -7,6 +7,7 @@ read guards are installed from the permission table (`schema.core.permissions`) 
 shortcuts are on, the executor's fast paths (`schema.core.execution`).
 """
 
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +19,7 @@ from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext as OperationContext
+from strawberry.utils.logging import StrawberryLogger
 
 from schema.analytics.replenishment import ReplenishmentQueries
 from schema.analytics.revenue_forecast import RevenueForecastQueries
@@ -190,8 +192,12 @@ class Schema(strawberry.Schema):
     ) -> None:
         if self.config.disable_field_suggestions:
             for error in errors:
-                error.message = _SUGGESTION.sub("", error.message)
-        super().process_errors(errors, execution_context)
+                if "Did you mean" in error.message:
+                    error.message = _SUGGESTION.sub("", error.message)
+        # strawberry logs each error; a page can hold hundreds of FORBIDDEN errors, and the
+        # logger is usually off (api.logs: errors are logged once, by api.errors).
+        if StrawberryLogger.logger.isEnabledFor(logging.ERROR):
+            super().process_errors(errors, execution_context)
 
 
 class ShortcutConflict(ValueError):

@@ -235,10 +235,12 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 text = seal_cursors(text, entry.sites)
             self._count_json(text)
             if entry.denied:
-                data = orjson.loads(text)
-                for denied, place in denied_places(entry.plan, data, key):
-                    self.collected_errors.add(*located(denied, place))
-                return data
+                # Appended as they are: no other error can null a place inside this answer,
+                # which is what `collected_errors.add` would check for each.
+                self.collected_errors.errors.extend(
+                    located(denied, place)
+                    for denied, place in denied_places(entry.plan, orjson.loads(text), key)
+                )
             return orjson.Fragment(text)
         except Exception as error:
             self.handle_field_error(error, definition.type, details, path)

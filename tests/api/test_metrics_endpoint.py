@@ -9,9 +9,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.settings import Settings
 from domain.core.sessions import asyncpg_dsn
-from tests.api.conftest import StatementCounter
+from tests.api.conftest import StatementCounter, Tokens, bearer
 
 QUERY = "query TopCustomers { customers(first: 5) { edges { node { name accountManager { email } } } } }"
+BALANCES = "query Balances { customers(first: 5) { edges { node { name openBalance } } } }"
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -62,6 +63,7 @@ async def test_metrics_show_requests_sql_batches_pool_and_backlog(
     statements: StatementCounter,
     ops_rows: asyncpg.Connection,
     settings: Settings,
+    tokens: Tokens,
 ) -> None:
     before = await scrape(admin_client)
     statements.reset()
@@ -69,6 +71,8 @@ async def test_metrics_show_requests_sql_batches_pool_and_backlog(
         await admin_client.post("/graphql", json={"query": QUERY})
     ran = statements.count
     await admin_client.post("/graphql", json={"query": "query Broken { nope }"})
+    support = bearer(tokens.mint(await tokens.first_active_employee(), "support"))
+    denied = await admin_client.post("/graphql", json={"query": BALANCES}, headers=support)
     after = await scrape(admin_client)
 
     def delta(name: str, **labels: str) -> float:
@@ -84,6 +88,10 @@ async def test_metrics_show_requests_sql_batches_pool_and_backlog(
         delta("bizgraph_graphql_errors_total", operation="Broken", code="GRAPHQL_VALIDATION_FAILED")
         == 1
     )
+    # Every error counts, however many one request holds: one per customer here.
+    forbidden = [e for e in denied.json()["errors"] if e["extensions"]["code"] == "FORBIDDEN"]
+    assert len(forbidden) == 5
+    assert delta("bizgraph_graphql_errors_total", operation="Balances", code="FORBIDDEN") == 5
     managers = {"loader": "by_id:erp.employee"}
     if settings.compiled_reads:  # one statement per request, no DataLoader
         assert ran == 3

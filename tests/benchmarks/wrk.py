@@ -87,7 +87,7 @@ def run(
 def _percentile(out: str, percent: int) -> float:
     # Anchored to a line of the latency distribution: the thread statistics above it end
     # in percentages too ("87.50%"), which an unanchored "50%" would match.
-    found = re.search(rf"^\s*{percent}%\s+(\S+)$", out, re.MULTILINE)
+    found = re.search(rf"^\s*{percent}%\s+(\S+)\s*$", out, re.MULTILINE)
     if found is None:
         raise RuntimeError(f"no {percent}th percentile in wrk's output:\n{out}")
     return _ms(found.group(1))

@@ -29,7 +29,6 @@ from graphql.execution.collect_fields import FieldDetails
 from graphql.execution.values import get_argument_values
 from graphql.language import Visitor, visit
 from graphql.language.visitor import SKIP
-from graphql.pyutils import Path
 from strawberry.relay import GlobalID
 
 from domain.core.access import Viewer
@@ -303,9 +302,9 @@ def denied_places(plan: p.RootPlan, data: Any, root: str) -> Iterator[tuple[p.De
         yield from _connection_places(plan.connection, plan.object, data, (root,))
 
 
-def located(denied: p.Denied, place: Place) -> tuple[GraphQLError, Path]:
-    """The guard's error at one place, and the place as graphql-core tracks it. The error's
-    locations are worked out once per denied field, not once per place."""
+def located(denied: p.Denied, place: Place) -> GraphQLError:
+    """The guard's error at one place. Its locations are worked out once per denied field,
+    not once per place."""
     template = denied.__dict__.get("_located")
     if template is None:
         template = located_error(denied.error, list(denied.nodes))
@@ -313,11 +312,7 @@ def located(denied: p.Denied, place: Place) -> tuple[GraphQLError, Path]:
     error = GraphQLError(template.message, path=list(place), extensions=template.extensions)
     error.nodes, error.source = template.nodes, template.source
     error.positions, error.locations = template.positions, template.locations
-    path: Path | None = None
-    for key in place:
-        path = Path(path, key, None)
-    assert path is not None
-    return error, path
+    return error
 
 
 def rows_in(data: Any) -> int:
