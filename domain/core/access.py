@@ -109,3 +109,24 @@ def record_rule(viewer: Viewer, table: Table) -> ColumnElement[bool]:
         parent = table.metadata.tables[parent_name]
         visible = select(parent.c.id).where(record_rule(viewer, parent))
     return table.c[column].in_(visible)
+
+
+def record_rule_below(
+    viewer: Viewer, table: Table, column: str, parent: Table
+) -> ColumnElement[bool]:
+    """The condition restricting `table`'s rows reached from a row of `parent` the viewer
+    may see, through `table.<column> = parent.id`.
+
+    None is needed when that column is the one ownership runs along (an order's lines below
+    a visible order, a customer's tickets below a visible customer): such a row belongs to
+    the customer its parent belongs to. Anything else gets the full `record_rule`.
+    """
+    owner = OWNERSHIP.get(table.fullname)
+    if owner is not None and owner == (column, _owner_name(parent)):
+        return true()
+    return record_rule(viewer, table)
+
+
+def _owner_name(parent: Table) -> str | None:
+    # OWNERSHIP names the customer table as None ("the customer itself").
+    return None if parent.fullname == CUSTOMER_TABLE else parent.fullname

@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array
 from sqlalchemy.sql.util import ClauseAdapter
 
-from domain.core.access import Viewer, record_rule
+from domain.core.access import Viewer, record_rule, record_rule_below
 from schema.core.compiled import plans as p
 from schema.core.relations import Children, RowOf, RowsOf, ToOne
 from schema.core.sql.base import table_of
@@ -121,8 +121,15 @@ class Renderer:
         self.count += 1
         return f"{prefix}{self.count}"
 
-    def _visible(self, table: Table, source: FromClause) -> ColumnElement[bool]:
-        rule = record_rule(self.viewer, table)
+    def _visible(
+        self, table: Table, source: FromClause, below: tuple[str, Table | None] | None = None
+    ) -> ColumnElement[bool]:
+        """The record rule of `table`'s rows in `source`; `below`: reached from a visible
+        parent row of that table through that column (often no condition is then needed)."""
+        if below is not None and below[1] is not None:
+            rule = record_rule_below(self.viewer, table, below[0], below[1])
+        else:
+            rule = record_rule(self.viewer, table)
         return rule if source is table else ClauseAdapter(source).traverse(rule)
 
     # Objects ---------------------------------------------------------------------------
@@ -136,8 +143,10 @@ class Renderer:
             raise TooWide(plan.type_name)
         laterals: dict[BatchRead, FromClause] = {}
         pairs: list[ColumnElement[Any]] = []
+        model = getattr(plan.node_type, "MODEL", None)
+        parent = table_of(model) if model is not None else None
         for field in plan.fields:
-            pairs += [_text(field.key), self._field(field, source, laterals)]
+            pairs += [_text(field.key), self._field(field, source, parent, laterals)]
         joined = source
         for lateral in laterals.values():
             joined = joined.outerjoin(lateral, true())
@@ -154,8 +163,13 @@ class Renderer:
         return found
 
     def _field(
-        self, field: p.FieldPlan, source: FromClause, laterals: dict[BatchRead, FromClause]
+        self,
+        field: p.FieldPlan,
+        source: FromClause,
+        parent: Table | None,
+        laterals: dict[BatchRead, FromClause],
     ) -> ColumnElement[Any]:
+        """One field's value; `parent`: the table of `source`'s rows, if they are a table's."""
         if isinstance(field, p.Constant):
             return _text(field.value)
         if isinstance(field, p.Denied):
@@ -172,11 +186,15 @@ class Renderer:
             )
             return leaf(field, value)
         if isinstance(field, p.Paged):
-            return self._paged(field, source)
-        return self._related(field, source, laterals)
+            return self._paged(field, source, parent)
+        return self._related(field, source, parent, laterals)
 
     def _related(
-        self, field: p.Related, source: FromClause, laterals: dict[BatchRead, FromClause]
+        self,
+        field: p.Related,
+        source: FromClause,
+        parent: Table | None,
+        laterals: dict[BatchRead, FromClause],
     ) -> ColumnElement[Any]:
         relation = field.relation
         if isinstance(relation, RowOf):
@@ -213,19 +231,27 @@ class Renderer:
         return (
             select(func.coalesce(func.json_agg(aggregate_order_by(obj, *ordered)), _EMPTY_LIST))
             .select_from(joined)
-            .where(target.c[relation.key] == source.c.id, self._visible(table, target))
+            .where(
+                target.c[relation.key] == source.c.id,
+                self._visible(table, target, (relation.key, parent)),
+            )
             .correlate(source)
             .scalar_subquery()
         )
 
     # Connections -----------------------------------------------------------------------
 
-    def _paged(self, field: p.Paged, source: FromClause) -> ColumnElement[Any]:
+    def _paged(
+        self, field: p.Paged, source: FromClause, parent: Table | None
+    ) -> ColumnElement[Any]:
         relation = field.relation
         table = table_of(relation.target.MODEL)
         target = table.alias(self._name("t"))
         ordering = relation.sort.on(target)
-        condition = [target.c[relation.key] == source.c.id, self._visible(table, target)]
+        condition = [
+            target.c[relation.key] == source.c.id,
+            self._visible(table, target, (relation.key, parent)),
+        ]
         count = (
             select(func.count())
             .select_from(target)
