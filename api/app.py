@@ -39,6 +39,7 @@ def create_app(
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         statement_timeout_ms=settings.statement_timeout_ms,
+        lock_timeout_ms=settings.lock_timeout_ms,
         connect_timeout_s=settings.db_connect_timeout_s,
         pool_timeout_s=settings.db_pool_timeout_s,
     )
@@ -56,7 +57,7 @@ def create_app(
     security = Security(settings, engine, graphiql_token=graphiql_token)
     # Operation: per-request SQL accounting, probes for /readyz and /metrics, pool gauges.
     track_statements(engine)
-    probes = Probes(engine, settings.redis_url, settings.queue_name)
+    probes = Probes(settings.database_url, settings.redis_url, settings.queue_name)
     metrics.POOL_CAPACITY.set(settings.db_pool_size + settings.db_max_overflow)
 
     @asynccontextmanager
@@ -74,13 +75,17 @@ def create_app(
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *health_routes(probes),
-        Route("/metrics", metrics.metrics_endpoint(probes, engine), methods=["GET"]),
+        Route("/metrics", metrics.metrics_endpoint(probes, engine, reads), methods=["GET"]),
     ]
     # Request ids and logging outermost, so even refusals by the security layer carry one.
-    middleware = [Middleware(RequestObservability, engine=engine), *security.middleware()]
+    middleware = [
+        Middleware(RequestObservability, engine=engine, reads=reads),
+        *security.middleware(),
+    ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.bizgraph = state
     app.state.security = security
+    app.state.probes = probes
     _tune_garbage_collector()
     return app
 

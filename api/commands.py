@@ -307,6 +307,8 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
         options = WorkerOptions(
             queue_name=settings.queue_name,
             job_timeout_s=settings.job_timeout_s,
+            heartbeat_s=settings.job_heartbeat_s,
+            effect_deadline_s=settings.effect_deadline_s,
             shutdown_grace_s=settings.shutdown_grace_s,
             metrics_port=settings.worker_metrics_port,
         )

@@ -6,9 +6,16 @@ UNAUTHENTICATED errors): then `original_error` is None or itself a GraphQLError.
 other exception is masked. A database outage becomes SERVICE_UNAVAILABLE (logged as a
 warning, no stack: outages are expected and noisy), a statement that ran into the statement
 timeout QUERY_TIMEOUT (the client asked for too much), a wait for a pooled connection that
-ran out OVERLOADED (the database is fine; this process is busy); anything else
-INTERNAL_SERVER_ERROR (logged with its stack). Masked messages carry the request id, which is
-also in the log line, so a user's report leads straight to the stack trace.
+ran out OVERLOADED (the database is fine; this process is busy), a wait for a row lock past
+`lock_timeout` LOCK_TIMEOUT (another change held the row), a connection lost while committing
+OUTCOME_UNKNOWN (the change may or may not be saved); anything else INTERNAL_SERVER_ERROR
+(logged with its stack). Masked messages carry the request id, which is also in the log line,
+so a user's report leads straight to the stack trace.
+
+`extensions.retrySafe` says whether repeating the request as it was is safe: true for the
+codes that guarantee nothing was written (a failed transaction rolls back; the commit is the
+one step that can end unknown), false for OUTCOME_UNKNOWN, which is safe to repeat only with
+the same `idempotencyKey` (the repeat then answers with the first result if it was saved).
 
 This is strawberry's `MaskErrors` idea with our own rule for what to mask, as a
 request-level extension (`on_operation` only: no per-field hook). Errors shown as they are
@@ -23,7 +30,9 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from domain.core.database_errors import (
+    is_commit_outcome_unknown,
     is_database_unavailable,
+    is_lock_timeout,
     is_pool_exhausted,
     is_statement_timeout,
 )
@@ -35,6 +44,8 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 UNAVAILABLE = "SERVICE_UNAVAILABLE"
 TIMEOUT = "QUERY_TIMEOUT"
 OVERLOADED = "OVERLOADED"
+LOCK_TIMEOUT = "LOCK_TIMEOUT"
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
@@ -44,6 +55,18 @@ MESSAGES = {
     TIMEOUT: "The query ran longer than the server allows; ask for fewer rows or fields "
     "(request id {request_id}).",
     OVERLOADED: "The server is busy with other requests; retry shortly (request id {request_id}).",
+    LOCK_TIMEOUT: "Another change to the same record held it too long; nothing was written, "
+    "retry shortly (request id {request_id}).",
+    OUTCOME_UNKNOWN: "The database became unreachable while saving; the change may or may not "
+    "have been saved. Repeat it with the same idempotencyKey, or read before repeating it "
+    "(request id {request_id}).",
+}
+RETRY_SAFE = {
+    UNAVAILABLE: True,
+    TIMEOUT: True,
+    OVERLOADED: True,
+    LOCK_TIMEOUT: True,
+    OUTCOME_UNKNOWN: False,
 }
 
 
@@ -52,6 +75,10 @@ def masked_code(error: GraphQLError) -> str | None:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return None
+    if is_commit_outcome_unknown(original):
+        return OUTCOME_UNKNOWN
+    if is_lock_timeout(original):
+        return LOCK_TIMEOUT
     if is_statement_timeout(original):
         return TIMEOUT
     if is_pool_exhausted(original):
@@ -103,7 +130,8 @@ def masked(error: GraphQLError, code: str, request_id: str) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         original_error=None,
-        extensions={"code": code, "requestId": request_id},
+        extensions={"code": code, "requestId": request_id}
+        | ({"retrySafe": RETRY_SAFE[code]} if code in RETRY_SAFE else {}),
     )
 
 
@@ -119,6 +147,10 @@ def _log(error: GraphQLError, code: str) -> None:
         log.warning("statement timeout at %s", where)
     elif code == OVERLOADED:
         log.warning("no pooled connection free in time at %s", where)
+    elif code == LOCK_TIMEOUT:
+        log.warning("lock wait timed out at %s", where)
+    elif code == OUTCOME_UNKNOWN:
+        log.warning("connection lost while committing at %s: %s", where, original)
     else:
         log.error("unexpected error at %s", where, exc_info=original)
 

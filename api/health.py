@@ -5,7 +5,10 @@ head: a load balancer should stop sending requests to this process. A schema *ah
 this version is fine (a rolling upgrade migrates first; see docs/DEPLOYMENT.md). Redis is reported
 but does not make the API unready: reads and mutations work without it (the outbox in
 PostgreSQL holds pending work), so taking every replica out of rotation during a Redis
-outage would turn a delay of background work into a full outage.
+outage would turn a delay of background work into a full outage. Nor does a saturated
+connection pool: the probes have connections of their own, so a replica busy with requests
+stays in rotation (its saturation is the `bizgraph_read_pool_connections{state="waiting"}`
+and `bizgraph_db_pool_connections` gauges on `/metrics`).
 """
 
 import asyncio

@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.probes import Probes
+from domain.core.reads import ReadPool
 from domain.core.telemetry import RequestStats
 
 LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -134,15 +135,30 @@ def record_request(stats: RequestStats, status: int, seconds: float) -> None:
         _child(BATCH_SIZE, loader).observe(size)
 
 
+READ_POOL = Gauge(
+    "bizgraph_read_pool_connections",
+    "Read connections by state (in_use, idle) and requests waiting for one (waiting), all API "
+    "processes. Waiting above zero is saturation: the process is busy, the database may be "
+    "fine (/readyz does not fail for it).",
+    ["state"],
+    multiprocess_mode="livesum",
+)
 _IN_USE = POOL.labels("in_use")
 _IDLE = POOL.labels("idle")
+_READS_IN_USE = READ_POOL.labels("in_use")
+_READS_IDLE = READ_POOL.labels("idle")
+_READS_WAITING = READ_POOL.labels("waiting")
 
 
-def sample_pool(engine: AsyncEngine) -> None:
+def sample_pool(engine: AsyncEngine, reads: ReadPool) -> None:
     """Read this process's pool counts (after each request and at scrape time)."""
     pool = engine.pool
     _IN_USE.set(pool.checkedout())  # type: ignore[attr-defined]
     _IDLE.set(pool.checkedin())  # type: ignore[attr-defined]
+    in_use, idle, waiting = reads.usage()
+    _READS_IN_USE.set(in_use)
+    _READS_IDLE.set(idle)
+    _READS_WAITING.set(waiting)
 
 
 def forget_this_process() -> None:
@@ -160,10 +176,10 @@ def _base_registry() -> CollectorRegistry:
 
 
 def metrics_endpoint(
-    probes: Probes, engine: AsyncEngine
+    probes: Probes, engine: AsyncEngine, reads: ReadPool
 ) -> Callable[[Request], Awaitable[Response]]:
     async def metrics(_: Request) -> Response:
-        sample_pool(engine)
+        sample_pool(engine, reads)
         scraped = await probes.scrape()
         body = generate_latest(_base_registry()) + generate_latest(scraped)
         return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from api import metrics
+from domain.core.reads import ReadPool
 from domain.core.telemetry import RequestStats, current_request
 
 log = logging.getLogger("bizgraph.request")
@@ -39,9 +40,10 @@ def _incoming_id(scope: Scope) -> str | None:
 
 
 class RequestObservability:
-    def __init__(self, app: ASGIApp, engine: AsyncEngine) -> None:
+    def __init__(self, app: ASGIApp, engine: AsyncEngine, reads: ReadPool) -> None:
         self.app = app
         self.engine = engine
+        self.reads = reads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,7 +79,7 @@ class RequestObservability:
         quiet = path in QUIET_PATHS
         if path == GRAPHQL_PATH:
             metrics.record_request(stats, status, seconds)
-            metrics.sample_pool(self.engine)
+            metrics.sample_pool(self.engine, self.reads)
         level = logging.DEBUG if quiet else logging.INFO
         if not log.isEnabledFor(level):
             return

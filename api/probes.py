@@ -15,10 +15,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.migrate import known_revisions
 from domain.analytics.operational import OperationalSnapshot, snapshot
+from domain.core.sessions import create_engine
 
 PROBE_TIMEOUT_S = 1.0
 
@@ -59,9 +59,21 @@ def migrations_check(current: list[str]) -> Check:
 
 
 class Probes:
-    def __init__(self, engine: AsyncEngine, redis_url: str | None, queue_name: str) -> None:
+    """Probes on connections of their own: a pool saturated by requests is a busy replica, not
+    an unready one (its saturation is a metric); readiness asks whether PostgreSQL answers."""
+
+    def __init__(self, database_url: str, redis_url: str | None, queue_name: str) -> None:
+        # One connection kept, a second one while a readiness check and a scrape overlap.
         # Probes need no transaction: autocommit saves the BEGIN/ROLLBACK round trips.
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._engine = create_engine(
+            database_url,
+            pool_size=1,
+            max_overflow=1,
+            connect_timeout_s=PROBE_TIMEOUT_S,
+            pool_timeout_s=PROBE_TIMEOUT_S,
+            application_name="bizgraph-probe",
+        )
+        self.engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         self.redis = (
             Redis.from_url(redis_url, socket_timeout=PROBE_TIMEOUT_S, socket_connect_timeout=1)
             if redis_url
@@ -72,6 +84,7 @@ class Probes:
     async def close(self) -> None:
         if self.redis is not None:
             await self.redis.aclose()
+        await self._engine.dispose()
 
     async def database(self) -> tuple[Check, Check]:
         """(PostgreSQL reachable, migrations at head)."""
@@ -156,6 +169,18 @@ def _operational_metrics(found: OperationalSnapshot) -> Iterator[Metric]:
         "bizgraph_outbox_oldest_event_age_seconds", "Age of the oldest unrelayed event (0: none)."
     )
     oldest.add_metric([], found.outbox_oldest_age_s)
+    owed = _gauge(
+        "bizgraph_outbox_effects_owed",
+        "Derived data (per customer, campaigns, replenishment) made stale by committed events "
+        "and not yet refreshed.",
+    )
+    owed.add_metric([], found.effects_owed)
+    oldest_owed = _gauge(
+        "bizgraph_outbox_oldest_effect_age_seconds",
+        "Since the oldest event whose effect is still owed (0: none); past the relay's "
+        "deadline its job is queued again.",
+    )
+    oldest_owed.add_metric([], found.oldest_effect_age_s)
     success_age = _gauge(
         "bizgraph_job_last_success_age_seconds", "Since the last successful recorded run.", ["job"]
     )
@@ -177,4 +202,4 @@ def _operational_metrics(found: OperationalSnapshot) -> Iterator[Metric]:
     )
     for scope, age in sorted(found.forecast_age_s.items()):
         forecast.add_metric([scope], age)
-    yield from (backlog, oldest, success_age, duration, runs, forecast)
+    yield from (backlog, oldest, owed, oldest_owed, success_age, duration, runs, forecast)

@@ -26,6 +26,9 @@ class Settings(SecuritySettings):
     db_pool_size: int = Field(default=10, alias="BIZGRAPH_DB_POOL_SIZE", ge=1)
     db_max_overflow: int = Field(default=10, alias="BIZGRAPH_DB_MAX_OVERFLOW", ge=0)
     statement_timeout_ms: int = Field(default=5000, alias="BIZGRAPH_STATEMENT_TIMEOUT_MS", ge=1)
+    # Below the statement timeout: a change blocked by another's row lock gives up first and
+    # says so (LOCK_TIMEOUT, safe to retry) rather than passing for a query asking too much.
+    lock_timeout_ms: int = Field(default=2000, alias="BIZGRAPH_LOCK_TIMEOUT_MS", ge=1)
     request_statement_budget_ms: int = Field(
         default=10_000, alias="BIZGRAPH_REQUEST_STATEMENT_BUDGET_MS", ge=1
     )
@@ -48,6 +51,11 @@ class Settings(SecuritySettings):
     admission_wait_s: float = Field(default=20.0, alias="BIZGRAPH_ADMISSION_WAIT_S", gt=0)
     shutdown_grace_s: int = Field(default=20, alias="BIZGRAPH_SHUTDOWN_GRACE_S", ge=1)
     job_timeout_s: int = Field(default=600, alias="BIZGRAPH_JOB_TIMEOUT_S", ge=1)
+    # A running job renews its claim this often; a killed worker's job runs again after
+    # three missed beats (workers.liveness).
+    job_heartbeat_s: float = Field(default=10.0, alias="BIZGRAPH_JOB_HEARTBEAT_S", gt=0, le=60)
+    # Derived work not done this long after its event is queued again (workers.relay).
+    effect_deadline_s: float = Field(default=30.0, alias="BIZGRAPH_EFFECT_DEADLINE_S", gt=0)
     metrics_dir: Path | None = Field(default=None, alias="BIZGRAPH_METRICS_DIR")
     worker_metrics_port: int = Field(
         default=0, alias="BIZGRAPH_WORKER_METRICS_PORT", ge=0, le=65535

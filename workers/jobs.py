@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.analytics import recompute, replenishment
+from domain.analytics import recompute, replenishment, runs
 from domain.analytics import retention as forecast_retention
 from domain.analytics.runs import recorded_run
 from domain.core import retention
@@ -34,26 +34,43 @@ def _pool(ctx: dict[str, Any]) -> Executor | None:
 
 
 async def relay_outbox(ctx: dict[str, Any]) -> int:
-    """Turn committed outbox events into jobs (see `workers.relay`)."""
-    return await relay.relay_pending(_engine(ctx), ctx["redis"])
+    """Turn committed outbox events into tracked effects and due effects into jobs (see
+    `workers.relay`)."""
+    deadline = ctx.get("effect_deadline_s", relay.DEADLINE_S)
+    return await relay.relay_pending(_engine(ctx), ctx["redis"], deadline_s=deadline)
 
 
-async def refresh_customer(ctx: dict[str, Any], customer_id: int) -> int:
-    """Metrics and forecast of one customer, after an event about them."""
+async def refresh_customer(
+    ctx: dict[str, Any], customer_id: int, up_to_event: int | None = None
+) -> int:
+    """Metrics and forecast of one customer, after events about them (up to `up_to_event`)."""
     async with _engine(ctx).begin() as connection:
-        return await recompute.refresh_customer(connection, customer_id)
+        rows = await recompute.refresh_customer(connection, customer_id)
+        if up_to_event is not None:
+            await relay.done(connection, relay.CUSTOMER, [(customer_id, up_to_event)])
+    return rows
 
 
-async def refresh_campaigns(ctx: dict[str, Any], customer_ids: list[int]) -> int:
-    """Results of the campaigns these customers belong to, after events about them."""
+async def refresh_campaigns(ctx: dict[str, Any], customers: list[Any]) -> int:
+    """Results of the campaigns these customers belong to, after events about them.
+
+    `customers` holds [customer id, newest event covered] pairs (bare ids from jobs queued
+    before effects were tracked are refreshed too, and mark nothing done)."""
+    ids = [int(c[0]) if isinstance(c, list) else int(c) for c in customers]
     async with _engine(ctx).begin() as connection:
-        return await recompute.refresh_campaigns(connection, customer_ids)
+        rows = await recompute.refresh_campaigns(connection, ids)
+        covered = [(int(c[0]), int(c[1])) for c in customers if isinstance(c, list)]
+        await relay.done(connection, relay.CAMPAIGNS, covered)
+    return rows
 
 
-async def refresh_replenishment(ctx: dict[str, Any]) -> int:
+async def refresh_replenishment(ctx: dict[str, Any], up_to_event: int | None = None) -> int:
     """Days of cover and reorder suggestions from stored demand and live stock."""
     async with _engine(ctx).begin() as connection:
-        return await replenishment.refresh(connection)
+        rows = await replenishment.refresh(connection)
+        if up_to_event is not None:
+            await relay.done(connection, relay.REPLENISHMENT, [(0, up_to_event)])
+    return rows
 
 
 async def recompute_step(ctx: dict[str, Any], name: str) -> int:
@@ -75,6 +92,14 @@ async def nightly_recompute(ctx: dict[str, Any]) -> list[str]:
             log.exception("recompute of %s failed", name)
             failed.append(name)
     return failed
+
+
+async def close_abandoned_runs(ctx: dict[str, Any]) -> int:
+    """Mark recorded runs whose heartbeat stopped (their worker died) as failed."""
+    abandoned = await runs.close_abandoned(_engine(ctx))
+    if abandoned:
+        log.warning("marked %d runs of stopped workers as failed", abandoned)
+    return abandoned
 
 
 async def housekeeping(ctx: dict[str, Any]) -> int:

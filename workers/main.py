@@ -9,8 +9,10 @@
   start is the same loop. The process never exits because of Redis. Pending work waits
   in the outbox in PostgreSQL meanwhile.
 - A job killed with its worker (SIGKILL, lost machine) runs again once its in-progress
-  marker expires: the longest job timeout + 10 s (arq). `job_timeout_s` bounds every
-  job's timeout, so it bounds that delay too.
+  marker expires: three missed heartbeats (`heartbeat_s`, see `workers.liveness`), however
+  long the job may run. Its process pool dies with it.
+- Work lost with Redis (a restart without persistence) is queued again by the relay once
+  its deadline passes (`effect_deadline_s`, see `workers.relay`).
 - PostgreSQL unreachable inside a job: the job is retried later (see `workers.metrics`).
 """
 
@@ -26,6 +28,8 @@ from arq.worker import Function, Worker, async_check_health, func
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from workers import relay
+from workers.liveness import marker_ttl_s, with_heartbeat
 from workers.metrics import REDIS_OUTAGES, instrumented, serve_metrics
 from workers.settings import HEALTH_CHECK_KEY, WorkerSettings, redis_settings
 
@@ -39,7 +43,10 @@ MAX_BACKOFF_S = 30.0
 class WorkerOptions:
     queue_name: str = WorkerSettings.queue_name
     job_timeout_s: int = WorkerSettings.job_timeout
+    heartbeat_s: float = 10.0
+    effect_deadline_s: float = relay.DEADLINE_S
     shutdown_grace_s: int = 20
+    max_jobs: int = 10  # jobs one worker runs at once (each may hold a database connection)
     metrics_port: int = 0
 
 
@@ -48,10 +55,12 @@ def health_key() -> str:
     return f"{HEALTH_CHECK_KEY}:{socket.gethostname()}"
 
 
-def _bounded(function: Any, limit_s: int) -> Function:
+def _bounded(function: Any, options: WorkerOptions) -> Function:
     job = func(function)
-    timeout = min(job.timeout_s or limit_s, limit_s)
-    return instrumented(dataclasses.replace(job, timeout_s=timeout))
+    timeout = min(job.timeout_s or options.job_timeout_s, options.job_timeout_s)
+    return with_heartbeat(
+        instrumented(dataclasses.replace(job, timeout_s=timeout)), options.heartbeat_s
+    )
 
 
 def build_worker(
@@ -62,32 +71,43 @@ def build_worker(
     options: WorkerOptions | None = None,
 ) -> Worker:
     options = options or WorkerOptions()
-    return Worker(
-        functions=[_bounded(f, options.job_timeout_s) for f in WorkerSettings.functions],
+    limit = options.job_timeout_s
+    worker = Worker(
+        functions=[_bounded(f, options) for f in WorkerSettings.functions],
         # A burst run drains the queue once; schedules would keep it alive forever.
         cron_jobs=None
         if burst
         else [
-            instrumented(
-                dataclasses.replace(c, timeout_s=min(c.timeout_s or limit, limit)),
-                retry_when_db_down=False,
+            with_heartbeat(
+                instrumented(
+                    dataclasses.replace(c, timeout_s=min(c.timeout_s or limit, limit)),
+                    retry_when_db_down=False,
+                ),
+                options.heartbeat_s,
             )
             for c in WorkerSettings.cron_jobs
-            for limit in [options.job_timeout_s]
         ],
         on_startup=WorkerSettings.on_startup,
         on_shutdown=WorkerSettings.on_shutdown,
         queue_name=options.queue_name,
         redis_settings=redis_settings(redis_url),
         burst=burst,
+        max_jobs=options.max_jobs,
         keep_result=WorkerSettings.keep_result,
         job_timeout=options.job_timeout_s,
         job_completion_wait=options.shutdown_grace_s,
         health_check_key=health_key(),
         health_check_interval=WorkerSettings.health_check_interval,
-        ctx={"database_url": database_url, "job_timeout_s": options.job_timeout_s},
+        ctx={
+            "database_url": database_url,
+            "job_timeout_s": options.job_timeout_s,
+            "effect_deadline_s": options.effect_deadline_s,
+        },
         poll_delay=0.2,
     )
+    # arq's marker would live the longest job timeout + 10 s; the heartbeat renews a shorter one.
+    worker.in_progress_timeout_s = marker_ttl_s(options.heartbeat_s)
+    return worker
 
 
 async def _release(worker: Worker) -> None:

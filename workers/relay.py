@@ -1,26 +1,41 @@
-"""The outbox relay: committed `ops.outbox` events become de-duplicated jobs.
+"""The outbox relay: committed `ops.outbox` events become work that is tracked until done.
 
-Events are claimed with `FOR UPDATE SKIP LOCKED` (several workers never take the same
-event) and marked processed in the same transaction, after the enqueue succeeded: if Redis
-is unreachable the transaction rolls back and the events wait for the next attempt. If the
-commit fails after the enqueue, the events are relayed again later; jobs are idempotent.
+Two steps, each its own transaction:
 
-What a batch of events leads to:
-- per customer with events (`customer_id` set) → `refresh_customer` for that customer;
-- if any customer had events → one `refresh_campaigns` for all of them (a campaign's figures
-  span all its members, so one recompute per batch beats one per customer);
-- if anything that moves stock had events → one `refresh_replenishment`.
-Job ids name the newest event they cover, so a burst of events for one customer (or for
-stock) in a batch is one job, while an event arriving after that job ran still gets its own.
+1. **Events become effects.** Pending events are claimed with `FOR UPDATE SKIP LOCKED`
+   (several workers never take the same event), folded into `ops.outbox_effect` rows — the
+   derived data they made stale — and marked processed together:
+   - per customer with events (`customer_id` set): `customer` (metrics and forecast) and
+     `campaigns` (the results of the campaigns the customer belongs to);
+   - if anything that moves stock had events: `replenishment` (target 0).
+   A row covers events up to its `event_id`; a newer event moves it up and makes it due now.
+2. **Due effects become jobs.** Effects whose `due_at` has passed are queued (claimed with
+   `SKIP LOCKED` as well) and given a new deadline, doubling from `deadline_s` on each try
+   up to an hour. One job per customer, one `refresh_campaigns` for all due customers (a
+   campaign's figures span all its members, so one recompute per batch beats one per
+   customer), one `refresh_replenishment`.
+
+The job that does the work deletes its effect rows (up to the events it covered) in the
+transaction that writes its results (`done`). So a row exists exactly while the work is
+owed: a job lost with Redis, or one that failed, is queued again once its deadline passes,
+and any loss heals by itself. A job still queued or running when that happens is not
+duplicated: job ids name the effect and the newest event it covers, and arq ignores a job
+whose id it still holds. If Redis is unreachable, step 2 rolls back and the effects wait.
 """
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from arq.connections import ArqRedis
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from workers.job_names import REFRESH_CAMPAIGNS, REFRESH_CUSTOMER, REFRESH_REPLENISHMENT
 
 BATCH = 500
+DEADLINE_S = 30
+MAX_DEADLINE_S = 3600
+CUSTOMER, CAMPAIGNS, REPLENISHMENT = "customer", "campaigns", "replenishment"
 # Aggregates whose events change available stock or what is on order.
 STOCK_AGGREGATES = frozenset(
     {"sales_order", "delivery", "purchase_order", "stock_item", "stock_level", "stock_movement"}
@@ -38,34 +53,130 @@ CLAIM = text(
 MARK = text(
     "UPDATE ops.outbox SET processed_at = now(), attempts = attempts + 1 WHERE id = ANY(:ids)"
 )
+OWE = text(
+    """
+    INSERT INTO ops.outbox_effect (effect, target, event_id)
+    SELECT * FROM unnest(CAST(:effects AS text[]), CAST(:targets AS bigint[]),
+                         CAST(:events AS bigint[]))
+    ON CONFLICT (effect, target) DO UPDATE
+    SET event_id = greatest(ops.outbox_effect.event_id, EXCLUDED.event_id),
+        due_at = now(), attempts = 0
+    """
+)
+DUE = text(
+    """
+    SELECT effect, target, event_id FROM ops.outbox_effect
+    WHERE due_at <= now()
+    ORDER BY due_at
+    LIMIT :batch
+    FOR UPDATE SKIP LOCKED
+    """
+)
+POSTPONE = text(
+    """
+    UPDATE ops.outbox_effect
+    SET attempts = attempts + 1,
+        due_at = now() + make_interval(secs => least(:deadline * power(2, attempts), :longest))
+    WHERE (effect, target) IN (SELECT * FROM unnest(CAST(:effects AS text[]),
+                                                    CAST(:targets AS bigint[])))
+    """
+)
+DONE = text(
+    """
+    DELETE FROM ops.outbox_effect e
+    USING unnest(CAST(:targets AS bigint[]), CAST(:events AS bigint[])) AS d(target, event_id)
+    WHERE e.effect = :effect AND e.target = d.target AND e.event_id <= d.event_id
+    """
+)
 
 
-async def relay_pending(engine: AsyncEngine, redis: ArqRedis) -> int:
-    """Enqueue jobs for pending events; returns how many events were relayed."""
+@dataclass(frozen=True)
+class Effect:
+    effect: str
+    target: int
+    event_id: int
+
+
+async def relay_pending(
+    engine: AsyncEngine, redis: ArqRedis, *, deadline_s: float = DEADLINE_S
+) -> int:
+    """Fold pending events into effects, then queue the due effects; returns the events."""
+    relayed = await _owe(engine)
+    await _queue_due(engine, redis, deadline_s)
+    return relayed
+
+
+async def _owe(engine: AsyncEngine) -> int:
     async with engine.begin() as connection:
         events = (await connection.execute(CLAIM, {"batch": BATCH})).all()
         if not events:
             return 0
-        newest: dict[int, int] = {}
-        newest_stock_event = 0
+        newest: dict[tuple[str, int], int] = {}
         for event_id, customer_id, aggregate_type in events:
-            if customer_id is not None:
-                newest[customer_id] = max(event_id, newest.get(customer_id, 0))
+            owed = [(CUSTOMER, customer_id), (CAMPAIGNS, customer_id)] if customer_id else []
             if aggregate_type in STOCK_AGGREGATES:
-                newest_stock_event = max(event_id, newest_stock_event)
-        for customer_id, event_id in newest.items():
-            await redis.enqueue_job(
-                REFRESH_CUSTOMER, customer_id, _job_id=f"customer:{customer_id}:{event_id}"
-            )
+                owed.append((REPLENISHMENT, 0))
+            for key in owed:
+                newest[key] = max(event_id, newest.get(key, 0))
         if newest:
-            await redis.enqueue_job(
-                REFRESH_CAMPAIGNS,
-                sorted(newest),
-                _job_id=f"campaigns:{max(newest.values())}",
-            )
-        if newest_stock_event:
-            await redis.enqueue_job(
-                REFRESH_REPLENISHMENT, _job_id=f"replenishment:{newest_stock_event}"
+            await connection.execute(
+                OWE,
+                {
+                    "effects": [effect for effect, _ in newest],
+                    "targets": [target for _, target in newest],
+                    "events": list(newest.values()),
+                },
             )
         await connection.execute(MARK, {"ids": [event_id for event_id, _, _ in events]})
     return len(events)
+
+
+async def _queue_due(engine: AsyncEngine, redis: ArqRedis, deadline_s: float) -> None:
+    async with engine.begin() as connection:
+        due = [Effect(*row) for row in await connection.execute(DUE, {"batch": BATCH})]
+        if not due:
+            return
+        for effect in due:
+            if effect.effect == CUSTOMER:
+                await redis.enqueue_job(
+                    REFRESH_CUSTOMER,
+                    effect.target,
+                    effect.event_id,
+                    _job_id=f"customer:{effect.target}:{effect.event_id}",
+                )
+        campaigns = [[e.target, e.event_id] for e in due if e.effect == CAMPAIGNS]
+        if campaigns:
+            newest = max(event_id for _, event_id in campaigns)
+            await redis.enqueue_job(REFRESH_CAMPAIGNS, campaigns, _job_id=f"campaigns:{newest}")
+        for effect in due:
+            if effect.effect == REPLENISHMENT:
+                await redis.enqueue_job(
+                    REFRESH_REPLENISHMENT,
+                    effect.event_id,
+                    _job_id=f"replenishment:{effect.event_id}",
+                )
+        await connection.execute(
+            POSTPONE,
+            {
+                "effects": [e.effect for e in due],
+                "targets": [e.target for e in due],
+                "deadline": deadline_s,
+                "longest": MAX_DEADLINE_S,
+            },
+        )
+
+
+async def done(
+    connection: AsyncConnection, effect: str, covered: Iterable[tuple[int, int]]
+) -> None:
+    """Mark `effect` done for (target, newest event covered) pairs, in the job's transaction."""
+    pairs = list(covered)
+    if pairs:
+        await connection.execute(
+            DONE,
+            {
+                "effect": effect,
+                "targets": [target for target, _ in pairs],
+                "events": [event_id for _, event_id in pairs],
+            },
+        )

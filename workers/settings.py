@@ -4,7 +4,8 @@ A worker process holds one database engine and one process pool. Model fits (Pro
 BG/NBD, the Monte Carlo intervals) run in the pool so the event loop keeps relaying events
 and refreshing customers while a nightly run is busy. The pool's processes are started
 with `spawn`: a clean interpreter, not a fork of a process with an event loop and open
-sockets. They start on first use, so a worker that never forecasts never pays for them.
+sockets. They start on first use, so a worker that never forecasts never pays for them,
+and they die with the worker, however it ends (`workers.liveness`).
 
 Health: the worker writes its health to Redis every `health_check_interval` seconds;
 `bizgraph worker --check` (arq's `check_health`, like `arq --check`) exits 0 while that
@@ -17,16 +18,17 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, ClassVar
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
-from domain.analytics import runs
 from domain.analytics.prophet_model import quiet
 from domain.core.sessions import create_engine
 from workers import jobs
+from workers.liveness import die_with_parent
 
 log = logging.getLogger("bizgraph.worker")
 HEALTH_CHECK_KEY = "bizgraph:worker:health"
+REFRESH_TIMEOUT_S = 60
 
 
 def pool_size() -> int:
@@ -37,15 +39,18 @@ async def startup(ctx: dict[str, Any]) -> None:
     database_url = ctx.get("database_url") or os.environ["DATABASE_URL"]
     ctx["engine"] = create_engine(database_url, pool_size=5, application_name="bizgraph-worker")
     ctx["pool"] = ProcessPoolExecutor(
-        max_workers=pool_size(), mp_context=multiprocessing.get_context("spawn"), initializer=quiet
+        max_workers=pool_size(),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=start_pool_process,
+        initargs=(os.getpid(),),
     )
-    # Runs a killed worker left "running" can be told apart from live ones by their age.
-    abandoned = await runs.close_abandoned(
-        ctx["engine"], older_than_s=int(ctx.get("job_timeout_s", WorkerSettings.job_timeout)) + 60
-    )
-    if abandoned:
-        log.warning("marked %d runs of stopped workers as failed", abandoned)
+    await jobs.close_abandoned_runs(ctx)
     log.info("worker started")
+
+
+def start_pool_process(worker_pid: int) -> None:
+    die_with_parent(worker_pid)
+    quiet()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -61,9 +66,11 @@ def redis_settings(url: str | None = None) -> RedisSettings:
 
 class WorkerSettings:
     functions: ClassVar[list[Any]] = [
-        jobs.refresh_customer,
-        jobs.refresh_campaigns,
-        jobs.refresh_replenishment,
+        # Event-driven refreshes take well under a second; a stuck one is cut off soon and
+        # its effect queued again by the relay (workers.relay).
+        func(jobs.refresh_customer, timeout=REFRESH_TIMEOUT_S),
+        func(jobs.refresh_campaigns, timeout=REFRESH_TIMEOUT_S),
+        func(jobs.refresh_replenishment, timeout=REFRESH_TIMEOUT_S),
         jobs.recompute_step,
         jobs.nightly_recompute,
         jobs.housekeeping,
@@ -74,8 +81,8 @@ class WorkerSettings:
         # Nightly (UTC): re-base RFM quintiles, refit every model. At start-up it runs only
         # the steps without a recent run, so a fresh install gets its forecasts right away.
         # Like every job it is bounded by BIZGRAPH_JOB_TIMEOUT_S (the whole run takes ~25 s
-        # for 100,000 customers on two cores): one long timeout would also delay the re-run
-        # of every job a killed worker held (arq: the longest timeout + 10 s).
+        # for 100,000 customers on two cores); a killed worker's run is taken up again after
+        # three missed heartbeats, whatever the timeout (workers.liveness).
         cron(
             jobs.nightly_recompute,
             hour={2},
@@ -85,6 +92,8 @@ class WorkerSettings:
             run_at_startup=True,
         ),
         cron(jobs.housekeeping, hour={3}, minute={30}, second={0}, unique=True),
+        # Runs whose worker died (their heartbeat stopped) are marked failed within a minute.
+        cron(jobs.close_abandoned_runs, second={0, 30}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

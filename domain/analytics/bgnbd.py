@@ -101,6 +101,8 @@ def _expected_if_alive_by_series(
     Valid for every a (the closed form needs a > 1).
     """
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    if x.size == 0:  # nobody to score (a customer without a purchase has no history)
+        return np.zeros(0)
     success = (alpha + T) / (alpha + T + t)
     limit = int(np.max(nbinom.isf(1e-12, r + x, success))) + 2
     k = np.arange(1, limit + 1)[:, None]

@@ -13,7 +13,9 @@ OUTBOX = text(
     """
     SELECT (SELECT count(*) FROM ops.outbox WHERE processed_at IS NULL),
            (SELECT extract(epoch FROM now() - created_at) FROM ops.outbox
-            WHERE processed_at IS NULL ORDER BY id LIMIT 1)
+            WHERE processed_at IS NULL ORDER BY id LIMIT 1),
+           (SELECT count(*) FROM ops.outbox_effect),
+           (SELECT extract(epoch FROM now() - min(created_at)) FROM ops.outbox_effect)
     """
 )
 JOB_RUNS = text(
@@ -51,6 +53,8 @@ class JobRunStats:
 class OperationalSnapshot:
     outbox_backlog: int
     outbox_oldest_age_s: float
+    effects_owed: int = 0
+    oldest_effect_age_s: float = 0.0
     job_runs: dict[str, JobRunStats] = field(default_factory=dict)
     forecast_age_s: dict[str, float] = field(default_factory=dict)
 
@@ -61,10 +65,17 @@ def _seconds(value: object) -> float | None:
 
 async def snapshot(connection: AsyncConnection) -> OperationalSnapshot:
     """The current backlog and run ages, in three small statements."""
-    backlog, oldest = (await connection.execute(OUTBOX)).one()
+    backlog, oldest, owed, oldest_owed = (await connection.execute(OUTBOX)).one()
     jobs = {
         name: JobRunStats(_seconds(age), _seconds(duration), int(succeeded), int(failed))
         for name, age, duration, succeeded, failed in await connection.execute(JOB_RUNS)
     }
     forecasts = {scope: float(age) for scope, age in await connection.execute(FORECAST_AGES)}
-    return OperationalSnapshot(int(backlog), _seconds(oldest) or 0.0, jobs, forecasts)
+    return OperationalSnapshot(
+        int(backlog),
+        _seconds(oldest) or 0.0,
+        int(owed),
+        _seconds(oldest_owed) or 0.0,
+        jobs,
+        forecasts,
+    )

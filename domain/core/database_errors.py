@@ -88,3 +88,20 @@ def is_statement_timeout(error: BaseException) -> bool:
         )
         for cause in _causes(error)
     )
+
+
+class CommitOutcomeUnknown(Exception):
+    """The database went away while a transaction was committing: it may or may not have
+    been saved. Only a retry under the same idempotency key, or a read, can tell."""
+
+
+def is_commit_outcome_unknown(error: BaseException) -> bool:
+    return any(isinstance(cause, CommitOutcomeUnknown) for cause in _causes(error))
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """True when a statement gave up waiting for a lock (`lock_timeout`): another
+    transaction held the row; nothing was written, and a retry is safe."""
+    return any(
+        isinstance(cause, asyncpg.exceptions.LockNotAvailableError) for cause in _causes(error)
+    )

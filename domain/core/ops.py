@@ -43,6 +43,26 @@ class OutboxEvent(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class OutboxEffect(Base):
+    """Derived data that committed events made stale and no job has brought up to date yet.
+
+    One row per effect and target (`customer` and `campaigns` per customer id, `replenishment`
+    with target 0), up to the newest event it covers. The job that does the work deletes the
+    row in the transaction that writes its results, so the row exists exactly while the work
+    is owed: a job lost with Redis, or one that failed, is queued again when `due_at` passes.
+    """
+
+    __tablename__ = "outbox_effect"
+    __table_args__ = (Index("ix_outbox_effect_due", "due_at"), {"schema": SCHEMA})
+
+    effect: Mapped[str] = mapped_column(String(20), primary_key=True)
+    target: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[CreatedAt]
+    due_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+
 class AuditLog(Base):
     __tablename__ = "audit_log"
     __table_args__ = (
@@ -99,3 +119,5 @@ class JobRun(Base):
     details: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
+    # Refreshed while the run is alive: a run whose heartbeat stopped lost its worker.
+    heartbeat_at: Mapped[datetime | None] = mapped_column()

@@ -123,6 +123,12 @@ class ReadPool:
         self._owners: dict[Hashable, _OwnerShare] = {}
         self.listeners: list[StatementListener] = []
 
+    def usage(self) -> tuple[int, int, int]:
+        """(connections in use, idle, requests waiting for one), for the pool gauges."""
+        idle = len(self._idle)
+        waiting = sum(1 for waiter in self._waiting if not waiter.done())
+        return self._open - idle, idle, waiting
+
     async def fetch(
         self,
         statement: Compiled,

@@ -32,11 +32,13 @@ def create_engine(
     pool_size: int = 10,
     max_overflow: int = 10,
     statement_timeout_ms: int | None = None,
+    lock_timeout_ms: int | None = None,
     connect_timeout_s: float = 5.0,
     pool_timeout_s: float = 30.0,
     application_name: str = "bizgraph",
 ) -> AsyncEngine:
-    """An async engine; a statement timeout bounds what any single statement may cost.
+    """An async engine; a statement timeout bounds what any single statement may cost, a lock
+    timeout how long one waits for another transaction's lock.
 
     With the server down, a request fails within `connect_timeout_s` (at once when the
     connection is refused) and never waits longer than `pool_timeout_s` for a free pooled
@@ -48,6 +50,8 @@ def create_engine(
     server_settings = {"application_name": application_name, "jit": "off"}
     if statement_timeout_ms is not None:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
+    if lock_timeout_ms is not None:
+        server_settings["lock_timeout"] = str(lock_timeout_ms)
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,

@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 from domain.core.access import VIEWER_PARAMETER, Viewer
 from domain.core.database_errors import StatementBudgetSpent
 from domain.core.reads import Compiled, ReadPool, Row
+from domain.core.sessions import Session
 from domain.core.telemetry import observed_batch
 from schema.core import sql
 from schema.core.nodes import FromRow, row_values
@@ -77,6 +78,30 @@ class Loaders:
     async def fetch_once(self, statement: sql.Statement) -> list[Row]:
         """Rows of a statement whose text depends on its values (not worth keeping compiled)."""
         return await self.fetch(sql.compiled(statement, one_off=True))
+
+    def forget(self) -> None:
+        """Drop every loaded value: a mutation committed, and what was read before it may be
+        stale (a second mutation of the same request must not see the first one's view)."""
+        self._loaders.clear()
+
+    async def read_in(self, session: Session, node: type[FromRow], key: int) -> Row | None:
+        """A node's row as `by_id` reads it (visible to the viewer, with its row values), read
+        on `session`: inside a write transaction, before its commit.
+
+        `by_id`'s compiled statement runs on the session's own asyncpg connection: building
+        and compiling it through SQLAlchemy cost more than the read, at the end of a
+        transaction that may hold a contended row lock until its commit."""
+        table = sql.table_of(node.MODEL)
+        statement = self.statement(
+            ("by_id", table.fullname),
+            lambda: sql.rows_by_id(table, self.visible(table), row_values(node)),
+        )
+        connection = await (await session.connection()).get_raw_connection()
+        driver: Any = connection.driver_connection
+        rows = await driver.fetch(
+            statement.sql, *statement.arguments({**self._values, "keys": [key]})
+        )
+        return rows[0] if rows else None
 
     def visible(self, table: sql.Table) -> sql.Condition:
         return sql.visible(self.viewer, table)

@@ -12,7 +12,10 @@ A mutation is declared by its input type, the node it returns and the domain cal
 `domain.core.operations.perform`: permission check (of the type and of every restricted
 field the input names), idempotency when the input carries an `idempotencyKey`, the
 service, audit and outbox rows, commit — or, on any expected failure, a rollback and typed
-payload errors. The payload's node is then read back as any client would see it.
+payload errors. The payload's node is read back as any client would see it (the viewer's
+record rules, its row values) inside the transaction, so a committed change is never reported
+as failed; what the payload selects below the node is read after the commit, with everything
+this request loaded before it forgotten.
 """
 
 import inspect
@@ -103,8 +106,13 @@ def mutation(
     async def resolve(info: Info, input: Any) -> Any:
         context = info.context
         key = getattr(input, "idempotency_key", None)
+        loaders = context.loaders
+
+        async def read_back(session: Session, entity_id: int) -> Any:
+            return await loaders.read_in(session, node, entity_id)
+
         try:
-            entity_id = await perform(
+            performed = await perform(
                 lambda session, journal: call(input, session, journal),
                 sessions=context.sessions,
                 viewer=context.viewer,
@@ -112,6 +120,7 @@ def mutation(
                 operation=operation,
                 writes=writes or node.__name__,
                 fields=named_fields(info, input),
+                read_back=read_back,
                 idempotency_key=key,
                 request=strawberry.asdict(input) if key is not None else None,
             )
@@ -119,9 +128,11 @@ def mutation(
             return payload(errors=[MutationError.of(error)])
         except Rejected as rejected:
             return payload(errors=[MutationError.of(error) for error in rejected.errors])
-        # Read back as any client would see it (through the loaders and the viewer's rules).
-        [found] = await node.resolve_nodes(info=info, node_ids=[str(entity_id)])
-        return payload(**{entity: found})
+        loaders.forget()
+        row = performed.read
+        if row is not None:
+            loaders.by_id(node).prime(performed.entity_id, row)
+        return payload(**{entity: None if row is None else node.from_row(row)})
 
     resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
@@ -133,6 +144,16 @@ def mutation(
         return_annotation=payload,
     )
     return strawberry.mutation(resolver=resolve, description=description)
+
+
+def retry_key(repeat: str) -> Any:
+    """The `idempotencyKey` field of an input whose operation must not happen twice."""
+    return strawberry.field(
+        default=None,
+        description="Retry key, yours alone: the same key with the same input returns the "
+        f"first result without {repeat}. Send one whenever you may retry (a lost answer, "
+        "a time-out).",
+    )
 
 
 def given(input_object: object, *names: str) -> dict[str, Any]:

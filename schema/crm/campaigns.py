@@ -16,7 +16,7 @@ from schema.core import filters, sql
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import enum_value, mutation
+from schema.core.mutations import enum_value, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.pagination import Connection
 from schema.core.relations import Page, RowOf, ToOne
@@ -114,6 +114,7 @@ class CampaignCreateInput:
     owner: strawberry.ID | None = strawberry.field(
         default=None, description="Owner (default you): someone in marketing or sales."
     )
+    idempotency_key: str | None = retry_key("creating a second campaign")
 
 
 @strawberry.input(description="Customers to target with a campaign.")

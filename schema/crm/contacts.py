@@ -6,7 +6,7 @@ from strawberry import relay
 from domain.crm import contacts
 from domain.crm.models import Contact as ContactModel
 from schema.core.ids import decode
-from schema.core.mutations import given, mutation
+from schema.core.mutations import given, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.relations import ToOne
 from schema.crm.customers import Customer
@@ -37,6 +37,7 @@ class ContactCreateInput:
     phone: str | None = strawberry.field(default=None, description="Phone number.")
     title: str | None = strawberry.field(default=None, description="Job title.")
     is_primary: bool = strawberry.field(default=False, description="Make this the main contact.")
+    idempotency_key: str | None = retry_key("creating a second contact")
 
 
 @strawberry.type

@@ -26,7 +26,7 @@ from schema.core.compiled.planner import ROOT_READ, RootNode
 from schema.core.connections import Direction, RootSort, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import enum_value, given, mutation
+from schema.core.mutations import enum_value, given, mutation, retry_key
 from schema.core.node_queries import one_node
 from schema.core.nodes import TableNode, desc
 from schema.core.pagination import Connection
@@ -225,6 +225,7 @@ class CustomerCreateInput:
         description="Employee managing the account (a sales employee). Only sales managers "
         "may set it; a sales rep's new customer is theirs.",
     )
+    idempotency_key: str | None = retry_key("registering a second customer")
 
 
 @strawberry.input(description="Changes to a customer; fields left out keep their value.")

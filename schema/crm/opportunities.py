@@ -17,7 +17,7 @@ from schema.core import filters
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import enum_value, mutation
+from schema.core.mutations import enum_value, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.relations import ToOne
 from schema.crm.campaigns import Campaign
@@ -96,6 +96,7 @@ class OpportunityCreateInput:
     source_campaign: strawberry.ID | None = strawberry.field(
         default=None, description="Campaign the deal came from."
     )
+    idempotency_key: str | None = retry_key("creating a second opportunity")
 
 
 @strawberry.input(description="Move an open deal to another open stage.")

@@ -13,7 +13,7 @@ from schema.core import filters
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import enum_value, mutation
+from schema.core.mutations import enum_value, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.relations import ToOne
 from schema.core.text import LONG_TEXT
@@ -99,6 +99,7 @@ class TicketOpenInput:
     assignee: strawberry.ID | None = strawberry.field(
         default=None, description="Who handles it: yourself or someone in support."
     )
+    idempotency_key: str | None = retry_key("opening a second ticket")
 
 
 @strawberry.input(description="Resolve a ticket.")

@@ -11,7 +11,7 @@ from domain.erp.models import Delivery as DeliveryModel
 from domain.erp.models import DeliveryLine as DeliveryLineModel
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
-from schema.core.mutations import mutation
+from schema.core.mutations import mutation, retry_key
 from schema.core.nodes import TableNode, desc, row_value
 from schema.core.relations import Children, ToOne
 from schema.erp.sales_orders import SalesOrder, SalesOrderLine
@@ -72,6 +72,7 @@ class DeliveryCreateInput:
     carrier: str | None = strawberry.field(default=None, description="Carrier.")
     tracking_number: str | None = strawberry.field(default=None, description="Tracking number.")
     expected_at: datetime | None = strawberry.field(default=None, description="Promised arrival.")
+    idempotency_key: str | None = retry_key("creating a second delivery")
 
 
 @strawberry.input(description="A delivery arrived.")

@@ -15,7 +15,7 @@ from schema.core import filters, sql
 from schema.core.connections import fixed, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import enum_value, given, mutation
+from schema.core.mutations import enum_value, given, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.pagination import Connection
 from schema.core.relations import Children, Page, ToOne
@@ -92,6 +92,7 @@ class EmployeeCreateInput:
     )
     department: strawberry.ID | None = strawberry.field(default=None, description="Department.")
     manager: strawberry.ID | None = strawberry.field(default=None, description="Manager.")
+    idempotency_key: str | None = retry_key("creating a second employee")
 
 
 @strawberry.input(description="Changes to an employee; fields left out keep their value.")

@@ -15,7 +15,7 @@ from schema.core import filters, sql
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
-from schema.core.mutations import mutation
+from schema.core.mutations import mutation, retry_key
 from schema.core.nodes import TableNode, desc, row_value
 from schema.core.relations import Children, Computed, ToOne
 from schema.crm.customers import Customer
@@ -113,9 +113,7 @@ class InvoiceIssueInput:
     due_in_days: int = strawberry.field(
         default=invoices.DEFAULT_TERMS_DAYS, description="Payment terms in days (0–180)."
     )
-    idempotency_key: str | None = strawberry.field(
-        default=None, description="Retry key, yours alone: a replay returns the first invoice."
-    )
+    idempotency_key: str | None = retry_key("issuing a second invoice")
 
 
 @strawberry.input(description="Void an invoice issued in error (only without payments).")

@@ -11,7 +11,7 @@ from domain.erp.models import Payment as PaymentModel
 from domain.erp.models.invoices import PAYMENT_METHODS
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
-from schema.core.mutations import enum_value, mutation
+from schema.core.mutations import enum_value, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.relations import ToOne
 from schema.crm.customers import Customer
@@ -49,9 +49,7 @@ class PaymentRecordInput:
     received_at: datetime | None = strawberry.field(
         default=None, description="When it arrived (default now)."
     )
-    idempotency_key: str | None = strawberry.field(
-        default=None, description="Retry key, yours alone: a replay returns the first payment."
-    )
+    idempotency_key: str | None = retry_key("recording the payment twice")
 
 
 def _payment(input: PaymentRecordInput) -> payments.PaymentRequest:

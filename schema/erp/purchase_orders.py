@@ -14,7 +14,7 @@ from schema.core import filters
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
-from schema.core.mutations import mutation
+from schema.core.mutations import mutation, retry_key
 from schema.core.nodes import FromRow, TableNode, desc
 from schema.core.relations import Children, ToOne
 from schema.erp.stock_items import StockItem
@@ -90,6 +90,7 @@ class PurchaseOrderCreateInput:
     expected_on: date | None = strawberry.field(
         default=None, description="Expected arrival (default: today plus the lead time)."
     )
+    idempotency_key: str | None = retry_key("creating a second purchase order")
 
 
 @strawberry.input(description="Units that arrived.")
@@ -102,6 +103,7 @@ class ReceiptLineInput:
 class PurchaseOrderReceiveInput:
     id: strawberry.ID = strawberry.field(description="The purchase order.")
     lines: list[ReceiptLineInput] = strawberry.field(description="What arrived.")
+    idempotency_key: str | None = retry_key("receiving the goods twice")
 
 
 def _purchase(input: PurchaseOrderCreateInput) -> purchase_orders.PurchaseRequest:

@@ -17,7 +17,7 @@ from schema.core import filters, sql
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import given, mutation
+from schema.core.mutations import given, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.relations import Children, Computed, ToOne
 from schema.crm.customers import Customer
@@ -180,11 +180,7 @@ class SalesOrderPlaceInput:
         "name only themselves, a sales manager anyone in sales.",
     )
     notes: str | None = strawberry.field(default=None, description="Notes.")
-    idempotency_key: str | None = strawberry.field(
-        default=None,
-        description="Retry key, yours alone: the same key with the same input returns the "
-        "first result without placing a second order.",
-    )
+    idempotency_key: str | None = retry_key("placing a second order")
 
 
 @strawberry.input(description="Confirm a draft or placed order.")

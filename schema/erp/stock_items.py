@@ -16,7 +16,7 @@ from schema.core import filters, sql
 from schema.core.connections import fixed, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import enum_value, mutation
+from schema.core.mutations import enum_value, mutation, retry_key
 from schema.core.nodes import FromRow, TableNode, desc, row_value
 from schema.core.relations import Children, Computed, RowOf, RowsOf, ToOne
 from schema.core.text import LONG_TEXT
@@ -128,6 +128,7 @@ class StockItemCreateInput:
     reorder_point: int = strawberry.field(default=0, description="Reorder below this.")
     pack_size: int = strawberry.field(default=1, description="Units per pack when reordering.")
     supplier: strawberry.ID | None = strawberry.field(default=None, description="Supplier.")
+    idempotency_key: str | None = retry_key("creating a second stock item")
 
 
 @strawberry.input(description="A correction of counted stock.")
@@ -138,6 +139,7 @@ class StockAdjustInput:
         description="Units to add (positive) or remove (negative); never below what is reserved."
     )
     reason: str = strawberry.field(description="Why (required): count, damage, loss…")
+    idempotency_key: str | None = retry_key("adjusting the stock twice")
 
 
 def _item(input: StockItemCreateInput) -> dict[str, object]:

@@ -45,6 +45,7 @@ async def _readyz(database_url: str, redis_url: str) -> httpx.Response:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         response = await http.get("/readyz")
     await app.state.bizgraph.engine.dispose()
+    await app.state.probes.close()
     return response
 
 
@@ -78,3 +79,31 @@ async def test_readyz_accepts_a_schema_ahead_of_this_version(
     migrations = response.json()["checks"]["migrations"]
     assert migrations["ok"] is True
     assert migrations["note"] == "database is ahead of this version"
+
+
+async def test_readyz_stays_ready_while_every_pooled_connection_is_busy(
+    database_url: str, redis_url: str
+) -> None:
+    """A replica busy with requests is not unready: the probe has a connection of its own."""
+    settings = Settings(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        BIZGRAPH_DB_POOL_SIZE=1,
+        BIZGRAPH_DB_MAX_OVERFLOW=0,
+        BIZGRAPH_DB_POOL_TIMEOUT_S=0.2,
+    )
+    app = create_app(settings)
+    engine = app.state.bizgraph.engine
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with engine.connect() as held:  # the request pool's only connection
+            await held.exec_driver_sql("SELECT 1")
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+                ready = await http.get("/readyz")
+                scraped = await http.get("/metrics")
+    finally:
+        await engine.dispose()
+        await app.state.probes.close()
+    assert ready.status_code == 200, ready.json()
+    assert ready.json()["checks"]["postgres"]["ok"] is True
+    assert 'bizgraph_db_pool_connections{state="in_use"} 1.0' in scraped.text

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from api.errors import ErrorPolicy
 from api.logs import JsonFormatter, RequestIdFilter, TextFormatter
 from api.observability import RequestObservability
+from domain.core.reads import ReadPool
 from domain.core.sessions import asyncpg_dsn
 from domain.core.telemetry import RequestStats, current_request
 from tests.api.conftest import StatementCounter
@@ -118,14 +119,18 @@ async def test_unexpected_errors_are_masked_with_the_request_id_and_logged(
 
 async def test_an_unreachable_database_is_service_unavailable() -> None:
     [error], stats = await _probe("{ database }")
-    assert error.extensions == {"code": "SERVICE_UNAVAILABLE", "requestId": "rid-42"}
+    assert error.extensions == {
+        "code": "SERVICE_UNAVAILABLE",
+        "requestId": "rid-42",
+        "retrySafe": True,
+    }
     assert "rid-42" in error.message
     assert stats.error_codes == ["SERVICE_UNAVAILABLE"]
 
 
 async def test_a_statement_timeout_is_a_readable_query_timeout(database_url: str) -> None:
     [error], stats = await _probe("{ slow }", asyncpg_dsn(database_url))
-    assert error.extensions == {"code": "QUERY_TIMEOUT", "requestId": "rid-42"}
+    assert error.extensions == {"code": "QUERY_TIMEOUT", "requestId": "rid-42", "retrySafe": True}
     assert "ask for fewer rows or fields" in error.message and "rid-42" in error.message
     assert stats.error_codes == ["QUERY_TIMEOUT"]
 
@@ -147,14 +152,14 @@ async def test_deliberate_errors_reach_the_client_verbatim(
 
 
 async def test_an_exception_escaping_the_app_is_a_json_500_with_the_request_id(
-    engine: AsyncEngine,
+    engine: AsyncEngine, database_url: str
 ) -> None:
     async def crash(_: Request) -> Response:
         raise RuntimeError("secret detail")
 
     app = Starlette(
         routes=[Route("/crash", crash)],
-        middleware=[Middleware(RequestObservability, engine=engine)],
+        middleware=[Middleware(RequestObservability, engine=engine, reads=ReadPool(database_url))],
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -98,7 +98,7 @@ async def burst(url: str, headers: dict[str, str], order: dict[str, Any], client
     other = ", ".join(f"{code} {n}" for code, n in sorted(outcomes.items())) or "-"
     return (
         f"{placed:>7} {rule:>9} {overload:>10}  {other:26} {percentile(latencies, 50):>8.0f} "
-        f"{percentile(latencies, 99):>8.0f} {wall:>7.1f}"
+        f"{percentile(latencies, 99):>8.0f} {wall:>7.1f} {placed / wall:>9.0f}"
     )
 
 
@@ -122,7 +122,8 @@ async def bench(database_url: str, args: argparse.Namespace) -> None:
     }
     print(
         f"{'workers':>7} {'clients':>7} {'stock':>6} {'placed':>7} {'by rule':>9} "
-        f"{'overload':>10}  {'other answers':26} {'p50 ms':>8} {'p99 ms':>8} {'wall s':>7}"
+        f"{'overload':>10}  {'other answers':26} {'p50 ms':>8} {'p99 ms':>8} {'wall s':>7} "
+        f"{'placed/s':>9}"
     )
     for workers in args.workers:
         port = free_port()

@@ -8,8 +8,10 @@ Over twelve seeds the worst errors were 2 %, 3 %, 8 %, 12 % and 12 %, 3 %, 13 %.
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from domain.analytics import bgnbd, gamma_gamma
+from domain.analytics import bgnbd, clv, gamma_gamma
 from domain.analytics.bgnbd import BgNbd
 from domain.analytics.clv_interval import Customers, revenue_intervals
 from domain.analytics.gamma_gamma import GammaGamma
@@ -121,3 +123,38 @@ def test_a_customers_interval_does_not_depend_on_who_else_is_scored() -> None:
     together = revenue_intervals(TRUE_BG, TRUE_GG, 90, history)
     alone = revenue_intervals(TRUE_BG, TRUE_GG, 90, history.part(slice(7, 8)))
     assert (together[0][7], together[1][7]) == (alone[0][0], alone[1][0])
+
+
+_HISTORY = st.tuples(
+    st.integers(min_value=0, max_value=60),  # repeat purchases
+    st.floats(min_value=1, max_value=900),  # age in days
+    st.floats(min_value=0, max_value=1),  # where in that age the last purchase fell
+    st.floats(min_value=1, max_value=5000),  # mean order value
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a=st.sampled_from([0.4, 0.95, 1.6, 4.0]),  # both sides of a = 1: the series and closed form
+    histories=st.lists(_HISTORY, max_size=6),
+)
+def test_any_customer_can_be_scored(
+    a: float, histories: list[tuple[int, float, float, float]]
+) -> None:
+    """No purchase (nothing to score), one purchase, many: finite, non-negative figures."""
+    models = clv.Models(BgNbd(r=0.9, alpha=40.0, a=a, b=8.0), TRUE_GG, {})
+    x = np.array([float(h[0]) for h in histories])
+    ages = np.array([h[1] for h in histories])
+    customers = Customers(
+        np.arange(len(histories), dtype=np.int64),
+        x,
+        np.where(x > 0, ages * np.array([h[2] for h in histories]), 0.0),
+        ages,
+        np.array([h[3] for h in histories]),
+    )
+    scores = clv.score(models, customers, 90)
+    for values in (scores.expected_orders, scores.expected_revenue, scores.low, scores.high):
+        assert values.shape == (len(histories),)
+        assert np.all(np.isfinite(values)) and np.all(values >= 0)
+    assert np.all((scores.probability_alive > 0) & (scores.probability_alive <= 1))
+    assert np.all(scores.low <= scores.high)

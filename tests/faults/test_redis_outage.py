@@ -7,12 +7,13 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from arq import create_pool
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.settings import Settings
-from domain.core.sessions import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn, create_engine
 from domain.demo.seed import seed_database
 from tests.api.conftest import TEST_SECRET
 from tests.faults.conftest import StoppableRedis
@@ -20,6 +21,9 @@ from tests.faults.identity import admin_token
 from tests.faults.mutations import place_order
 from tests.faults.processes import free_port, wait_until, worker_process
 from tests.workers.freshness import mark_figures_fresh
+from tests.workers.orders import place_order as place_order_directly
+from workers.relay import relay_pending
+from workers.settings import redis_settings
 
 READ = "query Read { customers(first: 3) { edges { node { name } } } }"
 
@@ -135,3 +139,72 @@ async def test_redis_outage_delays_background_work_but_loses_nothing(
         await db.close()
         if not redis.running:
             redis.start()
+
+
+async def test_work_lost_with_redis_is_queued_again_until_every_customer_caught_up(
+    database_url: str, clean_db: AsyncEngine, stoppable_redis: StoppableRedis, tmp_path: Path
+) -> None:
+    """Redis restarted empty with a backlog of jobs queued: the effects those jobs owed are
+    still in PostgreSQL, and the relay queues them again once their deadline passes."""
+    await seed_database(database_url, customers=30, seed=6, today=date(2026, 6, 30), reset=True)
+    db = await asyncpg.connect(asyncpg_dsn(database_url))
+    await mark_figures_fresh(db)
+    engine = create_engine(database_url, pool_size=2)
+    queue = f"test-lost-{uuid.uuid4().hex[:8]}"
+    worker = worker_process(
+        database_url, stoppable_redis.url, queue, tmp_path / "w.log", BIZGRAPH_EFFECT_DEADLINE_S="1"
+    )
+    try:
+        customers = [r["id"] for r in await db.fetch("SELECT id FROM crm.customer ORDER BY id")]
+        item = await db.fetchval(
+            "SELECT stock_item_id FROM erp.stock_level GROUP BY 1 "
+            "ORDER BY sum(on_hand - reserved) DESC, 1 LIMIT 1"
+        )
+        changed = customers[:12]
+        for customer_id in changed:
+            await place_order_directly(engine, customer_id, [(item, 1)])
+        orders = {
+            c: await db.fetchval(
+                "SELECT count(*) FROM erp.sales_order WHERE customer_id = $1 "
+                "AND status IN ('placed', 'confirmed', 'fulfilled')",
+                c,
+            )
+            for c in changed
+        }
+        redis = await create_pool(redis_settings(stoppable_redis.url), default_queue_name=queue)
+        try:
+            await relay_pending(engine, redis, deadline_s=1)
+            assert await redis.zcard(queue) >= len(changed)  # the backlog, queued
+        finally:
+            await redis.aclose()
+
+        stoppable_redis.server.stop()
+        stoppable_redis.server.start()
+        redis = await create_pool(redis_settings(stoppable_redis.url), default_queue_name=queue)
+        try:
+            await redis.flushall()  # a restart without persistence, whatever this server keeps
+            assert await redis.zcard(queue) == 0
+        finally:
+            await redis.aclose()
+
+        async def caught_up() -> bool:
+            counted = {
+                row["customer_id"]: row["order_count"]
+                for row in await db.fetch(
+                    "SELECT customer_id, order_count FROM analytics.customer_metrics "
+                    "WHERE customer_id = ANY($1)",
+                    changed,
+                )
+            }
+            owed = await db.fetchval("SELECT count(*) FROM ops.outbox_effect")
+            return counted == orders and owed == 0
+
+        worker.start()
+        await wait_until(caught_up, within=60, what="every customer's figures caught up")
+        assert "refresh_customer" in worker.log()
+    finally:
+        worker.stop()
+        await engine.dispose()
+        await db.close()
+        if not stoppable_redis.server.running:
+            stoppable_redis.server.start()

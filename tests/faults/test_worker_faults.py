@@ -27,8 +27,8 @@ from workers.job_names import RECOMPUTE_STEP
 from workers.settings import redis_settings
 
 CUSTOMERS = 60
-# Low, so the killed worker's in-progress marker expires quickly (timeout + 10 s, arq).
-JOB_TIMEOUT_S = "3"
+# Short beats, so a killed worker's claim on its job lapses within seconds (three beats).
+HEARTBEAT_S = "0.5"
 METRICS = (
     "SELECT customer_id, lifetime_revenue, order_count, average_order_value, first_order_at, "
     "last_order_at, open_balance, overdue_balance, recency_days, r_score, f_score, m_score, "
@@ -70,14 +70,19 @@ async def _lock_metrics(database_url: str) -> asyncpg.Connection:
     return holder
 
 
-async def _wait_until_blocked(db: asyncpg.Connection, worker: BizgraphProcess) -> None:
-    async def blocked() -> bool:
-        assert worker.alive(), worker.log()[-3000:]
-        waiting = await db.fetchval(
+async def _waiting_sessions(db: asyncpg.Connection) -> int:
+    return int(
+        await db.fetchval(
             "SELECT count(*) FROM pg_stat_activity "
             "WHERE application_name = 'bizgraph-worker' AND wait_event_type = 'Lock'"
         )
-        return bool(waiting)
+    )
+
+
+async def _wait_until_blocked(db: asyncpg.Connection, worker: BizgraphProcess) -> None:
+    async def blocked() -> bool:
+        assert worker.alive(), worker.log()[-3000:]
+        return await _waiting_sessions(db) > 0
 
     await wait_until(blocked, within=30, what="the job waiting for the table lock")
 
@@ -103,7 +108,7 @@ async def test_a_job_killed_with_its_worker_reruns_to_the_same_result(
     expected = await _clean_run(clean_db, db)
     name, pool = queue
     holder = await _lock_metrics(database_url)
-    settings = {"BIZGRAPH_JOB_TIMEOUT_S": JOB_TIMEOUT_S}
+    settings = {"BIZGRAPH_JOB_HEARTBEAT_S": HEARTBEAT_S}
     first = worker_process(database_url, redis_url, name, tmp_path / "1.log", **settings)
     second = worker_process(database_url, redis_url, name, tmp_path / "2.log", **settings)
     try:
@@ -154,6 +159,118 @@ async def test_sigterm_lets_the_running_job_finish(
         assert await db.fetch(METRICS) == expected
         assert "0 ongoing to cancel" in worker.log()
         assert await asyncio.to_thread(worker_check, redis_url, database_url) == 1
+    finally:
+        worker.stop()
+        await holder.close()
+
+
+async def test_a_long_job_keeps_its_claim_while_its_worker_lives(
+    database_url: str,
+    redis_url: str,
+    clean_db: AsyncEngine,
+    db: asyncpg.Connection,
+    queue: tuple[str, ArqRedis],
+    tmp_path: Path,
+) -> None:
+    """The job outlives many marker lifetimes (0.5 s beats: 1.5 s) and no other worker
+    takes it: the heartbeat renews the claim, so only a dead worker's job runs again."""
+    name, pool = queue
+    holder = await _lock_metrics(database_url)
+    settings = {"BIZGRAPH_JOB_HEARTBEAT_S": HEARTBEAT_S}
+    workers = [
+        worker_process(database_url, redis_url, name, tmp_path / f"{n}.log", **settings)
+        for n in range(2)
+    ]
+    try:
+        await pool.enqueue_job(RECOMPUTE_STEP, "metrics", _job_id="recompute-all-long")
+        for worker in workers:
+            worker.start()
+        await wait_until(
+            lambda: _waiting_sessions_is(db, 1), within=30, what="the job waiting for the lock"
+        )
+        blocked_at = asyncio.get_running_loop().time()
+
+        async def claimed_for_a_while() -> bool:
+            assert await _waiting_sessions(db) == 1, "a second worker took the running job"
+            assert await pool.exists("arq:in-progress:recompute-all-long")
+            return asyncio.get_running_loop().time() - blocked_at > 5
+
+        await wait_until(claimed_for_a_while, within=30, what="five seconds of one claim")
+        await holder.execute("ROLLBACK")
+
+        async def finished() -> bool:
+            return await _succeeded_runs(db) == 1
+
+        await wait_until(finished, within=30, what="the job's one run")
+        runs = await db.fetchval(
+            "SELECT count(*) FROM ops.job_run WHERE name = 'recompute_all_metrics' "
+            "AND started_at > now() - interval '30 minutes'"
+        )
+        assert runs == 1  # started once, by one worker
+        assert not any("try=2" in worker.log() for worker in workers)
+    finally:
+        for worker in workers:
+            worker.stop()
+        await holder.close()
+
+
+async def _waiting_sessions_is(db: asyncpg.Connection, count: int) -> bool:
+    return await _waiting_sessions(db) == count
+
+
+def _children(pid: int) -> set[int]:
+    """Live processes whose parent is `pid` (read from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            state = _stat(int(entry.name))
+            if state is not None and state[1] == pid and state[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, None once it is gone."""
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+    return fields[0], int(fields[1])
+
+
+def _gone(pid: int) -> bool:
+    state = _stat(pid)
+    return state is None or state[0] == "Z"  # a zombie has ended; only its entry is left
+
+
+async def test_a_killed_workers_pool_processes_end_with_it(
+    database_url: str,
+    redis_url: str,
+    clean_db: AsyncEngine,
+    db: asyncpg.Connection,
+    queue: tuple[str, ArqRedis],
+    tmp_path: Path,
+) -> None:
+    name, pool = queue
+    holder = await asyncpg.connect(asyncpg_dsn(database_url))
+    await holder.execute("BEGIN; LOCK TABLE analytics.customer_forecast IN EXCLUSIVE MODE")
+    worker = worker_process(
+        database_url, redis_url, name, tmp_path / "w.log", BIZGRAPH_WORKER_PROCESSES="2"
+    )
+    try:
+        # The customer step fits its models in the pool, then waits to write its figures.
+        await pool.enqueue_job(RECOMPUTE_STEP, "customers", _job_id="forecast-killed")
+        worker.start()
+        await _wait_until_blocked(db, worker)
+        children = _children(worker.pid)
+        assert len(children) >= 2, worker.log()[-3000:]  # the pool (and its resource tracker)
+        worker.signal(signal.SIGKILL)
+        assert await worker.exit_code() == -signal.SIGKILL
+
+        async def all_gone() -> bool:
+            return all(_gone(pid) for pid in children)
+
+        await wait_until(all_gone, within=15, what="the pool processes ending with the worker")
     finally:
         worker.stop()
         await holder.close()

@@ -125,6 +125,38 @@ async def test_an_order_placed_updates_metrics_forecast_and_campaigns(
     assert campaign["attributed_orders"] == campaign_before["attributed_orders"] + 1
     assert campaign["attributed_revenue"] == campaign_before["attributed_revenue"] + subtotal
     assert await demo.fetchval("SELECT count(*) FROM ops.outbox WHERE processed_at IS NULL") == 0
+    assert await demo.fetchval("SELECT count(*) FROM ops.outbox_effect") == 0  # all work done
+
+
+async def test_a_prospect_is_refreshed_whatever_the_fitted_parameters(
+    engine: AsyncEngine, demo: asyncpg.Connection
+) -> None:
+    """A customer without a purchase has no history to score: only the pipeline moves, also
+    when the fitted dropout shape is below 1 (the series path, which failed on no rows)."""
+    await _everything_once(engine)
+    details = await demo.fetchval(
+        "SELECT details FROM ops.job_run WHERE name = $1 AND status = 'succeeded' "
+        "ORDER BY id DESC LIMIT 1",
+        customer_forecast.RUN,
+    )
+    await demo.execute(
+        "INSERT INTO ops.job_run (name, status, finished_at, details) "
+        "VALUES ($1, 'succeeded', now(), "
+        "jsonb_set(CAST($2 AS jsonb), '{bgnbd,a}', to_jsonb(0.6)))",
+        customer_forecast.RUN,
+        details,
+    )
+    customer_id = await _lead(demo)
+    await demo.execute(
+        "INSERT INTO crm.opportunity (customer_id, name, stage, amount, probability, "
+        "expected_close_on) VALUES ($1, 'Fit-out', 'proposal', 10000, 60, current_date + 20)",
+        customer_id,
+    )
+    async with engine.begin() as connection:
+        await recompute.refresh_customer(connection, customer_id)
+    forecast = await demo.fetchrow(FORECAST, customer_id)
+    assert forecast["method"] == customer_forecast.NO_PURCHASES
+    assert forecast["pipeline_value"] >= Decimal("6000.00")
 
 
 async def test_orders_placed_while_redis_is_down_are_not_lost(
@@ -207,6 +239,7 @@ async def test_a_burst_of_events_for_one_customer_is_one_job(
             "VALUES ('customer.updated', 'customer', $1, $1)",
             customer_id,
         )
+    newest = await demo.fetchval("SELECT max(id) FROM ops.outbox")
     redis = await create_pool(redis_settings(redis_url), default_queue_name=queue)
     try:
         assert await relay_pending(engine, redis) == 5
@@ -214,8 +247,8 @@ async def test_a_burst_of_events_for_one_customer_is_one_job(
     finally:
         await redis.aclose()
     assert sorted((job.function, job.args) for job in jobs) == [
-        (REFRESH_CAMPAIGNS, ([customer_id],)),
-        (REFRESH_CUSTOMER, (customer_id,)),
+        (REFRESH_CAMPAIGNS, ([[customer_id, newest]],)),
+        (REFRESH_CUSTOMER, (customer_id, newest)),
     ]
 
 
@@ -261,3 +294,44 @@ async def test_figures_from_an_older_snapshot_never_replace_newer_ones(
     assert await demo.fetchrow(FORECAST, customer_id) == fresh_forecast
     assert fresh_forecast["method"] == customer_forecast.METHOD
     assert await demo.fetchrow(METRICS, customer_id) == fresh_metrics
+
+
+async def test_owed_work_whose_job_was_lost_is_queued_again_after_its_deadline(
+    database_url: str, redis_url: str, queue: str, engine: AsyncEngine, demo: asyncpg.Connection
+) -> None:
+    customer_id = await _lead(demo)
+    await demo.execute(
+        "INSERT INTO ops.outbox (topic, aggregate_type, aggregate_id, customer_id) "
+        "VALUES ('customer.updated', 'customer', $1, $1)",
+        customer_id,
+    )
+    owed = (
+        "SELECT attempts, extract(epoch FROM due_at - now()) AS wait FROM ops.outbox_effect "
+        "WHERE effect = 'customer' AND target = $1"
+    )
+    redis = await create_pool(redis_settings(redis_url), default_queue_name=queue)
+    try:
+        assert await relay_pending(engine, redis, deadline_s=30) == 1
+        queued = await redis.queued_jobs(queue_name=queue)
+        [job] = [j for j in queued if j.function == REFRESH_CUSTOMER]
+        first = await demo.fetchrow(owed, customer_id)
+        assert first["attempts"] == 1 and 25 < first["wait"] <= 30
+        # Not due yet: nothing is queued twice.
+        await relay_pending(engine, redis, deadline_s=30)
+        assert await redis.zcard(queue) == 2  # the customer's job and the campaigns job
+
+        await redis.delete(queue, *(f"arq:job:{j.job_id}" for j in queued))  # Redis lost them
+        await demo.execute("UPDATE ops.outbox_effect SET due_at = now() - interval '1 second'")
+        await relay_pending(engine, redis, deadline_s=30)
+        again = [
+            j for j in await redis.queued_jobs(queue_name=queue) if j.function == REFRESH_CUSTOMER
+        ]
+        assert [j.args for j in again] == [job.args]
+        second = await demo.fetchrow(owed, customer_id)
+        assert second["attempts"] == 2 and 55 < second["wait"] <= 60  # the deadline doubles
+    finally:
+        await redis.aclose()
+
+    await run_worker(database_url, redis_url, queue)
+    assert await demo.fetchval("SELECT count(*) FROM ops.outbox_effect") == 0
+    assert (await demo.fetchrow(METRICS, customer_id))["order_count"] == 0  # the refresh ran
