@@ -123,6 +123,7 @@ class CampaignAddMembersInput:
     customers: list[strawberry.ID] = strawberry.field(
         description="Customers to add (at most 1,000); those already members are kept as they are."
     )
+    idempotency_key: str | None = retry_key("adding the members twice")
 
 
 @strawberry.input(description="A campaign member's response.")

@@ -109,6 +109,7 @@ class OpportunityMoveStageInput:
         default=None, description="Override of the stage's default probability."
     )
     version: int | None = strawberry.field(default=None, description="Version you read, if any.")
+    idempotency_key: str | None = retry_key("moving the deal twice")
 
 
 @strawberry.input(description="Lose a deal.")

@@ -81,12 +81,14 @@ class DeliveryMarkDeliveredInput:
     delivered_at: datetime | None = strawberry.field(
         default=None, description="When (default now)."
     )
+    idempotency_key: str | None = retry_key("recording the delivery twice")
 
 
 @strawberry.input(description="A delivery failed; its goods return to stock for the order.")
 class DeliveryMarkFailedInput:
     id: strawberry.ID = strawberry.field(description="The delivery.")
     reason: str = strawberry.field(description="What went wrong (required).")
+    idempotency_key: str | None = retry_key("returning the goods twice")
 
 
 def _shipment(input: DeliveryCreateInput) -> deliveries.Shipment:

@@ -120,6 +120,7 @@ class InvoiceIssueInput:
 class InvoiceVoidInput:
     id: strawberry.ID = strawberry.field(description="The invoice.")
     reason: str = strawberry.field(description="Why (required).")
+    idempotency_key: str | None = retry_key("voiding it twice")
 
 
 @strawberry.type

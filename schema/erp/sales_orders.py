@@ -187,6 +187,7 @@ class SalesOrderPlaceInput:
 class SalesOrderConfirmInput:
     id: strawberry.ID = strawberry.field(description="The order.")
     version: int | None = strawberry.field(default=None, description="Version you read, if any.")
+    idempotency_key: str | None = retry_key("confirming it twice")
 
 
 @strawberry.input(description="Cancel an order none of which has shipped.")
@@ -194,6 +195,7 @@ class SalesOrderCancelInput:
     id: strawberry.ID = strawberry.field(description="The order.")
     reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
     version: int | None = strawberry.field(default=None, description="Version you read, if any.")
+    idempotency_key: str | None = retry_key("cancelling it twice")
 
 
 @strawberry.input(description="Changes to an open order; fields left out keep their value.")

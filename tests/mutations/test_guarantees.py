@@ -9,7 +9,14 @@ import pytest
 
 from domain.core.access import Viewer
 from tests.mutations.conftest import Execute, World, row_counts
-from tests.mutations.operations import ERRORS, ORDER_PLACE, create_customer, create_item, place
+from tests.mutations.operations import (
+    ERRORS,
+    ORDER_PLACE,
+    STOCK_ADJUST,
+    create_customer,
+    create_item,
+    place,
+)
 
 PAY = f"""mutation($input: PaymentRecordInput!) {{ paymentRecord(input: $input) {{
   payment {{ id number amount }} {ERRORS} }} }}"""
@@ -261,3 +268,40 @@ async def test_each_change_writes_its_audit_row_and_outbox_event(
     assert placed["customer_id"] == await db.fetchval(
         "SELECT customer_id FROM erp.sales_order WHERE number = $1", order["number"]
     )
+
+
+async def test_a_retried_stock_adjustment_with_its_key_applies_once(
+    execute: Execute, world: World
+) -> None:
+    """A client that lost the answer retries: the count moves once (18 → 19, not 20)."""
+    item = await create_item(execute, world, sku="IDEM-ADJ", price="3.00", stock=18)
+    request = {
+        "stockItem": item,
+        "warehouse": World.gid("Warehouse", world.warehouse),
+        "quantity": 1,
+        "reason": "Found one",
+        "idempotencyKey": "count-2026-12",
+    }
+    first = (await execute(STOCK_ADJUST, {"input": request}))["stockAdjust"]
+    retried = (await execute(STOCK_ADJUST, {"input": request}))["stockAdjust"]
+    assert first["stockItem"]["onHand"] == retried["stockItem"]["onHand"] == 19
+    other = (await execute(STOCK_ADJUST, {"input": {**request, "quantity": 2}}))["stockAdjust"]
+    assert [e["code"] for e in other["errors"]] == ["IDEMPOTENCY_KEY_REUSED"]
+
+
+async def test_a_retried_cancellation_answers_with_the_first_result(
+    execute: Execute, world: World
+) -> None:
+    """Without its key a repeated cancel is an invalid transition; with it, the first answer."""
+    customer = await create_customer(execute)
+    item = await create_item(execute, world, sku="IDEM-CXL", price="4.00", stock=5)
+    order = await place(execute, world, customer["id"], [(item, 2)])
+    cancel = f"""mutation($input: SalesOrderCancelInput!) {{ salesOrderCancel(input: $input) {{
+      salesOrder {{ status version }} {ERRORS} }} }}"""
+    request = {"id": order["salesOrder"]["id"], "idempotencyKey": "cancel-1"}
+    answers = [(await execute(cancel, {"input": request}))["salesOrderCancel"] for _ in range(2)]
+    assert answers[0] == answers[1]
+    assert answers[0]["errors"] == [] and answers[0]["salesOrder"]["status"] == "CANCELLED"
+    unkeyed = await execute(cancel, {"input": {"id": order["salesOrder"]["id"]}})
+    assert unkeyed["salesOrderCancel"]["errors"][0]["code"] != "IDEMPOTENCY_KEY_REUSED"
+    assert unkeyed["salesOrderCancel"]["salesOrder"] is None
