@@ -1,5 +1,5 @@
-"""Stock items and their stock per warehouse: the catalogue, its root list, adding items and
-correcting counted stock."""
+"""Stock items and their stock per warehouse: the catalogue, its root list, adding and
+changing items, correcting counted stock."""
 
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +16,7 @@ from schema.core import filters, sql
 from schema.core.connections import fixed, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import enum_value, mutation, retry_key
+from schema.core.mutations import enum_value, given, mutation, retry_key
 from schema.core.nodes import FromRow, TableNode, desc, row_value
 from schema.core.relations import Children, Computed, RowOf, RowsOf, ToOne
 from schema.core.text import LONG_TEXT
@@ -142,6 +142,57 @@ class StockAdjustInput:
     idempotency_key: str | None = retry_key("adjusting the stock twice")
 
 
+@strawberry.input(description="Changes to a catalogue item; fields left out keep their value.")
+class StockItemUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The item.")
+    version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Name.")
+    category: StockCategory | None = strawberry.field(
+        default=strawberry.UNSET, description="Category (price rules use it)."
+    )
+    unit_price: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="List price before tier discounts; orders placed from now on pay it.",
+    )
+    unit_cost: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="Purchase cost."
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Description; null clears it.", metadata=LONG_TEXT
+    )
+    reorder_point: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Reorder below this."
+    )
+    pack_size: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Units per pack when reordering."
+    )
+    supplier: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Supplier; null clears it."
+    )
+    is_active: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Still sold; false takes the item out of the catalogue (its history stays).",
+    )
+
+
+def _changes(input: StockItemUpdateInput) -> dict[str, object]:
+    values = given(
+        input,
+        "name",
+        "unit_price",
+        "unit_cost",
+        "description",
+        "reorder_point",
+        "pack_size",
+        "is_active",
+    )
+    if input.category is not strawberry.UNSET:
+        values["category"] = enum_value(input.category)
+    if input.supplier is not strawberry.UNSET:
+        values["supplier_id"] = decode_optional(input.supplier, "Supplier", "supplier")
+    return values
+
+
 def _item(input: StockItemCreateInput) -> dict[str, object]:
     return {
         "sku": input.sku,
@@ -165,6 +216,18 @@ class StockItemMutations:
         "Add an item to the catalogue.",
         lambda input, session, journal: stock_items.create(
             session=session, journal=journal, given=_item(input)
+        ),
+    )
+    stock_item_update = mutation(
+        StockItemUpdateInput,
+        StockItem,
+        "Change a catalogue item: price, cost, reorder point, supplier, or whether it is sold.",
+        lambda input, session, journal: stock_items.update(
+            session=session,
+            journal=journal,
+            stock_item_id=decode(input.id, "StockItem", "id"),
+            version=input.version,
+            given=_changes(input),
         ),
     )
     stock_adjust = mutation(

@@ -102,3 +102,91 @@ async def test_employees_keep_a_sane_chain_of_command(
     assert await db.fetchval(
         "SELECT terminated_at IS NOT NULL FROM erp.employee WHERE email = 'new@example.com'"
     )
+
+
+ITEM_UPDATE = f"""mutation($input: StockItemUpdateInput!) {{ stockItemUpdate(input: $input) {{
+    stockItem {{ sku unitPrice unitCost reorderPoint isActive version }} {ERRORS} }} }}"""
+
+
+async def test_a_new_price_is_what_the_next_order_pays_and_a_stale_edit_is_a_conflict(
+    execute: Execute, world: World, db: asyncpg.Connection
+) -> None:
+    customer = await create_customer(execute)
+    item = await create_item(execute, world, sku="UPD-1", price="10.00", stock=20)
+    before = await place(execute, world, customer["id"], [(item, 1)])
+    changed = (
+        await execute(
+            ITEM_UPDATE,
+            {"input": {"id": item, "version": 1, "unitPrice": "12.50", "reorderPoint": 5}},
+        )
+    )["stockItemUpdate"]
+    assert changed["errors"] == []
+    assert changed["stockItem"] == {
+        "sku": "UPD-1",
+        "unitPrice": "12.50",
+        "unitCost": "5.00",
+        "reorderPoint": 5,
+        "isActive": True,
+        "version": 2,
+    }
+    after = await place(execute, world, customer["id"], [(item, 1)])
+    assert after["salesOrder"]["lines"][0]["listPrice"] == "12.50"
+    assert before["salesOrder"]["lines"][0]["listPrice"] == "10.00"  # placed orders keep theirs
+    stale = (
+        await execute(ITEM_UPDATE, {"input": {"id": item, "version": 1, "unitPrice": "9.00"}})
+    )["stockItemUpdate"]
+    assert stale["errors"] == [
+        {
+            "field": "version",
+            "message": "stock item was changed by someone else; reload and retry",
+            "code": "CONFLICT",
+        }
+    ]
+    audit = await db.fetchval(
+        "SELECT changes FROM ops.audit_log WHERE action = 'stock_item.updated' ORDER BY id DESC"
+    )
+    assert '"unit_price"' in audit and '"reorder_point"' in audit
+
+
+async def test_an_item_update_reports_every_bad_value_and_changes_nothing(
+    execute: Execute, world: World
+) -> None:
+    item = await create_item(execute, world, sku="UPD-2", price="10.00")
+    refused = (
+        await execute(
+            ITEM_UPDATE,
+            {
+                "input": {
+                    "id": item,
+                    "version": 1,
+                    "unitPrice": "1.005",
+                    "reorderPoint": -1,
+                    "packSize": 0,
+                    "name": " ",
+                }
+            },
+        )
+    )["stockItemUpdate"]
+    assert refused["stockItem"] is None
+    assert sorted(e["field"] for e in refused["errors"]) == [
+        "name",
+        "packSize",
+        "reorderPoint",
+        "unitPrice",
+    ]
+    unchanged = await execute(
+        """query($id: ID!) { node(id: $id) { ... on StockItem { name unitPrice version } } }""",
+        {"id": item},
+    )
+    assert unchanged["node"] == {"name": "Item UPD-2", "unitPrice": "10.00", "version": 1}
+
+
+async def test_only_whoever_keeps_the_catalogue_changes_an_item(
+    execute: Execute, world: World
+) -> None:
+    item = await create_item(execute, world, sku="UPD-3", price="10.00")
+    request = {"input": {"id": item, "version": 1, "unitPrice": "1.00"}}
+    refused = (await execute(ITEM_UPDATE, request, viewer=world.rep))["stockItemUpdate"]
+    assert (refused["stockItem"], [e["code"] for e in refused["errors"]]) == (None, ["FORBIDDEN"])
+    kept = await execute(ITEM_UPDATE, {"input": {**request["input"], "unitPrice": "11.00"}})
+    assert kept["stockItemUpdate"]["stockItem"]["unitPrice"] == "11.00"
