@@ -1,5 +1,5 @@
-"""Campaigns: planning them, targeting customers, recording who responded or converted, and
-reading which campaigns targeted a customer."""
+"""Campaigns: planning, starting, completing or cancelling them, targeting customers, recording
+who responded or converted, and reading which campaigns targeted a customer."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import assignments, references, validation
 from domain.core.access import Viewer, record_rule
-from domain.core.errors import DomainError, InvalidTransition, NotFound, Problems
+from domain.core.errors import Conflict, DomainError, InvalidTransition, NotFound, Problems
 from domain.core.journal import Journal
+from domain.crm.campaign_states import CAMPAIGN_MACHINE
 from domain.crm.customers import get_visible
 from domain.crm.models import Campaign, CampaignMember, Customer
 from domain.crm.vocabulary import CAMPAIGN_CHANNELS
@@ -160,12 +161,50 @@ async def member_respond(
     return member
 
 
-async def _campaign(session: AsyncSession, campaign_id: int) -> Campaign:
+async def move(
+    *,
+    session: AsyncSession,
+    journal: Journal,
+    campaign_id: int,
+    status: str,
+    version: int | None,
+) -> Campaign:
+    """Start (active), complete or cancel a campaign, as `CAMPAIGN_MACHINE` allows; a stale
+    `version` is a CONFLICT. Its dates follow what happened: started before its first day, it
+    runs from today; completed before its last day, it ran until today. Members can be added
+    while it is planned or active, no longer after."""
+    campaign = await _campaign(session, campaign_id, field="id")
+    if version is not None and campaign.version != version:
+        raise Conflict("campaign")
+    action = _ACTION_TO.get(status, f"move to {status}")
+    CAMPAIGN_MACHINE.next(campaign.status, action)  # refuses what the lifecycle does not allow
+    change: dict[str, Any] = {"status": {"from": campaign.status, "to": status}}
+    campaign.status = status
+    today = datetime.now(UTC).date()
+    if status == "active" and campaign.starts_on > today:
+        change["starts_on"] = {"from": campaign.starts_on, "to": today}
+        campaign.starts_on = today
+    if status == "completed" and (campaign.ends_on is None or campaign.ends_on > today):
+        change["ends_on"] = {"from": campaign.ends_on, "to": today}
+        campaign.ends_on = today
+    campaign.version += 1
+    await session.flush()
+    journal.record(
+        f"campaign.{status}", entity_type="campaign", entity_id=campaign.id, changes=change
+    )
+    return campaign
+
+
+# The move that leads to each status.
+_ACTION_TO = {"active": "start", "completed": "complete", "cancelled": "cancel"}
+
+
+async def _campaign(session: AsyncSession, campaign_id: int, field: str = "campaign") -> Campaign:
     campaign = await session.scalar(
         select(Campaign).where(Campaign.id == campaign_id).with_for_update()
     )
     if campaign is None:
-        raise NotFound("campaign", "campaign")
+        raise NotFound("campaign", field)
     return campaign
 
 

@@ -112,6 +112,7 @@ class Campaign(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     owner_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
     created_at: Mapped[CreatedAt]
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class CampaignMember(Base):

@@ -55,6 +55,7 @@ class Campaign(TableNode):
     currency: str = desc("Currency of the budget.")
     starts_on: date = desc("First day.")
     ends_on: date | None = desc("Last day.")
+    version: int = desc("Increases with every change; send it back with campaignMoveStatus.")
 
     owner: EmployeeRef | None = ToOne["Employee"]("owner_id").field(
         "The employee running the campaign."
@@ -146,6 +147,17 @@ def _campaign(input: CampaignCreateInput) -> campaigns.CampaignRequest:
     )
 
 
+@strawberry.input(
+    description="Start (ACTIVE), complete (COMPLETED) or cancel (CANCELLED) a campaign: "
+    "planned → active → completed, and cancelled from planned or active."
+)
+class CampaignMoveStatusInput:
+    id: strawberry.ID = strawberry.field(description="The campaign.")
+    status: CampaignStatus = strawberry.field(description="The status to move to.")
+    version: int | None = strawberry.field(default=None, description="Version you read, if any.")
+    idempotency_key: str | None = retry_key("moving it twice")
+
+
 @strawberry.type
 class CampaignMutations:
     campaign_create = mutation(
@@ -154,6 +166,19 @@ class CampaignMutations:
         "Plan a marketing campaign.",
         lambda input, session, journal: campaigns.create(
             session=session, journal=journal, request=_campaign(input)
+        ),
+    )
+    campaign_move_status = mutation(
+        CampaignMoveStatusInput,
+        Campaign,
+        "Start, complete or cancel a campaign; a campaign started early runs from today, one "
+        "completed early ended today.",
+        lambda input, session, journal: campaigns.move(
+            session=session,
+            journal=journal,
+            campaign_id=decode(input.id, "Campaign", "id"),
+            status=enum_value(input.status),
+            version=input.version,
         ),
     )
     campaign_add_members = mutation(

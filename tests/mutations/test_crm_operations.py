@@ -1,5 +1,8 @@
 """CRM operations: campaigns, the deal pipeline into a sales order, tickets, contacts."""
 
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
 import asyncpg
 
 from tests.mutations.conftest import Execute, World
@@ -129,3 +132,83 @@ async def test_a_new_primary_contact_replaces_the_old_one(execute: Execute, worl
         subject: "Follow-up", direction: INBOUND}}) {{ interaction {{ channel employee {{ email }} }} {ERRORS} }} }}"""
     logged = (await execute(log, {"c": customer["id"]}))["interactionLog"]["interaction"]
     assert logged == {"channel": "PHONE", "employee": {"email": "ada@example.com"}}
+
+
+MOVE_CAMPAIGN = f"""mutation($input: CampaignMoveStatusInput!) {{ campaignMoveStatus(input: $input) {{
+    campaign {{ status startsOn endsOn version }} {ERRORS} }} }}"""
+
+
+async def _planned_campaign(execute: Execute, starts_on: date, ends_on: date) -> str:
+    created = await execute(
+        f"""mutation($s: Date!, $e: Date!) {{ campaignCreate(input: {{name: "Autumn fair",
+            channel: EVENTS, budget: "900.00", startsOn: $s, endsOn: $e}}) {{
+            campaign {{ id }} {ERRORS} }} }}""",
+        {"s": starts_on.isoformat(), "e": ends_on.isoformat()},
+    )
+    return str(created["campaignCreate"]["campaign"]["id"])
+
+
+async def test_a_campaign_runs_from_planned_to_active_to_completed_on_the_days_it_ran(
+    execute: Execute, world: World
+) -> None:
+    today = datetime.now(UTC).date()
+    campaign = await _planned_campaign(
+        execute, today + timedelta(days=30), today + timedelta(days=60)
+    )
+
+    async def move(status: str, version: int | None = None) -> dict[str, Any]:
+        request = {"id": campaign, "status": status, "version": version}
+        return (await execute(MOVE_CAMPAIGN, {"input": request}))["campaignMoveStatus"]  # type: ignore[no-any-return]
+
+    early = await move("COMPLETED", 1)
+    assert early["errors"] == [
+        {
+            "field": None,
+            "message": "cannot complete a campaign that is planned",
+            "code": "INVALID_TRANSITION",
+        }
+    ]
+    started = await move("ACTIVE", 1)
+    assert started == {
+        "campaign": {
+            "status": "ACTIVE",
+            "startsOn": today.isoformat(),  # started a month early: it runs from today
+            "endsOn": (today + timedelta(days=60)).isoformat(),
+            "version": 2,
+        },
+        "errors": [],
+    }
+    stale = await move("CANCELLED", 1)
+    assert [e["code"] for e in stale["errors"]] == ["CONFLICT"]
+    done = await move("COMPLETED", 2)
+    assert (done["campaign"]["status"], done["campaign"]["endsOn"]) == (
+        "COMPLETED",
+        today.isoformat(),
+    )
+    for status in ("ACTIVE", "CANCELLED", "PLANNED"):
+        assert [e["code"] for e in (await move(status))["errors"]] == ["INVALID_TRANSITION"]
+    customer = await create_customer(execute, name="Late Joiner")
+    closed = await execute(
+        f"""mutation($c: ID!, $m: [ID!]!) {{ campaignAddMembers(input: {{campaign: $c,
+            customers: $m}}) {{ campaign {{ id }} {ERRORS} }} }}""",
+        {"c": campaign, "m": [customer["id"]]},
+    )
+    assert [e["code"] for e in closed["campaignAddMembers"]["errors"]] == ["INVALID_TRANSITION"]
+
+
+async def test_a_planned_campaign_can_be_called_off_and_that_is_final(
+    execute: Execute, world: World
+) -> None:
+    today = datetime.now(UTC).date()
+    campaign = await _planned_campaign(
+        execute, today + timedelta(days=5), today + timedelta(days=9)
+    )
+    cancelled = (await execute(MOVE_CAMPAIGN, {"input": {"id": campaign, "status": "CANCELLED"}}))[
+        "campaignMoveStatus"
+    ]
+    assert cancelled["campaign"]["status"] == "CANCELLED"
+    assert cancelled["campaign"]["startsOn"] == (today + timedelta(days=5)).isoformat()
+    restarted = (await execute(MOVE_CAMPAIGN, {"input": {"id": campaign, "status": "ACTIVE"}}))[
+        "campaignMoveStatus"
+    ]
+    assert restarted["errors"][0]["message"] == "cannot start a campaign that is cancelled"
