@@ -1,4 +1,5 @@
-"""Support tickets: opened by or for a customer (optionally about an order), then resolved."""
+"""Support tickets: opened by or for a customer (optionally about an order), assigned, worked
+on, resolved, then closed or reopened."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -7,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import assignments, references, validation
-from domain.core.errors import DomainError, NotFound, Problems
+from domain.core.errors import DomainError, InvalidTransition, NotFound, Problems
 from domain.core.journal import Journal
 from domain.crm.customers import get_visible
 from domain.crm.models import Contact, Customer, Ticket
@@ -100,14 +101,7 @@ async def resolve(
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         problems.add("satisfaction", "must be between 1 and 5")
     problems.raise_if_any()
-    ticket = await session.scalar(
-        select(Ticket)
-        .join(Customer, Customer.id == Ticket.customer_id)
-        .where(Ticket.id == ticket_id, journal.actor.customer_rule(Customer.account_manager_id))
-        .with_for_update(of=Ticket)
-    )
-    if ticket is None:
-        raise NotFound("ticket", "id")
+    ticket = await _for_change(session, journal, ticket_id)
     ticket.status = TICKET_MACHINE.next(ticket.status, "resolve")
     ticket.resolution, ticket.satisfaction = cleaned, satisfaction
     ticket.resolved_at = datetime.now(UTC)
@@ -119,4 +113,67 @@ async def resolve(
         customer_id=ticket.customer_id,
         changes={"status": ticket.status, "satisfaction": satisfaction},
     )
+    return ticket
+
+
+# The move that leads to each status; resolving has its own call (it needs a resolution).
+_ACTION_TO = {"in_progress": "start", "waiting": "wait", "open": "reopen", "closed": "close"}
+
+
+async def move(*, session: AsyncSession, journal: Journal, ticket_id: int, status: str) -> Ticket:
+    """Work on a ticket (in progress), wait for the customer, reopen a resolved one or close
+    it, as `TICKET_MACHINE` allows. Reopened, it is no longer resolved (its last resolution
+    stays readable until the next one, and in the audit log)."""
+    ticket = await _for_change(session, journal, ticket_id)
+    action = _ACTION_TO.get(status, f"move to {status.replace('_', ' ')}")
+    before = ticket.status
+    ticket.status = TICKET_MACHINE.next(ticket.status, action)
+    if action == "reopen":
+        ticket.resolved_at = None
+    await session.flush()
+    journal.record(
+        f"ticket.{status}",
+        entity_type="ticket",
+        entity_id=ticket.id,
+        customer_id=ticket.customer_id,
+        changes={"status": {"from": before, "to": ticket.status}},
+    )
+    return ticket
+
+
+async def assign(
+    *, session: AsyncSession, journal: Journal, ticket_id: int, assignee_id: int | None
+) -> Ticket:
+    """Hand a ticket to someone in support (or to nobody); a closed ticket keeps its own."""
+    ticket = await _for_change(session, journal, ticket_id)
+    if TICKET_MACHINE.is_final(ticket.status):
+        raise InvalidTransition("ticket", ticket.status, "reassign")
+    if assignee_id is not None:
+        await assignments.ensure_assignable(
+            session, journal.actor, ("Ticket", "assignee"), assignee_id, "assignee"
+        )
+    if assignee_id != ticket.assignee_id:
+        change = {"assignee_id": {"from": ticket.assignee_id, "to": assignee_id}}
+        ticket.assignee_id = assignee_id
+        await session.flush()
+        journal.record(
+            "ticket.assigned",
+            entity_type="ticket",
+            entity_id=ticket.id,
+            customer_id=ticket.customer_id,
+            changes=change,
+        )
+    return ticket
+
+
+async def _for_change(session: AsyncSession, journal: Journal, ticket_id: int) -> Ticket:
+    """The ticket, locked, if the actor's record rules let them see its customer."""
+    ticket = await session.scalar(
+        select(Ticket)
+        .join(Customer, Customer.id == Ticket.customer_id)
+        .where(Ticket.id == ticket_id, journal.actor.customer_rule(Customer.account_manager_id))
+        .with_for_update(of=Ticket)
+    )
+    if ticket is None:
+        raise NotFound("ticket", "id")
     return ticket

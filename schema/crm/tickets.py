@@ -111,6 +111,22 @@ class TicketResolveInput:
     satisfaction: int | None = strawberry.field(default=None, description="Rating 1–5.")
 
 
+@strawberry.input(
+    description="Work on a ticket (IN_PROGRESS), wait for the customer (WAITING), reopen a "
+    "resolved one (OPEN) or close it (CLOSED); resolving has ticketResolve."
+)
+class TicketMoveStatusInput:
+    id: strawberry.ID = strawberry.field(description="The ticket.")
+    status: TicketStatus = strawberry.field(description="The status to move to.")
+    idempotency_key: str | None = retry_key("moving it twice")
+
+
+@strawberry.input(description="Hand a ticket to someone in support, or to nobody.")
+class TicketAssignInput:
+    id: strawberry.ID = strawberry.field(description="The ticket.")
+    assignee: strawberry.ID | None = strawberry.field(description="The employee; null: nobody.")
+
+
 def _ticket(input: TicketOpenInput) -> tickets.TicketRequest:
     return tickets.TicketRequest(
         customer_id=decode(input.customer, "Customer", "customer"),
@@ -132,6 +148,28 @@ class TicketMutations:
         "Open a support ticket, optionally about an order.",
         lambda input, session, journal: tickets.open_ticket(
             session=session, journal=journal, request=_ticket(input)
+        ),
+    )
+    ticket_move_status = mutation(
+        TicketMoveStatusInput,
+        Ticket,
+        "Move a ticket through its lifecycle: open, in progress, waiting, resolved, closed.",
+        lambda input, session, journal: tickets.move(
+            session=session,
+            journal=journal,
+            ticket_id=decode(input.id, "Ticket", "id"),
+            status=enum_value(input.status),
+        ),
+    )
+    ticket_assign = mutation(
+        TicketAssignInput,
+        Ticket,
+        "Hand a ticket to someone in support (or to nobody).",
+        lambda input, session, journal: tickets.assign(
+            session=session,
+            journal=journal,
+            ticket_id=decode(input.id, "Ticket", "id"),
+            assignee_id=decode_optional(input.assignee, "Employee", "assignee"),
         ),
     )
     ticket_resolve = mutation(

@@ -113,6 +113,15 @@ async def _employee_update(execute: Execute, world: World, who: str) -> dict[str
     return {"id": employee["id"], "version": employee["version"], "manager": who}
 
 
+async def _ticket_assign(execute: Execute, world: World, who: str) -> dict[str, Any]:
+    opened = await execute(
+        "mutation($input: TicketOpenInput!) { ticketOpen(input: $input) { "
+        "ticket { id } errors { code } } }",
+        {"input": await _for_customer(execute, world, {"subject": "Slow", "category": "QUESTION"})},
+    )
+    return {"id": opened["ticketOpen"]["ticket"]["id"], "assignee": who}
+
+
 BUILDERS: dict[str, Build] = {
     "customerCreate": lambda execute, world, who: _constant(
         {"name": "Assigned", "accountManager": who}
@@ -129,6 +138,7 @@ BUILDERS: dict[str, Build] = {
     "ticketOpen": lambda execute, world, who: _for_customer(
         execute, world, {"subject": "Broken", "category": "COMPLAINT", "assignee": who}
     ),
+    "ticketAssign": _ticket_assign,
     "campaignCreate": lambda execute, world, who: _constant(
         {"name": "Promo", "channel": "EMAIL", "budget": "10.00", "startsOn": "2026-01-01"}
         | {"owner": who}

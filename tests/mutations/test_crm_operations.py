@@ -212,3 +212,53 @@ async def test_a_planned_campaign_can_be_called_off_and_that_is_final(
         "campaignMoveStatus"
     ]
     assert restarted["errors"][0]["message"] == "cannot start a campaign that is cancelled"
+
+
+MOVE_TICKET = f"""mutation($id: ID!, $s: TicketStatus!) {{ ticketMoveStatus(input: {{id: $id,
+    status: $s}}) {{ ticket {{ status resolvedAt }} {ERRORS} }} }}"""
+ASSIGN_TICKET = f"""mutation($id: ID!, $a: ID) {{ ticketAssign(input: {{id: $id, assignee: $a}}) {{
+    ticket {{ assignee {{ email }} }} {ERRORS} }} }}"""
+
+
+async def test_a_ticket_is_worked_on_resolved_reopened_and_closed(
+    execute: Execute, world: World
+) -> None:
+    customer = await create_customer(execute)
+    ticket = (
+        await execute(
+            f"""mutation($c: ID!) {{ ticketOpen(input: {{customer: $c, subject: "Login fails",
+            category: INCIDENT}}) {{ ticket {{ id }} {ERRORS} }} }}""",
+            {"c": customer["id"]},
+        )
+    )["ticketOpen"]["ticket"]["id"]
+
+    async def move(status: str) -> dict[str, Any]:
+        return (await execute(MOVE_TICKET, {"id": ticket, "s": status}))["ticketMoveStatus"]  # type: ignore[no-any-return]
+
+    taken = World.gid("Employee", world.admin.employee_id or 0)  # anyone may take it on
+    assigned = await execute(ASSIGN_TICKET, {"id": ticket, "a": taken})
+    assert assigned["ticketAssign"]["ticket"]["assignee"] == {"email": "ada@example.com"}
+    elsewhere = await execute(
+        ASSIGN_TICKET, {"id": ticket, "a": World.gid("Employee", world.rep_employee)}
+    )
+    assert [e["field"] for e in elsewhere["ticketAssign"]["errors"]] == ["assignee"]
+    assert (await move("IN_PROGRESS"))["ticket"]["status"] == "IN_PROGRESS"
+    assert (await move("WAITING"))["ticket"]["status"] == "WAITING"
+    assert (await move("CLOSED"))["errors"][0]["message"] == "cannot close a ticket that is waiting"
+    assert (await move("RESOLVED"))["errors"][0]["code"] == "INVALID_TRANSITION"  # ticketResolve
+    await execute(
+        f"""mutation($id: ID!) {{ ticketResolve(input: {{id: $id, resolution: "Reset"}}) {{
+        ticket {{ status }} {ERRORS} }} }}""",
+        {"id": ticket},
+    )
+    reopened = await move("OPEN")
+    assert reopened == {"ticket": {"status": "OPEN", "resolvedAt": None}, "errors": []}
+    await execute(
+        f"""mutation($id: ID!) {{ ticketResolve(input: {{id: $id, resolution: "Fixed"}}) {{
+        ticket {{ status }} {ERRORS} }} }}""",
+        {"id": ticket},
+    )
+    assert (await move("CLOSED"))["ticket"]["status"] == "CLOSED"
+    assert (await move("OPEN"))["errors"][0]["code"] == "INVALID_TRANSITION"  # closed is final
+    kept = (await execute(ASSIGN_TICKET, {"id": ticket, "a": None}))["ticketAssign"]
+    assert [e["code"] for e in kept["errors"]] == ["INVALID_TRANSITION"]
