@@ -1,19 +1,21 @@
-"""Opportunities: deals in the pipeline, moved stage by stage until won or lost.
+"""Opportunities: deals in the pipeline, edited and moved stage by stage until won or lost.
 
 Winning is a flow (`domain.flows.deals`): the deal becomes a sales order.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import assignments, references, validation
 from domain.core.access import Viewer
-from domain.core.errors import Conflict, DomainError, NotFound, Problems
-from domain.core.journal import Journal
+from domain.core.errors import Conflict, DomainError, InvalidTransition, NotFound, Problems
+from domain.core.journal import Journal, changed_fields
 from domain.crm import opportunity_stages as stages
 from domain.crm.customers import get_visible
 from domain.crm.models import Campaign, Customer, Opportunity
@@ -141,6 +143,48 @@ async def lose(
         customer_id=opportunity.customer_id,
         changes={"reason": cleaned},
     )
+    return opportunity
+
+
+async def update(
+    *,
+    session: AsyncSession,
+    journal: Journal,
+    opportunity_id: int,
+    version: int,
+    given: Mapping[str, Any],
+) -> Opportunity:
+    """Edit an open deal's name, amount, probability (null: its stage's default) or expected
+    close date; a stale `version` is a CONFLICT, a won or lost deal stays as it closed."""
+    opportunity = await get_for_change(session, journal.actor, opportunity_id, version)
+    if not stages.is_open(opportunity.stage):
+        raise InvalidTransition("opportunity", opportunity.stage, "edit")
+    problems = Problems()
+    values: dict[str, Any] = {}
+    if "name" in given:
+        values["name"] = validation.text(problems, "name", given["name"], max_length=200)
+    if "amount" in given:
+        if given["amount"] is None:
+            problems.add("amount", "must not be empty")
+        values["amount"] = validation.amount(problems, "amount", given["amount"])
+    if "probability" in given:
+        values["probability"] = _probability(problems, opportunity.stage, given["probability"])
+    if "expected_close_on" in given:
+        _close_date(problems, given["expected_close_on"])
+        values["expected_close_on"] = given["expected_close_on"]
+    problems.raise_if_any()
+    changes = changed_fields({name: getattr(opportunity, name) for name in values}, values)
+    if changes:
+        for name, value in values.items():
+            setattr(opportunity, name, value)
+        await _touch(session, opportunity)
+        journal.record(
+            "opportunity.updated",
+            entity_type="opportunity",
+            entity_id=opportunity.id,
+            customer_id=opportunity.customer_id,
+            changes=changes,
+        )
     return opportunity
 
 

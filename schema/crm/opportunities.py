@@ -17,7 +17,7 @@ from schema.core import filters
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import enum_value, mutation, retry_key
+from schema.core.mutations import enum_value, given, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.relations import ToOne
 from schema.crm.campaigns import Campaign
@@ -99,6 +99,22 @@ class OpportunityCreateInput:
     idempotency_key: str | None = retry_key("creating a second opportunity")
 
 
+@strawberry.input(description="Changes to an open deal; fields left out keep their value.")
+class OpportunityUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The opportunity.")
+    version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Name.")
+    amount: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="Expected revenue if won."
+    )
+    probability: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Win probability in %; null: the stage's default."
+    )
+    expected_close_on: date | None = strawberry.field(
+        default=strawberry.UNSET, description="Expected close date; null clears it."
+    )
+
+
 @strawberry.input(description="Move an open deal to another open stage.")
 class OpportunityMoveStageInput:
     id: strawberry.ID = strawberry.field(description="The opportunity.")
@@ -141,6 +157,18 @@ class OpportunityMutations:
         "Open a deal.",
         lambda input, session, journal: opportunities.create(
             session=session, journal=journal, request=_opportunity(input)
+        ),
+    )
+    opportunity_update = mutation(
+        OpportunityUpdateInput,
+        Opportunity,
+        "Edit an open deal: name, amount, probability, expected close date.",
+        lambda input, session, journal: opportunities.update(
+            session=session,
+            journal=journal,
+            opportunity_id=decode(input.id, "Opportunity", "id"),
+            version=input.version,
+            given=given(input, "name", "amount", "probability", "expected_close_on"),
         ),
     )
     opportunity_move_stage = mutation(

@@ -262,3 +262,51 @@ async def test_a_ticket_is_worked_on_resolved_reopened_and_closed(
     assert (await move("OPEN"))["errors"][0]["code"] == "INVALID_TRANSITION"  # closed is final
     kept = (await execute(ASSIGN_TICKET, {"id": ticket, "a": None}))["ticketAssign"]
     assert [e["code"] for e in kept["errors"]] == ["INVALID_TRANSITION"]
+
+
+EDIT_DEAL = f"""mutation($input: OpportunityUpdateInput!) {{ opportunityUpdate(input: $input) {{
+    opportunity {{ name amount probability expectedCloseOn version }} {ERRORS} }} }}"""
+
+
+async def test_an_open_deal_is_edited_with_its_version_and_a_closed_one_is_not(
+    execute: Execute, world: World, db: asyncpg.Connection
+) -> None:
+    customer = await create_customer(execute)
+    deal = (
+        await execute(
+            f"""mutation($c: ID!) {{ opportunityCreate(input: {{customer: $c, name: "Fit-out",
+            amount: "5000.00"}}) {{ opportunity {{ id version }} {ERRORS} }} }}""",
+            {"c": customer["id"]},
+        )
+    )["opportunityCreate"]["opportunity"]
+    close_on = (datetime.now(UTC).date() + timedelta(days=21)).isoformat()
+
+    async def edit(**fields: Any) -> dict[str, Any]:
+        request = {"id": deal["id"], **fields}
+        return (await execute(EDIT_DEAL, {"input": request}))["opportunityUpdate"]  # type: ignore[no-any-return]
+
+    edited = await edit(version=1, amount="7250.00", probability=55, expectedCloseOn=close_on)
+    assert edited == {
+        "opportunity": {
+            "name": "Fit-out",
+            "amount": "7250.00",
+            "probability": 55,
+            "expectedCloseOn": close_on,
+            "version": 2,
+        },
+        "errors": [],
+    }
+    assert [e["code"] for e in (await edit(version=1, name="Stale"))["errors"]] == ["CONFLICT"]
+    bad = await edit(version=2, amount="-1.00", probability=120)
+    assert sorted(e["field"] for e in bad["errors"]) == ["amount", "probability"]
+    back = await edit(version=2, probability=None)  # back to the stage's default
+    assert back["opportunity"]["probability"] == 10
+    event = await db.fetchval(
+        "SELECT customer_id FROM ops.outbox WHERE topic = 'opportunity.updated' ORDER BY id DESC"
+    )
+    assert event is not None  # the customer's pipeline value is refreshed from it
+    lose = f"""mutation($id: ID!) {{ opportunityLose(input: {{id: $id, reason: "Budget"}}) {{
+        opportunity {{ stage }} {ERRORS} }} }}"""
+    await execute(lose, {"id": deal["id"]})
+    closed = await edit(version=4, amount="1.00")
+    assert closed["errors"][0]["message"] == "cannot edit an opportunity that is lost"
