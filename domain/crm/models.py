@@ -87,6 +87,7 @@ class Contact(Base):
     title: Mapped[str | None] = mapped_column(String(100))
     is_primary: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[CreatedAt]
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class Campaign(Base):

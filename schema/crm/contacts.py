@@ -1,4 +1,4 @@
-"""Contacts: people at a customer, and adding them."""
+"""Contacts: people at a customer, adding and changing them."""
 
 import strawberry
 from strawberry import relay
@@ -22,6 +22,7 @@ class Contact(TableNode):
     phone: str | None = desc("Phone number.")
     title: str | None = desc("Job title.")
     is_primary: bool = desc("The customer's main contact.")
+    version: int = desc("Increases with every change; send it back with contactUpdate.")
 
     customer: Customer | None = ToOne[Customer]("customer_id").field(
         "The customer this contact works for."
@@ -40,6 +41,27 @@ class ContactCreateInput:
     idempotency_key: str | None = retry_key("creating a second contact")
 
 
+@strawberry.input(description="Changes to a contact; fields left out keep their value.")
+class ContactUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The contact.")
+    version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
+    first_name: str | None = strawberry.field(default=strawberry.UNSET, description="First name.")
+    last_name: str | None = strawberry.field(default=strawberry.UNSET, description="Last name.")
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Email address; null clears it."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Phone number; null clears it."
+    )
+    title: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Job title; null clears it."
+    )
+    is_primary: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="True makes this the main contact (the previous one no longer is).",
+    )
+
+
 @strawberry.type
 class ContactMutations:
     contact_create = mutation(
@@ -50,6 +72,18 @@ class ContactMutations:
             session=session,
             journal=journal,
             customer_id=decode(input.customer, "Customer", "customer"),
-            given=given(input, "first_name", "last_name", "email", "phone", "title", "is_primary"),
+            given=given(input, *contacts.FIELDS),
+        ),
+    )
+    contact_update = mutation(
+        ContactUpdateInput,
+        Contact,
+        "Change a contact's name, address, phone or title, or make them the main contact.",
+        lambda input, session, journal: contacts.update(
+            session=session,
+            journal=journal,
+            contact_id=decode(input.id, "Contact", "id"),
+            version=input.version,
+            given=given(input, *contacts.FIELDS),
         ),
     )

@@ -310,3 +310,64 @@ async def test_an_open_deal_is_edited_with_its_version_and_a_closed_one_is_not(
     await execute(lose, {"id": deal["id"]})
     closed = await edit(version=4, amount="1.00")
     assert closed["errors"][0]["message"] == "cannot edit an opportunity that is lost"
+
+
+async def test_a_contact_is_changed_with_its_version_and_can_become_the_main_contact(
+    execute: Execute, world: World
+) -> None:
+    customer = await create_customer(execute)
+    add = f"""mutation($c: ID!, $first: String!, $p: Boolean!) {{ contactCreate(input: {{
+        customer: $c, firstName: $first, lastName: "Roe", isPrimary: $p}}) {{
+        contact {{ id version }} {ERRORS} }} }}"""
+    first = await execute(add, {"c": customer["id"], "first": "Ann", "p": True})
+    second = await execute(add, {"c": customer["id"], "first": "Ben", "p": False})
+    ben = second["contactCreate"]["contact"]
+    change = f"""mutation($input: ContactUpdateInput!) {{ contactUpdate(input: $input) {{
+        contact {{ firstName email title isPrimary version }} {ERRORS} }} }}"""
+    promoted = (
+        await execute(
+            change,
+            {
+                "input": {
+                    "id": ben["id"],
+                    "version": 1,
+                    "email": "ben.roe@example.com",
+                    "title": "Head of Purchasing",
+                    "isPrimary": True,
+                }
+            },
+        )
+    )["contactUpdate"]
+    assert promoted == {
+        "contact": {
+            "firstName": "Ben",
+            "email": "ben.roe@example.com",
+            "title": "Head of Purchasing",
+            "isPrimary": True,
+            "version": 2,
+        },
+        "errors": [],
+    }
+    contacts = await execute(
+        """query($id: ID!) { customer(id: $id) { contacts { firstName isPrimary } } }""",
+        {"id": customer["id"]},
+    )
+    assert {c["firstName"]: c["isPrimary"] for c in contacts["customer"]["contacts"]} == {
+        "Ann": False,
+        "Ben": True,
+    }
+    stale = await execute(change, {"input": {"id": ben["id"], "version": 1, "title": None}})
+    assert [e["code"] for e in stale["contactUpdate"]["errors"]] == ["CONFLICT"]
+    bad = (
+        await execute(
+            change, {"input": {"id": ben["id"], "version": 2, "email": "nope", "firstName": ""}}
+        )
+    )["contactUpdate"]
+    assert sorted(e["field"] for e in bad["errors"]) == ["email", "firstName"]
+    assert first["contactCreate"]["errors"] == []
+    strangers = (
+        await execute(
+            change, {"input": {"id": ben["id"], "version": 2, "title": "x"}}, viewer=world.other_rep
+        )
+    )["contactUpdate"]
+    assert [e["code"] for e in strangers["errors"]] == ["NOT_FOUND"]  # not their customer
