@@ -54,7 +54,7 @@ from schema.erp.sales_orders import (
     SalesOrderQueries,
 )
 from schema.erp.stock_items import StockItem, StockItemMutations, StockItemQueries
-from schema.erp.suppliers import Supplier, SupplierQueries
+from schema.erp.suppliers import Supplier, SupplierMutations, SupplierQueries
 from schema.erp.warehouses import Warehouse
 from schema.flows.deals import DealMutations
 
@@ -93,6 +93,7 @@ class Mutation(
     InvoiceMutations,
     PaymentMutations,
     StockItemMutations,
+    SupplierMutations,
     PurchaseOrderMutations,
     EmployeeMutations,
 ):

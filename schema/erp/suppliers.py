@@ -1,13 +1,17 @@
-"""Suppliers: who the company buys from, with their items and purchase orders."""
+"""Suppliers: who the company buys from, with their items and purchase orders; adding and
+changing them."""
 
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
+from domain.erp import suppliers
 from domain.erp.models import Supplier as SupplierModel
 from schema.core import filters, sql
 from schema.core.connections import fixed, root_connection
+from schema.core.ids import decode
+from schema.core.mutations import given, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.pagination import Connection
 from schema.core.relations import Children, Page
@@ -28,6 +32,7 @@ class Supplier(TableNode):
     email: str | None = desc("Ordering email.")
     country: str | None = desc("ISO country code.")
     lead_time_days: int = desc("Typical days from order to receipt.")
+    version: int = desc("Increases with every change; send it back with supplierUpdate.")
 
     stock_items: list[StockItem] = Children[StockItem](
         "supplier_id", order=("sku",), estimated_items=50
@@ -51,4 +56,58 @@ class SupplierFilter:
 class SupplierQueries:
     suppliers = root_connection(
         Supplier, description="Suppliers by name.", sort=fixed("name"), filter=SupplierFilter
+    )
+
+
+@strawberry.input(description="A new supplier.")
+class SupplierCreateInput:
+    name: str = strawberry.field(description="Name.")
+    code: str | None = strawberry.field(
+        default=None, description="Supplier number (at most 20 characters; default: the next one)."
+    )
+    email: str | None = strawberry.field(default=None, description="Ordering email.")
+    country: str | None = strawberry.field(default=None, description="ISO country code.")
+    lead_time_days: int = strawberry.field(
+        default=14, description="Typical days from order to receipt (0–365)."
+    )
+    idempotency_key: str | None = retry_key("adding a second supplier")
+
+
+@strawberry.input(description="Changes to a supplier; fields left out keep their value.")
+class SupplierUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The supplier.")
+    version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Name.")
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Ordering email; null clears it."
+    )
+    country: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ISO country code; null clears it."
+    )
+    lead_time_days: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Typical days from order to receipt (0–365)."
+    )
+
+
+@strawberry.type
+class SupplierMutations:
+    supplier_create = mutation(
+        SupplierCreateInput,
+        Supplier,
+        "Add a supplier.",
+        lambda input, session, journal: suppliers.create(
+            session=session, journal=journal, given=given(input, "code", *suppliers.FIELDS)
+        ),
+    )
+    supplier_update = mutation(
+        SupplierUpdateInput,
+        Supplier,
+        "Change a supplier's name, ordering email, country or lead time.",
+        lambda input, session, journal: suppliers.update(
+            session=session,
+            journal=journal,
+            supplier_id=decode(input.id, "Supplier", "id"),
+            version=input.version,
+            given=given(input, *suppliers.FIELDS),
+        ),
     )

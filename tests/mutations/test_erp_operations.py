@@ -190,3 +190,56 @@ async def test_only_whoever_keeps_the_catalogue_changes_an_item(
     assert (refused["stockItem"], [e["code"] for e in refused["errors"]]) == (None, ["FORBIDDEN"])
     kept = await execute(ITEM_UPDATE, {"input": {**request["input"], "unitPrice": "11.00"}})
     assert kept["stockItemUpdate"]["stockItem"]["unitPrice"] == "11.00"
+
+
+SUPPLIER_CREATE = f"""mutation($input: SupplierCreateInput!) {{ supplierCreate(input: $input) {{
+    supplier {{ id code name country leadTimeDays version }} {ERRORS} }} }}"""
+SUPPLIER_UPDATE = f"""mutation($input: SupplierUpdateInput!) {{ supplierUpdate(input: $input) {{
+    supplier {{ name email leadTimeDays version }} {ERRORS} }} }}"""
+
+
+async def test_suppliers_are_added_and_changed_by_whoever_keeps_the_catalogue(
+    execute: Execute, world: World
+) -> None:
+    numbered = await execute(SUPPLIER_CREATE, {"input": {"name": "Bolt & Nut", "country": "nl"}})
+    supplier = numbered["supplierCreate"]["supplier"]
+    assert supplier["code"].startswith("S") and supplier["country"] == "NL"
+    assert (supplier["leadTimeDays"], supplier["version"]) == (14, 1)
+    taken = await execute(SUPPLIER_CREATE, {"input": {"name": "Copy", "code": "S1"}})
+    assert taken["supplierCreate"]["errors"] == [
+        {"field": "code", "message": "S1 already exists", "code": "DUPLICATE"}
+    ]
+    changed = (
+        await execute(
+            SUPPLIER_UPDATE,
+            {
+                "input": {
+                    "id": supplier["id"],
+                    "version": 1,
+                    "email": "orders@bolt.example",
+                    "leadTimeDays": 21,
+                }
+            },
+        )
+    )["supplierUpdate"]
+    assert changed["supplier"] == {
+        "name": "Bolt & Nut",
+        "email": "orders@bolt.example",
+        "leadTimeDays": 21,
+        "version": 2,
+    }
+    bad = (
+        await execute(
+            SUPPLIER_UPDATE, {"input": {"id": supplier["id"], "version": 2, "leadTimeDays": 400}}
+        )
+    )["supplierUpdate"]
+    assert [e["field"] for e in bad["errors"]] == ["leadTimeDays"]
+    stale = (
+        await execute(SUPPLIER_UPDATE, {"input": {"id": supplier["id"], "version": 1, "name": "X"}})
+    )["supplierUpdate"]
+    assert [e["code"] for e in stale["errors"]] == ["CONFLICT"]
+    # A sales rep may not even read suppliers: the payload asks for its errors only.
+    errors_only = f"""mutation($input: SupplierCreateInput!) {{ supplierCreate(input: $input) {{
+        {ERRORS} }} }}"""
+    refused = await execute(errors_only, {"input": {"name": "Side deal"}}, viewer=world.rep)
+    assert [e["code"] for e in refused["supplierCreate"]["errors"]] == ["FORBIDDEN"]

@@ -45,6 +45,7 @@ class Supplier(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     lead_time_days: Mapped[int] = mapped_column(default=14, server_default=text("14"))
     created_at: Mapped[CreatedAt]
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class StockItem(Base):
