@@ -79,6 +79,9 @@ class EmployeeQueries:
     employees = root_connection(
         Employee, description="Employees by name.", sort=fixed("name"), filter=EmployeeFilter
     )
+    departments = root_connection(
+        Department, description="Departments by name, each with its employees.", sort=fixed("name")
+    )
 
 
 @strawberry.input(description="A new employee.")

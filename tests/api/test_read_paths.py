@@ -322,3 +322,22 @@ async def test_a_node_and_its_relations_load_together(graphql: GraphQL, database
     )
     assert missing["data"] == {"customer": None}
     assert "does not exist" in _errors(missing)
+
+
+@pytest.mark.usefixtures("demo")
+async def test_departments_are_listed_by_name_with_their_employees(
+    graphql: GraphQL, database_url: str
+) -> None:
+    expected = await _fetch(
+        database_url,
+        "SELECT d.name, count(e.id) AS staff FROM erp.department d "
+        "LEFT JOIN erp.employee e ON e.department_id = d.id GROUP BY d.name ORDER BY d.name",
+    )
+    result = await graphql(
+        "{ departments(first: 50) { totalCount edges { node { name employees { name } } } } }"
+    )
+    departments = result["data"]["departments"]
+    assert departments["totalCount"] == len(expected) > 1
+    assert [
+        (edge["node"]["name"], len(edge["node"]["employees"])) for edge in departments["edges"]
+    ] == [(row["name"], row["staff"]) for row in expected]
