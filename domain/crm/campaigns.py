@@ -1,7 +1,7 @@
 """Campaigns: planning, starting, completing or cancelling them, targeting customers, recording
 who responded or converted, and reading which campaigns targeted a customer."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core import assignments, references, validation
 from domain.core.access import Viewer, record_rule
 from domain.core.errors import Conflict, DomainError, InvalidTransition, NotFound, Problems
-from domain.core.journal import Journal
+from domain.core.journal import Journal, changed_fields
 from domain.crm.campaign_states import CAMPAIGN_MACHINE
 from domain.crm.customers import get_visible
 from domain.crm.models import Campaign, CampaignMember, Customer
@@ -87,6 +87,68 @@ async def create(*, session: AsyncSession, journal: Journal, request: CampaignRe
         entity_id=campaign.id,
         changes={"name": name, "channel": request.channel, "budget": budget},
     )
+    return campaign
+
+
+async def update(
+    *,
+    session: AsyncSession,
+    journal: Journal,
+    campaign_id: int,
+    version: int,
+    given: Mapping[str, Any],
+) -> Campaign:
+    """Change a planned or running campaign's name, budget, last day or owner, and a planned
+    one's first day; refuses a stale `version`. A finished campaign stays as it ended."""
+    campaign = await _campaign(session, campaign_id, field="id")
+    if campaign.version != version:
+        raise Conflict("campaign")
+    if campaign.status not in OPEN_FOR_MEMBERS:
+        raise InvalidTransition("campaign", campaign.status, "change")
+    problems = Problems()
+    values: dict[str, Any] = {}
+    if "name" in given:
+        values["name"] = validation.text(problems, "name", given["name"], max_length=200)
+    if "budget" in given:
+        if given["budget"] is None:
+            problems.add("budget", "must not be empty")
+        values["budget"] = validation.amount(problems, "budget", given["budget"])
+    if "starts_on" in given:
+        if campaign.status != "planned":
+            problems.add("startsOn", "a running campaign has started; its first day stays")
+        elif given["starts_on"] is None:
+            problems.add("startsOn", "must not be empty")
+        validation.day(
+            problems,
+            "startsOn",
+            given["starts_on"],
+            earliest=date(2000, 1, 1),
+            latest=validation.years_from_today(5),
+        )
+        values["starts_on"] = given["starts_on"]
+    if "ends_on" in given:
+        values["ends_on"] = given["ends_on"]
+    starts_on = values.get("starts_on") or campaign.starts_on
+    ends_on = values.get("ends_on", campaign.ends_on)
+    if ends_on is not None and starts_on is not None and ends_on < starts_on:
+        problems.add("endsOn", "must not be before startsOn")
+    if "owner_id" in given:
+        try:
+            values["owner_id"] = await assignments.ensure_assignable(
+                session, journal.actor, ("Campaign", "owner"), given["owner_id"], "owner"
+            )
+        except DomainError as error:
+            problems.collect(error)
+    problems.raise_if_any()
+    changes = changed_fields({name: getattr(campaign, name) for name in values}, values)
+    if changes:
+        for name, value in values.items():
+            setattr(campaign, name, value)
+        campaign.version += 1
+        await session.flush()
+        journal.record(
+            "campaign.updated", entity_type="campaign", entity_id=campaign.id, changes=changes
+        )
     return campaign
 
 

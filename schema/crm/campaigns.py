@@ -16,7 +16,7 @@ from schema.core import filters, sql
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
-from schema.core.mutations import enum_value, mutation, retry_key
+from schema.core.mutations import enum_value, given, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.pagination import Connection
 from schema.core.relations import Page, RowOf, ToOne
@@ -147,6 +147,32 @@ def _campaign(input: CampaignCreateInput) -> campaigns.CampaignRequest:
     )
 
 
+@strawberry.input(description="Changes to a planned or running campaign; fields left out stay.")
+class CampaignUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The campaign.")
+    version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Name.")
+    budget: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="Budget, which counts as the campaign's cost."
+    )
+    starts_on: date | None = strawberry.field(
+        default=strawberry.UNSET, description="First day (while the campaign is planned)."
+    )
+    ends_on: date | None = strawberry.field(
+        default=strawberry.UNSET, description="Last day; null: open-ended."
+    )
+    owner: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Owner: someone in marketing or sales."
+    )
+
+
+def _campaign_changes(input: CampaignUpdateInput) -> dict[str, object]:
+    values = given(input, "name", "budget", "starts_on", "ends_on")
+    if input.owner is not strawberry.UNSET:
+        values["owner_id"] = decode_optional(input.owner, "Employee", "owner")
+    return values
+
+
 @strawberry.input(
     description="Start (ACTIVE), complete (COMPLETED) or cancel (CANCELLED) a campaign: "
     "planned → active → completed, and cancelled from planned or active."
@@ -166,6 +192,18 @@ class CampaignMutations:
         "Plan a marketing campaign.",
         lambda input, session, journal: campaigns.create(
             session=session, journal=journal, request=_campaign(input)
+        ),
+    )
+    campaign_update = mutation(
+        CampaignUpdateInput,
+        Campaign,
+        "Change a planned or running campaign: name, budget, dates, owner.",
+        lambda input, session, journal: campaigns.update(
+            session=session,
+            journal=journal,
+            campaign_id=decode(input.id, "Campaign", "id"),
+            version=input.version,
+            given=_campaign_changes(input),
         ),
     )
     campaign_move_status = mutation(

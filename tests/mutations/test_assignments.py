@@ -122,6 +122,15 @@ async def _ticket_assign(execute: Execute, world: World, who: str) -> dict[str, 
     return {"id": opened["ticketOpen"]["ticket"]["id"], "assignee": who}
 
 
+async def _campaign_update(execute: Execute, world: World, who: str) -> dict[str, Any]:
+    created = await execute(
+        'mutation { campaignCreate(input: {name: "Reassigned", channel: EMAIL, '
+        'budget: "10.00", startsOn: "2026-01-01"}) { campaign { id version } errors { code } } }'
+    )
+    campaign = created["campaignCreate"]["campaign"]
+    return {"id": campaign["id"], "version": campaign["version"], "owner": who}
+
+
 BUILDERS: dict[str, Build] = {
     "customerCreate": lambda execute, world, who: _constant(
         {"name": "Assigned", "accountManager": who}
@@ -139,6 +148,7 @@ BUILDERS: dict[str, Build] = {
         execute, world, {"subject": "Broken", "category": "COMPLAINT", "assignee": who}
     ),
     "ticketAssign": _ticket_assign,
+    "campaignUpdate": _campaign_update,
     "campaignCreate": lambda execute, world, who: _constant(
         {"name": "Promo", "channel": "EMAIL", "budget": "10.00", "startsOn": "2026-01-01"}
         | {"owner": who}

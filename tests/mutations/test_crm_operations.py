@@ -371,3 +371,42 @@ async def test_a_contact_is_changed_with_its_version_and_can_become_the_main_con
         )
     )["contactUpdate"]
     assert [e["code"] for e in strangers["errors"]] == ["NOT_FOUND"]  # not their customer
+
+
+CAMPAIGN_UPDATE = f"""mutation($input: CampaignUpdateInput!) {{ campaignUpdate(input: $input) {{
+    campaign {{ name budget startsOn endsOn version }} {ERRORS} }} }}"""
+
+
+async def test_a_campaign_is_changed_while_it_runs_and_not_after(
+    execute: Execute, world: World
+) -> None:
+    today = datetime.now(UTC).date()
+    campaign = await _planned_campaign(
+        execute, today + timedelta(days=10), today + timedelta(days=20)
+    )
+
+    async def change(**fields: Any) -> dict[str, Any]:
+        request = {"id": campaign, **fields}
+        return (await execute(CAMPAIGN_UPDATE, {"input": request}))["campaignUpdate"]  # type: ignore[no-any-return]
+
+    moved = await change(
+        version=1, budget="1200.00", startsOn=(today + timedelta(days=12)).isoformat()
+    )
+    assert moved["campaign"] == {
+        "name": "Autumn fair",
+        "budget": "1200.00",
+        "startsOn": (today + timedelta(days=12)).isoformat(),
+        "endsOn": (today + timedelta(days=20)).isoformat(),
+        "version": 2,
+    }
+    backwards = await change(version=2, endsOn=(today + timedelta(days=11)).isoformat())
+    assert [e["field"] for e in backwards["errors"]] == ["endsOn"]
+    assert [e["code"] for e in (await change(version=1, name="Stale"))["errors"]] == ["CONFLICT"]
+    await execute(MOVE_CAMPAIGN, {"input": {"id": campaign, "status": "ACTIVE"}})
+    running = await change(version=3, startsOn=today.isoformat(), name="Autumn fair II")
+    assert [e["field"] for e in running["errors"]] == ["startsOn"]  # its first day stays
+    renamed = await change(version=3, name="Autumn fair II", endsOn=None)
+    assert (renamed["campaign"]["name"], renamed["campaign"]["endsOn"]) == ("Autumn fair II", None)
+    await execute(MOVE_CAMPAIGN, {"input": {"id": campaign, "status": "COMPLETED"}})
+    done = await change(version=5, budget="1.00")
+    assert done["errors"][0]["message"] == "cannot change a campaign that is completed"
