@@ -73,6 +73,15 @@ class Journal:
         self.entries.clear()
 
 
+def apply_changes(entity: object, values: dict[str, Any]) -> dict[str, Any]:
+    """Set `values` on `entity`; the fields that changed, as `changed_fields` gives them."""
+    changes = changed_fields({name: getattr(entity, name) for name in values}, values)
+    if changes:
+        for name, value in values.items():
+            setattr(entity, name, value)
+    return changes
+
+
 def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """`{field: {"from": old, "to": new}}` for the fields whose value differs."""
     return {

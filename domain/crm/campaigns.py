@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core import assignments, references, validation
 from domain.core.access import Viewer, record_rule
 from domain.core.errors import Conflict, DomainError, InvalidTransition, NotFound, Problems
-from domain.core.journal import Journal, changed_fields
+from domain.core.journal import Journal, apply_changes
 from domain.crm.campaign_states import CAMPAIGN_MACHINE
 from domain.crm.customers import get_visible
 from domain.crm.models import Campaign, CampaignMember, Customer
@@ -140,10 +140,8 @@ async def update(
         except DomainError as error:
             problems.collect(error)
     problems.raise_if_any()
-    changes = changed_fields({name: getattr(campaign, name) for name in values}, values)
+    changes = apply_changes(campaign, values)
     if changes:
-        for name, value in values.items():
-            setattr(campaign, name, value)
         campaign.version += 1
         await session.flush()
         journal.record(

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import validation
 from domain.core.errors import Conflict, NotFound, Problems
-from domain.core.journal import Journal, changed_fields
+from domain.core.journal import Journal, apply_changes
 from domain.crm.customers import get_visible
 from domain.crm.models import Contact, Customer
 
@@ -62,12 +62,10 @@ async def update(
     problems = Problems()
     values = _validated(problems, given)
     problems.raise_if_any()
-    changes = changed_fields({name: getattr(contact, name) for name in values}, values)
+    if values.get("is_primary") and not contact.is_primary:
+        await _no_other_primary(session, contact.customer_id)
+    changes = apply_changes(contact, values)
     if changes:
-        if values.get("is_primary") and not contact.is_primary:
-            await _no_other_primary(session, contact.customer_id)
-        for name, value in values.items():
-            setattr(contact, name, value)
         contact.version += 1
         await session.flush()
         journal.record(

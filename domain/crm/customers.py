@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core import assignments, references, validation
 from domain.core.access import Viewer
 from domain.core.errors import Conflict, DomainError, NotFound, Problems
-from domain.core.journal import Journal, changed_fields
+from domain.core.journal import Journal, apply_changes
 from domain.crm.models import Customer
 from domain.crm.vocabulary import CUSTOMER_KINDS, CUSTOMER_STATUSES, CUSTOMER_TIERS
 
@@ -65,11 +65,8 @@ async def update(
     if customer.version != version:
         raise Conflict("customer")
     values = await _validated(session, journal.actor, given, creating=False)
-    before = {name: getattr(customer, name) for name in values}
-    changes = changed_fields(before, values)
+    changes = apply_changes(customer, values)
     if changes:
-        for name, value in values.items():
-            setattr(customer, name, value)
         customer.version += 1
         customer.updated_at = func.now()
         await session.flush()

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core import assignments, references, validation
 from domain.core.access import Viewer
 from domain.core.errors import Conflict, DomainError, InvalidTransition, NotFound, Problems
-from domain.core.journal import Journal, changed_fields
+from domain.core.journal import Journal, apply_changes
 from domain.crm import opportunity_stages as stages
 from domain.crm.customers import get_visible
 from domain.crm.models import Campaign, Customer, Opportunity
@@ -173,10 +173,8 @@ async def update(
         _close_date(problems, given["expected_close_on"])
         values["expected_close_on"] = given["expected_close_on"]
     problems.raise_if_any()
-    changes = changed_fields({name: getattr(opportunity, name) for name in values}, values)
+    changes = apply_changes(opportunity, values)
     if changes:
-        for name, value in values.items():
-            setattr(opportunity, name, value)
         await _touch(session, opportunity)
         journal.record(
             "opportunity.updated",

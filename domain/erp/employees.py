@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core import assignments, references, validation
 from domain.core.access import Viewer
 from domain.core.errors import Conflict, DomainError, NotFound, Problems
-from domain.core.journal import Journal, changed_fields
+from domain.core.journal import Journal, apply_changes
 from domain.erp.models.employees import EMPLOYEE_STATUSES, Department, Employee
 
 TEXT_LIMITS = {"name": 200, "title": 100}
@@ -55,10 +55,8 @@ async def update(
         values["terminated_at"] = datetime.now(UTC)
     elif values.get("status") not in (None, "terminated"):
         values["terminated_at"] = None
-    changes = changed_fields({name: getattr(employee, name) for name in values}, values)
+    changes = apply_changes(employee, values)
     if changes:
-        for name, value in values.items():
-            setattr(employee, name, value)
         employee.version += 1
         await session.flush()
         journal.record(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import assignments, references, validation
 from domain.core.errors import Conflict, DomainError, Problems
-from domain.core.journal import Journal, changed_fields
+from domain.core.journal import Journal, apply_changes
 from domain.crm import customers
 from domain.erp import credit, price_lists, pricing, stock_ledger, stock_position
 from domain.erp.models.sales_orders import SalesOrder, SalesOrderLine
@@ -172,10 +172,8 @@ async def update(
         except DomainError as error:
             problems.collect(error)
     problems.raise_if_any()
-    changes = changed_fields({name: getattr(order, name) for name in values}, values)
+    changes = apply_changes(order, values)
     if changes:
-        for name, value in values.items():
-            setattr(order, name, value)
         await _touch(session, order)
         journal.record(
             "sales_order.updated",

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import validation
 from domain.core.errors import Conflict, NotFound, Problems
-from domain.core.journal import Journal, changed_fields
+from domain.core.journal import Journal, apply_changes
 from domain.erp import stock_ledger
 from domain.erp.models.stock import STOCK_CATEGORIES, StockItem, Supplier, Warehouse
 
@@ -55,10 +55,8 @@ async def update(
     problems = Problems()
     values = await _validated(session, given, problems)
     problems.raise_if_any()
-    changes = changed_fields({name: getattr(item, name) for name in values}, values)
+    changes = apply_changes(item, values)
     if changes:
-        for name, value in values.items():
-            setattr(item, name, value)
         item.version += 1
         await session.flush()
         journal.record(

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import references, validation
 from domain.core.errors import Conflict, NotFound, Problems
-from domain.core.journal import Journal, changed_fields
+from domain.core.journal import Journal, apply_changes
 from domain.erp.models.stock import Supplier
 
 FIELDS = ("name", "email", "country", "lead_time_days")
@@ -54,10 +54,8 @@ async def update(
     problems = Problems()
     values = _validated(problems, given)
     problems.raise_if_any()
-    changes = changed_fields({name: getattr(supplier, name) for name in values}, values)
+    changes = apply_changes(supplier, values)
     if changes:
-        for name, value in values.items():
-            setattr(supplier, name, value)
         supplier.version += 1
         await session.flush()
         journal.record(

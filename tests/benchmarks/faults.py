@@ -50,7 +50,7 @@ from domain.demo.seed import seed_database
 from tests.benchmarks.burst import _wait_until_serving
 from tests.benchmarks.read_api import SECRET, admin_token, free_port
 from tests.benchmarks.scratch import scratch_database
-from tests.faults.processes import wait_until
+from tests.faults.processes import child_processes, has_ended, wait_until
 from tests.workers.freshness import mark_figures_fresh
 from tests.workers.orders import place_order
 from workers.job_names import RECOMPUTE_STEP
@@ -251,26 +251,6 @@ async def redis_restart(database_url: str, data: Path) -> str:
         redis.stop()
 
 
-def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(stat[1]) == pid and stat[0] != "Z":
-                found.add(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 async def worker_kill(database_url: str, data: Path) -> str:
     await seed_database(database_url, customers=300, seed=9, reset=True)
     db = await asyncpg.connect(asyncpg_dsn(database_url))
@@ -303,7 +283,7 @@ async def worker_kill(database_url: str, data: Path) -> str:
             )
 
         await wait_until(blocked, within=300, what="the forecast waiting to write")
-        children = _children(workers[0].pid)
+        children = child_processes(workers[0].pid)
         workers.append(subprocess.Popen(command, env=env, cwd=ROOT))  # noqa: ASYNC220
         workers[0].send_signal(signal.SIGKILL)
         killed = time.monotonic()
@@ -321,7 +301,7 @@ async def worker_kill(database_url: str, data: Path) -> str:
         await wait_until(done, within=600, what="the job done by the other worker")
         rerun = time.monotonic() - killed
         await asyncio.sleep(max(0.0, 5 - (time.monotonic() - killed)))
-        orphans = sum(1 for pid in children if _alive(pid))
+        orphans = sum(1 for pid in children if not has_ended(pid))
         return f"| {len(children)} | {rerun:.1f} | {orphans} |"
     finally:
         for worker in workers:

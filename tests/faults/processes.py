@@ -113,3 +113,28 @@ def worker_check(redis_url: str, database_url: str) -> int:
     env = {**os.environ, "REDIS_URL": redis_url, "DATABASE_URL": database_url}
     command = [sys.executable, "-m", "api.cli", "worker", "--check"]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False).returncode
+
+
+def child_processes(pid: int) -> set[int]:
+    """Live processes whose parent is `pid` (read from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            state = _stat(int(entry.name))
+            if state is not None and state[1] == pid and state[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def has_ended(pid: int) -> bool:
+    state = _stat(pid)
+    return state is None or state[0] == "Z"  # a zombie has ended; only its entry is left
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, None once it is gone."""
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[1])
