@@ -315,7 +315,7 @@ async def test_owed_work_whose_job_was_lost_is_queued_again_after_its_deadline(
         queued = await redis.queued_jobs(queue_name=queue)
         [job] = [j for j in queued if j.function == REFRESH_CUSTOMER]
         first = await demo.fetchrow(owed, customer_id)
-        assert first["attempts"] == 1 and 25 < first["wait"] <= 30
+        assert first["attempts"] == 1 and 0 < first["wait"] <= 30
         # Not due yet: nothing is queued twice.
         await relay_pending(engine, redis, deadline_s=30)
         assert await redis.zcard(queue) == 2  # the customer's job and the campaigns job
@@ -328,7 +328,8 @@ async def test_owed_work_whose_job_was_lost_is_queued_again_after_its_deadline(
         ]
         assert [j.args for j in again] == [job.args]
         second = await demo.fetchrow(owed, customer_id)
-        assert second["attempts"] == 2 and 55 < second["wait"] <= 60  # the deadline doubles
+        # Longer than any first deadline could be: the deadline doubled.
+        assert second["attempts"] == 2 and 30 < second["wait"] <= 60
     finally:
         await redis.aclose()
 
