@@ -86,6 +86,7 @@ def create_app(
     app.state.bizgraph = state
     app.state.security = security
     app.state.probes = probes
+    app.state.compiled_requests = graphql.compiled_requests
     _tune_garbage_collector()
     return app
 

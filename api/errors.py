@@ -155,6 +155,24 @@ def _log(error: GraphQLError, code: str) -> None:
         log.error("unexpected error at %s", where, exc_info=original)
 
 
+def shown(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
+    """The errors as the client sees them, each counted under its code: the server's own
+    failures masked (and logged), the client's typed."""
+    stats = current_request.get()
+    result: list[GraphQLError] = []
+    for error in errors:
+        code = masked_code(error)
+        if code is not None:
+            _log(error, code)
+            error = masked(error, code, request_id)
+        else:
+            error = typed(error)
+        if stats is not None:
+            stats.error_codes.append(error_code(error))
+        result.append(error)
+    return result
+
+
 class ErrorPolicy(SchemaExtension):
     """Masks unexpected errors (see the module docstring) and counts every error's code."""
 
@@ -167,15 +185,4 @@ class ErrorPolicy(SchemaExtension):
         stats = current_request.get()
         context = self.execution_context.context
         request_id = getattr(context, "request_id", None) or (stats.request_id if stats else "-")
-        shown: list[GraphQLError] = []
-        for error in errors:
-            code = masked_code(error)
-            if code is not None:
-                _log(error, code)
-                error = masked(error, code, request_id)
-            else:
-                error = typed(error)
-            if stats is not None:
-                stats.error_codes.append(error_code(error))
-            shown.append(error)
-        result.errors = shown  # type: ignore[union-attr]
+        result.errors = shown(errors, request_id)  # type: ignore[union-attr]

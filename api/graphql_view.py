@@ -1,7 +1,7 @@
 """The GraphQL endpoint: a strawberry ASGI view with a fresh context per request."""
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -10,9 +10,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.relay import to_base64
 
 from api import graphiql
+from api.compiled_requests import CompiledRequests
 from api.errors import ErrorPolicy
 from api.observability import OperationName
 from api.security import envelope, query_limits
@@ -29,55 +31,98 @@ class GraphQLView(GraphQL[Context, None]):
     def __init__(self, state: AppState) -> None:
         settings = state.settings
         input_limits = InputLimits.from_settings(settings)
+        limits = query_limits.QueryLimits.from_settings(settings)
+        schema = build_schema(
+            production=settings.is_prod,
+            # Naming and error policy first: they wrap everything, the limits included.
+            extensions=[
+                OperationName,
+                ErrorPolicy,
+                *query_limits.extension_factories(settings, limits),
+                lambda: InputLimitsExtension(input_limits),
+            ],
+            max_batch_operations=settings.max_batch_operations,
+            shortcuts=settings.execution_shortcuts,
+            compiled_reads=settings.compiled_reads,
+        )
         super().__init__(
-            build_schema(
-                production=settings.is_prod,
-                # Naming and error policy first: they wrap everything, the limits included.
-                extensions=[
-                    OperationName,
-                    ErrorPolicy,
-                    *query_limits.extension_factories(settings),
-                    lambda: InputLimitsExtension(input_limits),
-                ],
-                max_batch_operations=settings.max_batch_operations,
-                shortcuts=settings.execution_shortcuts,
-                compiled_reads=settings.compiled_reads,
-            ),
+            schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=True,
         )
         self.state = state
+        self.compiled_requests = (
+            CompiledRequests(
+                schema._schema,
+                limits,
+                input_limits,
+                loaders=self._loaders,
+                max_rows=settings.max_nodes,
+            )
+            if settings.compiled_reads
+            else None
+        )
+
+    def _loaders(self, viewer: Viewer) -> Loaders:
+        return Loaders(
+            self.state.reads,
+            viewer,
+            statement_budget_ms=self.state.settings.request_statement_budget_ms,
+        )
 
     async def get_context(self, request: Request, response: Any) -> Context:  # type: ignore[override]
-        # Authentication lets no operation through without a viewer; the GraphiQL page, the
-        # one unauthenticated request that reaches this view, runs nothing and gets no roles.
-        viewer = getattr(request.state, "viewer", None) or Viewer(employee_id=None, email="")
-        request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
-        return Context(
+        viewer = _viewer(request)
+        context = Context(
             state=self.state,
             viewer=viewer,
-            request_id=request_id,
+            request_id=_request_id(request),
             request=request,
             response=response,
-            loaders=Loaders(
-                self.state.reads,
-                viewer,
-                statement_budget_ms=self.state.settings.request_statement_budget_ms,
-            ),
+            loaders=self._loaders(viewer),
             max_rows=self.state.settings.max_nodes,
         )
+        request.scope["bizgraph.context"] = context
+        return context
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self._compiled(request)
+            if response is None:
+                response = await self.run(request)
+                self._learn(request)
         except HTTPException as error:
             # strawberry answers its own refusals (405, 404, an operation GET may not run)
             # in plain text; clients get them shaped like every other GraphQL error.
             response = graphql_error(error.status_code, "BAD_REQUEST", error.reason)
         await response(scope, receive, send)
+
+    async def _compiled(self, request: Request) -> Response | None:
+        """The answer of `api.compiled_requests`, for a plain JSON POST of a query it knows."""
+        if (
+            self.compiled_requests is None
+            or request.method != "POST"
+            or self._get_stream_transport_from_headers(request.headers) is not None
+        ):
+            return None
+        answer = await self.compiled_requests.answer(
+            request, _viewer(request), _request_id(request)
+        )
+        if answer is None:
+            return None
+        if answer.errors:
+            self.schema.process_errors(answer.errors)
+        data = cast(GraphQLHTTPResponse, answer.response_data())
+        return self.create_response(data, await self.get_sub_response(request))
+
+    def _learn(self, request: Request) -> None:
+        context = request.scope.get("bizgraph.context")
+        operation = getattr(context, "compiled_operation", None)
+        if self.compiled_requests is not None and operation is not None:
+            self.compiled_requests.learn(request, operation)
 
     def decode_json(self, data: str | bytes) -> object:
         # The request guard checked the body with this same decoder (api.security.envelope).
@@ -113,6 +158,16 @@ class GraphQLView(GraphQL[Context, None]):
         async with self.state.engine.connect() as connection:
             top = await connection.scalar(select(Customer.id).order_by(Customer.id).limit(1))
         return to_base64("Customer", top if top is not None else 1)
+
+
+def _viewer(request: Request) -> Viewer:
+    # Authentication lets no operation through without a viewer; the GraphiQL page, the
+    # one unauthenticated request that reaches this view, runs nothing and gets no roles.
+    return getattr(request.state, "viewer", None) or Viewer(employee_id=None, email="")
+
+
+def _request_id(request: Request) -> str:
+    return getattr(request.state, "request_id", None) or uuid.uuid4().hex
 
 
 def graphql_endpoint(state: AppState) -> GraphQLView:

@@ -194,9 +194,10 @@ def _sizes(variables: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return found
 
 
-def extension_factories(settings: SecuritySettings) -> list[Callable[[], SchemaExtension]]:
+def extension_factories(
+    settings: SecuritySettings, limits: QueryLimits
+) -> list[Callable[[], SchemaExtension]]:
     """The schema extensions enforcing these limits, as factories (never shared instances)."""
-    limits = QueryLimits.from_settings(settings)
     factories: list[Callable[[], SchemaExtension]] = [lambda: QueryLimitsExtension(limits)]
     if not settings.introspection_enabled:
         from strawberry.extensions import DisableIntrospection

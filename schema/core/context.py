@@ -30,6 +30,9 @@ class Context:
     loaders: Any = None
     # Rows a response may hold (list items as often as they appear); None: no limit.
     max_rows: int | None = None
+    # Set by the executor when compiled reads answered every root field
+    # (schema.core.compiled.runner.CompiledOperation): the API answers it directly next time.
+    compiled_operation: Any = None
 
     @property
     def sessions(self) -> SessionFactory:

@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLField,
@@ -49,12 +50,12 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from schema.core.compiled.runner import (
     COMPILED_READS,
+    CompiledOperation,
     Entry,
     bind,
-    denied_places,
-    located,
+    finished,
+    rows_at_most,
     rows_in,
-    seal_cursors,
 )
 from schema.core.nodes import FromRow
 from schema.core.permissions import guard_of, unguarded, viewer_of
@@ -124,6 +125,15 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     rows = 0
     rows_exceeded: GraphQLError | None = None
+    document: DocumentNode | None = None
+
+    @classmethod
+    def build(cls, schema: GraphQLSchema, document: DocumentNode, *args: Any, **kwargs: Any) -> Any:
+        # Kept for compiled reads: the document is what a repeated request is known by.
+        built = super().build(schema, document, *args, **kwargs)
+        if isinstance(built, ExecutionContext):
+            built.document = document
+        return built
 
     def count_rows(self, items: int) -> None:
         limit = getattr(self.context_value, "max_rows", None)
@@ -178,6 +188,15 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 values = bind(entry, self.variable_values) if entry is not None else None
                 if entry is not None and values is not None:
                     compiled[key] = (entry, values)
+        if len(compiled) == len(grouped_field_set) and hasattr(
+            self.context_value, "compiled_operation"
+        ):
+            # Every root field compiled: the API may answer this document without the
+            # executor when it comes again (api.compiled_requests).
+            assert self.document is not None
+            self.context_value.compiled_operation = CompiledOperation(
+                self.document, self.operation, self.fragments
+            )
         if not compiled:
             return super().execute_root_grouped_field_set(
                 root_type, root_value, grouped_field_set, serially, position_context
@@ -230,17 +249,11 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if not rows:  # no such node (or hidden): the general path answers
                 result = self.execute_field(root_type, root_value, details, path, position_context)
                 return await result if self.is_awaitable(result) else result
-            text: str = rows[0]["data"]
-            if entry.sites:
-                text = seal_cursors(text, entry.sites)
+            text, denied = finished(entry, rows[0]["data"], key)
             self._count_json(text)
-            if entry.denied:
-                # Appended as they are: no other error can null a place inside this answer,
-                # which is what `collected_errors.add` would check for each.
-                self.collected_errors.errors.extend(
-                    located(denied, place)
-                    for denied, place in denied_places(entry.plan, orjson.loads(text), key)
-                )
+            # Appended as they are: no other error can null a place inside this answer,
+            # which is what `collected_errors.add` would check for each.
+            self.collected_errors.errors.extend(denied)
             return orjson.Fragment(text)
         except Exception as error:
             self.handle_field_error(error, definition.type, details, path)
@@ -252,7 +265,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         limit = getattr(self.context_value, "max_rows", None)
         if limit is None:
             return
-        objects = text.count("{")
+        objects = rows_at_most(text)
         if self.rows + objects <= limit:
             self.rows += objects
         else:

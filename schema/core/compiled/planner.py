@@ -90,6 +90,9 @@ class Bindings:
 
     connections: list[ConnectionSource] = field(default_factory=list)
     key: tuple[p.Param, GraphQLField, FieldNode, str] | None = None
+    # The values of connections whose `first` and `after` the document writes out, by index
+    # (None: invalid), bound once for every request of the plan.
+    written: dict[int, dict[str, Any] | None] = field(default_factory=dict)
 
 
 class Planner:

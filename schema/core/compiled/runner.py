@@ -23,7 +23,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, VariableNode
+import orjson
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    VariableNode,
+)
 from graphql.error import located_error
 from graphql.execution.collect_fields import FieldDetails
 from graphql.execution.values import get_argument_values
@@ -35,7 +43,7 @@ from domain.core.access import Viewer
 from domain.core.reads import Compiled
 from schema.core import sql
 from schema.core.compiled import plans as p
-from schema.core.compiled.planner import Bindings, Planner, Unsupported
+from schema.core.compiled.planner import Bindings, ConnectionSource, Planner, Unsupported
 from schema.core.ids import parse_key
 from schema.core.pagination import encode_cursor, page_request
 from schema.core.permissions import viewer_of
@@ -59,6 +67,17 @@ class Entry:
     bindings: Bindings
     sites: tuple[p.CursorSite, ...]
     denied: bool
+
+
+@dataclass(frozen=True)
+class CompiledOperation:
+    """A query whose every root field was answered by its compiled statement: the parsed
+    document (the parser cache hands the same object to every request repeating its text),
+    the operation run and its fragments as the executor saw them."""
+
+    document: DocumentNode
+    operation: OperationDefinitionNode
+    fragments: dict[str, Any]
 
 
 _NOT_COMPILED = object()
@@ -123,16 +142,19 @@ class CompiledReads:
             OrderedDict()
         )
 
-    def _shape(self, execution: Any) -> tuple[Any, ...]:
-        operation = execution.operation
+    def _shape(
+        self, operation: OperationDefinitionNode, fragments: dict[str, Any], variables: Any
+    ) -> tuple[Any, ...]:
+        """What of the request's variables a plan depends on (`variables`: graphql-core's
+        VariableValues of the request)."""
         found = self._uses.get(id(operation))
         if found is None or found[0] is not operation:
-            found = (operation, _variable_uses(operation, execution.fragments))
+            found = (operation, _variable_uses(operation, fragments))
             self._uses[id(operation)] = found
             if len(self._uses) > self.max_plans:
                 self._uses.popitem(last=False)
         shape: list[tuple[str, Any]] = []
-        for name, value in sorted(execution.variable_values.coerced.items()):
+        for name, value in sorted(variables.coerced.items()):
             uses = found[1].get(name, {"other"})
             if uses <= {"first"}:
                 continue
@@ -144,13 +166,24 @@ class CompiledReads:
                 shape.append((name, repr(value)))
         return tuple(shape)
 
+    def _key(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, Any],
+        variables: Any,
+        key: str,
+        viewer: Viewer,
+    ) -> tuple[Any, ...]:
+        shape = self._shape(operation, fragments, variables)
+        return (id(operation), key, viewer.roles, viewer.limited_to_own_customers, shape)
+
     def entry(self, execution: Any, key: str, details: list[FieldDetails]) -> Entry | None:
         """The cached plan of a root field for this request, planned now if new; None when the
         field takes the general path."""
         viewer = viewer_of(execution.context_value)
-        restricted = viewer.limited_to_own_customers
         operation = execution.operation
-        cache_key = (id(operation), key, viewer.roles, restricted, self._shape(execution))
+        variables = execution.variable_values
+        cache_key = self._key(operation, execution.fragments, variables, key, viewer)
         found = self._plans.get(cache_key)
         if found is not None and (found is _NOT_COMPILED or found.operation is operation):
             self._plans.move_to_end(cache_key)
@@ -160,6 +193,21 @@ class CompiledReads:
         if len(self._plans) > self.max_plans:
             self._plans.popitem(last=False)
         return planned
+
+    def planned(
+        self,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, Any],
+        variables: Any,
+        key: str,
+        viewer: Viewer,
+    ) -> Entry | None:
+        """The plan already made for a root field of a request like this one, if any: never
+        plans (planning needs the executor)."""
+        found = self._plans.get(self._key(operation, fragments, variables, key, viewer))
+        if isinstance(found, Entry) and found.operation is operation:
+            return found
+        return None
 
     def _plan(
         self, execution: Any, key: str, details: list[FieldDetails], viewer: Viewer
@@ -193,23 +241,18 @@ def bind(entry: Entry, variables: Any) -> dict[str, Any] | None:
     # `variables`: graphql-core's VariableValues of the request.
     """The statement's request values; None when one is invalid (the general path reports it)."""
     values: dict[str, Any] = {}
-    for source in entry.bindings.connections:
-        arguments = get_argument_values(source.definition, source.node, variables)
-        cursor = source.plan.cursor
-        try:
-            request = page_request(
-                cursor.connection, cursor.ordering, arguments.get("first"), arguments.get("after")
-            )
-            after = source.ordering.after_values(request.after) if request.after else None
-        except GraphQLError:
+    written = entry.bindings.written
+    for index, source in enumerate(entry.bindings.connections):
+        if index in written:
+            page = written[index]
+        else:
+            page = _page_values(source, variables)
+            if not _takes_variables(source.node):
+                # `first` and `after` written in the document: the same for every request.
+                written[index] = page
+        if page is None:
             return None
-        values[source.plan.first.name] = request.first
-        values[source.plan.first.name + "_limit"] = request.first + 1
-        if source.plan.after is not None:
-            if after is None:
-                return None
-            for i, param in enumerate(source.plan.after):
-                values[param.name] = after[f"after_{i}"]
+        values.update(page)
     if entry.bindings.key is not None:
         param, definition, node, type_name = entry.bindings.key
         raw = get_argument_values(definition, node, variables).get("id")
@@ -221,6 +264,37 @@ def bind(entry: Entry, variables: Any) -> dict[str, Any] | None:
         if global_id.type_name != type_name or node_key is None:
             return None
         values[param.name] = node_key
+    return values
+
+
+def _takes_variables(node: FieldNode) -> bool:
+    return any(
+        isinstance(argument.value, VariableNode)
+        for argument in node.arguments or ()
+        if argument.name.value in ("first", "after")
+    )
+
+
+def _page_values(source: ConnectionSource, variables: Any) -> dict[str, Any] | None:
+    """A connection's page size and cursor keys as statement values; None when invalid."""
+    arguments = get_argument_values(source.definition, source.node, variables)
+    cursor = source.plan.cursor
+    try:
+        request = page_request(
+            cursor.connection, cursor.ordering, arguments.get("first"), arguments.get("after")
+        )
+        after = source.ordering.after_values(request.after) if request.after else None
+    except GraphQLError:
+        return None
+    values = {
+        source.plan.first.name: request.first,
+        source.plan.first.name + "_limit": request.first + 1,
+    }
+    if source.plan.after is not None:
+        if after is None:
+            return None
+        for i, param in enumerate(source.plan.after):
+            values[param.name] = after[f"after_{i}"]
     return values
 
 
@@ -236,6 +310,23 @@ def seal_cursors(text: str, sites: tuple[p.CursorSite, ...]) -> str:
 
 
 Place = tuple[str | int, ...]
+
+
+def finished(entry: Entry, text: str, root: str) -> tuple[str, list[GraphQLError]]:
+    """A root field's JSON as clients get it, with its errors: cursors sealed, and a FORBIDDEN
+    error at every place a denied field was nulled."""
+    if entry.sites:
+        text = seal_cursors(text, entry.sites)
+    if not entry.denied:
+        return text, []
+    places = denied_places(entry.plan, orjson.loads(text), root)
+    return text, [located(denied, place) for denied, place in places]
+
+
+def rows_at_most(text: str) -> int:
+    """An upper bound of the rows a compiled answer holds: its objects (every row is one;
+    counting braces costs far less than parsing)."""
+    return text.count("{")
 
 
 def _object_places(plan: p.ObjectPlan, data: Any, path: Place) -> Iterator[tuple[p.Denied, Place]]:
