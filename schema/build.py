@@ -39,7 +39,13 @@ from schema.crm.interactions import Interaction, InteractionMutations, Interacti
 from schema.crm.opportunities import Opportunity, OpportunityMutations, OpportunityQueries
 from schema.crm.tickets import Ticket, TicketMutations, TicketQueries
 from schema.erp.deliveries import Delivery, DeliveryLine, DeliveryMutations
-from schema.erp.employees import Department, Employee, EmployeeMutations, EmployeeQueries
+from schema.erp.employees import (
+    Department,
+    DepartmentMutations,
+    Employee,
+    EmployeeMutations,
+    EmployeeQueries,
+)
 from schema.erp.invoices import Invoice, InvoiceMutations, InvoiceQueries
 from schema.erp.payments import Payment, PaymentMutations
 from schema.erp.purchase_orders import (
@@ -56,6 +62,7 @@ from schema.erp.sales_orders import (
 from schema.erp.stock_items import StockItem, StockItemMutations, StockItemQueries
 from schema.erp.suppliers import Supplier, SupplierMutations, SupplierQueries
 from schema.erp.warehouses import Warehouse
+from schema.flows.archiving import ArchivingMutations
 from schema.flows.deals import DealMutations
 
 
@@ -96,6 +103,8 @@ class Mutation(
     SupplierMutations,
     PurchaseOrderMutations,
     EmployeeMutations,
+    DepartmentMutations,
+    ArchivingMutations,
 ):
     pass
 

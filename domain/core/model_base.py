@@ -44,6 +44,9 @@ class Base(DeclarativeBase):
 
 BigId = Annotated[int, mapped_column(BigInteger, Identity(always=False), primary_key=True)]
 CreatedAt = Annotated[datetime, mapped_column(server_default=func.now())]
+# When the record was archived: left out of every list, kept for what refers to it
+# (domain.flows.archiving); null while in use.
+ArchivedAt = Annotated[datetime | None, mapped_column(nullable=True)]
 
 
 def fk(target: str, *, ondelete: str | None = None, nullable: bool | None = None) -> Any:

@@ -18,7 +18,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import (
+    ArchivedAt,
+    Base,
+    BigId,
+    CreatedAt,
+    fk,
+    one_of,
+    trigram_index,
+)
 from domain.crm.opportunity_stages import OPPORTUNITY_STAGES
 from domain.crm.ticket_states import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
 from domain.crm.vocabulary import (
@@ -69,6 +77,7 @@ class Customer(Base):
     created_at: Mapped[CreatedAt] = mapped_column(index=True)
     updated_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    archived_at: Mapped[ArchivedAt]
 
 
 class Contact(Base):
@@ -88,6 +97,7 @@ class Contact(Base):
     is_primary: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    archived_at: Mapped[ArchivedAt]
 
 
 class Campaign(Base):
@@ -114,6 +124,7 @@ class Campaign(Base):
     owner_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
     created_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    archived_at: Mapped[ArchivedAt]
 
 
 class CampaignMember(Base):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import references, validation
+from domain.core import archiving, references, validation
 from domain.core.errors import NotFound, Problems
 from domain.core.journal import Journal
 from domain.core.money import ZERO, money
@@ -55,6 +55,8 @@ async def create(
     supplier = await session.get(Supplier, request.supplier_id)
     if supplier is None:
         problems.add("supplier", "supplier does not exist", "NOT_FOUND")
+    else:
+        archiving.check_in_use(problems, supplier, "supplier", "supplier")
     if await session.get(Warehouse, request.warehouse_id) is None:
         problems.add("warehouse", "warehouse does not exist", "NOT_FOUND")
     today = date.today()

@@ -5,7 +5,7 @@ Clients name items and quantities only; every price, discount, tax and total com
 the server, so a client can never set what it pays.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import assignments, references, validation
+from domain.core import archiving, assignments, references, validation
 from domain.core.errors import Conflict, DomainError, Problems
 from domain.core.journal import Journal, apply_changes
 from domain.crm import customers
@@ -77,7 +77,7 @@ async def confirm(
     *, session: AsyncSession, journal: Journal, order_id: int, version: int | None
 ) -> SalesOrder:
     """Commit to deliver: a draft reserves its stock now, a placed order already holds it."""
-    order = await _for_change(session, journal, order_id, version)
+    order = await for_change(session, journal, order_id, version)
     target = ORDER_MACHINE.next(order.status, "confirm")
     if order.status == "draft":
         customer = await customers.get_visible(session, journal.actor, order.customer_id)
@@ -85,7 +85,7 @@ async def confirm(
         await _reserve(session, journal, order)
     order.status = target
     order.confirmed_at = datetime.now(UTC)
-    await _touch(session, order)
+    await touch(session, order)
     journal.record(
         "sales_order.confirmed",
         entity_type="sales_order",
@@ -105,7 +105,7 @@ async def cancel(
     reason: str | None,
 ) -> SalesOrder:
     """Cancel an order nothing of which has shipped; its reservations are released."""
-    order = await _for_change(session, journal, order_id, version)
+    order = await for_change(session, journal, order_id, version)
     problems = Problems()
     reason = validation.text(problems, "reason", reason, max_length=500, required=False)
     problems.raise_if_any()
@@ -131,7 +131,7 @@ async def cancel(
         )
     order.status = target
     order.cancelled_at = datetime.now(UTC)
-    await _touch(session, order)
+    await touch(session, order)
     journal.record(
         "sales_order.cancelled",
         entity_type="sales_order",
@@ -151,7 +151,7 @@ async def update(
     given: Mapping[str, Any],
 ) -> SalesOrder:
     """Change an open order's notes or responsible sales rep."""
-    order = await _for_change(session, journal, order_id, version)
+    order = await for_change(session, journal, order_id, version)
     if ORDER_MACHINE.is_final(order.status):
         raise DomainError("INVALID_TRANSITION", f"a {order.status} order cannot be edited")
     problems = Problems()
@@ -174,7 +174,7 @@ async def update(
     problems.raise_if_any()
     changes = apply_changes(order, values)
     if changes:
-        await _touch(session, order)
+        await touch(session, order)
         journal.record(
             "sales_order.updated",
             entity_type="sales_order",
@@ -185,16 +185,22 @@ async def update(
     return order
 
 
-async def _for_change(
-    session: AsyncSession, journal: Journal, order_id: int, version: int | None
+async def for_change(
+    session: AsyncSession,
+    journal: Journal,
+    order_id: int,
+    version: int | None,
+    *,
+    field: str = "id",
 ) -> SalesOrder:
-    order = await get_order(session, journal.actor, order_id)
+    """The order, locked, if the actor may see it and it is still at `version` (if given)."""
+    order = await get_order(session, journal.actor, order_id, field=field)
     if version is not None and version != order.version:
         raise Conflict("sales order")
     return order
 
 
-async def _touch(session: AsyncSession, order: SalesOrder) -> None:
+async def touch(session: AsyncSession, order: SalesOrder) -> None:
     order.version += 1
     order.updated_at = datetime.now(UTC)
     await session.flush()
@@ -218,7 +224,8 @@ async def _create(
         problems, "notes", request.notes, max_length=NOTES_LIMIT, required=False
     )
     customer = await customers.get_visible(session, journal.actor, request.customer_id)
-    items = await _items(session, request.lines, customer.currency, problems)
+    archiving.check_in_use(problems, customer, "customer", "customer")
+    items = await sellable_items(session, request.lines, customer.currency, problems)
     warehouse_id = await _warehouse(session, request, problems)
     try:
         if request.sales_rep_id is None:
@@ -289,9 +296,15 @@ async def _create(
     return order
 
 
-async def _items(
-    session: AsyncSession, lines: Sequence[LineRequest], currency: str, problems: Problems
+async def sellable_items(
+    session: AsyncSession,
+    lines: Sequence[LineRequest],
+    currency: str,
+    problems: Problems,
+    field_of: Callable[[int], str] = lambda position: f"lines.{position}.stockItem",
 ) -> dict[int, StockItem]:
+    """The lines' items; a problem at `field_of(position)` for each that cannot be sold in
+    `currency` (missing, no longer sold, priced in another currency)."""
     wanted = {line.stock_item_id for line in lines}
     found = {
         item.id: item
@@ -299,10 +312,10 @@ async def _items(
     }
     for position, line in enumerate(lines):
         item = found.get(line.stock_item_id)
-        field = f"lines.{position}.stockItem"
+        field = field_of(position)
         if item is None:
             problems.add(field, "stock item does not exist", "NOT_FOUND")
-        elif not item.is_active:
+        elif not item.is_active or item.archived_at is not None:
             problems.add(field, f"{item.sku} is no longer sold")
         elif item.currency != currency:
             problems.add(

@@ -2,10 +2,11 @@
 
 A filter input is a strawberry input whose fields come from the helpers here: `any_of` (a
 column is one of some enum values), `equals`, `node` (a foreign key names this node),
-`at_least` / `at_most`, `search` (text in some columns, trigram-indexed) and `rule` (a read
-rule of the domain, such as "overdue"). `schema.core.sql.conditions` turns the fields a
-client gave into SQL, so a filter is one declaration, read alike by the schema (its GraphQL
-type), the SQL adapter and the test that every search is indexed.
+`at_least` / `at_most`, `search` (text in some columns, trigram-indexed), `rule` (a read
+rule of the domain, such as "overdue") and `include_archived` (archived rows listed too).
+`schema.core.sql.conditions` turns the fields a client gave into SQL, so a filter is one
+declaration, read alike by the schema (its GraphQL type), the SQL adapter and the test that
+every search is indexed.
 """
 
 from collections.abc import Callable, Iterator
@@ -74,7 +75,12 @@ class Rule:
     negatable: bool
 
 
-Spec: TypeAlias = AnyOf | Equals | Node | Bound | Search | Rule
+@dataclass(frozen=True)
+class IncludeArchived:
+    """Archived rows are listed too (they are left out unless this is true)."""
+
+
+Spec: TypeAlias = AnyOf | Equals | Node | Bound | Search | Rule | IncludeArchived
 
 
 def _field(spec: Spec, description: str, **metadata: Any) -> Any:
@@ -110,6 +116,10 @@ def search(*columns: str, description: str) -> Any:
 
 def rule(condition: Callable[[Any], Any], description: str, *, negatable: bool) -> Any:
     return _field(Rule(condition, negatable), description)
+
+
+def include_archived() -> Any:
+    return _field(IncludeArchived(), "Also list archived records (left out by default).")
 
 
 def given(filter_input: object) -> Iterator[tuple[Spec, str, Any]]:

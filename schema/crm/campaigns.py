@@ -56,6 +56,9 @@ class Campaign(TableNode):
     starts_on: date = desc("First day.")
     ends_on: date | None = desc("Last day.")
     version: int = desc("Increases with every change; send it back with campaignMoveStatus.")
+    archived_at: datetime | None = desc(
+        "When it was archived: left out of lists, kept for what refers to it; null while in use."
+    )
 
     owner: EmployeeRef | None = ToOne["Employee"]("owner_id").field(
         "The employee running the campaign."
@@ -89,6 +92,7 @@ class CampaignFilter:
     search: str | None = filters.search("name", description="Text in the name.")
     starts_from: date | None = filters.at_least("starts_on", "Starting on or after.")
     starts_to: date | None = filters.at_most("starts_on", "Starting on or before.")
+    include_archived: bool | None = filters.include_archived()
 
 
 @strawberry.type

@@ -1,5 +1,7 @@
 """Contacts: people at a customer, adding and changing them."""
 
+from datetime import datetime
+
 import strawberry
 from strawberry import relay
 
@@ -23,6 +25,9 @@ class Contact(TableNode):
     title: str | None = desc("Job title.")
     is_primary: bool = desc("The customer's main contact.")
     version: int = desc("Increases with every change; send it back with contactUpdate.")
+    archived_at: datetime | None = desc(
+        "When it was archived: left out of lists, kept for what refers to it; null while in use."
+    )
 
     customer: Customer | None = ToOne[Customer]("customer_id").field(
         "The customer this contact works for."

@@ -90,6 +90,9 @@ class Customer(TableNode):
     credit_limit: Decimal | None = desc("Credit limit.")
     created_at: datetime = desc("When the customer was created.")
     version: int = desc("Version for optimistic concurrency on updates.")
+    archived_at: datetime | None = desc(
+        "When it was archived: left out of lists, kept for what refers to it; null while in use."
+    )
 
     account_manager: EmployeeRef | None = ToOne["Employee"]("account_manager_id").field(
         "The employee managing this account."
@@ -147,6 +150,7 @@ class CustomerFilter:
     )
     created_from: datetime | None = filters.at_least("created_at", "Created at or after.")
     created_to: datetime | None = filters.at_most("created_at", "Created at or before.")
+    include_archived: bool | None = filters.include_archived()
 
 
 @strawberry.enum(description="Fields customers can be sorted by.")

@@ -1,13 +1,13 @@
 """Employees and departments: the organisation, its root list, hiring and changes (HR)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import strawberry
 from strawberry import relay
 
-from domain.erp import employees
+from domain.erp import departments, employees
 from domain.erp.models import Department as DepartmentModel
 from domain.erp.models import Employee as EmployeeModel
 from domain.erp.models.employees import EMPLOYEE_STATUSES
@@ -54,10 +54,22 @@ class Department(TableNode):
     id: relay.NodeID[int]
     code: str = desc("Short code.")
     name: str = desc("Name.")
+    version: int = desc("Increases with every change; send it back with departmentUpdate.")
+    archived_at: datetime | None = desc(
+        "When it was archived: left out of lists, kept for what refers to it; null while in use."
+    )
 
+    parent: "Department | None" = ToOne["Department"]("parent_id").field(
+        "The department this one belongs to, if any."
+    )
     employees: list[Employee] = Children[Employee](
         "department_id", order=("name",), estimated_items=50
     ).field("Employees of the department, by name.")
+
+
+@strawberry.input(description="Filters for departments.")
+class DepartmentFilter:
+    include_archived: bool | None = filters.include_archived()
 
 
 @strawberry.input(description="Filters for employees.")
@@ -80,7 +92,10 @@ class EmployeeQueries:
         Employee, description="Employees by name.", sort=fixed("name"), filter=EmployeeFilter
     )
     departments = root_connection(
-        Department, description="Departments by name, each with its employees.", sort=fixed("name")
+        Department,
+        description="Departments by name, each with its employees.",
+        sort=fixed("name"),
+        filter=DepartmentFilter,
     )
 
 
@@ -127,6 +142,59 @@ def _values(input: EmployeeCreateInput | EmployeeUpdateInput) -> dict[str, Any]:
     if input.manager is not strawberry.UNSET:
         values["manager_id"] = decode_optional(input.manager, "Employee", "manager")
     return values
+
+
+@strawberry.input(description="A new department.")
+class DepartmentCreateInput:
+    code: str = strawberry.field(description="Short code, unique; fixed once made.")
+    name: str = strawberry.field(description="Name, unique.")
+    parent: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The department it belongs to."
+    )
+    idempotency_key: str | None = retry_key("adding a second department")
+
+
+@strawberry.input(description="Changes to a department; fields left out keep their value.")
+class DepartmentUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The department.")
+    version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Name, unique.")
+    parent: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The department it belongs to; null: none."
+    )
+
+
+def _department(input: DepartmentCreateInput | DepartmentUpdateInput) -> dict[str, Any]:
+    values = given(input, "name")
+    if isinstance(input, DepartmentCreateInput):
+        values["code"] = input.code
+    if input.parent is not strawberry.UNSET:
+        values["parent_id"] = decode_optional(input.parent, "Department", "parent")
+    return values
+
+
+@strawberry.type
+class DepartmentMutations:
+    department_create = mutation(
+        DepartmentCreateInput,
+        Department,
+        "Add a department.",
+        lambda input, session, journal: departments.create(
+            session=session, journal=journal, given=_department(input)
+        ),
+    )
+    department_update = mutation(
+        DepartmentUpdateInput,
+        Department,
+        "Rename a department or move it below another.",
+        lambda input, session, journal: departments.update(
+            session=session,
+            journal=journal,
+            department_id=decode(input.id, "Department", "id"),
+            version=input.version,
+            given=_department(input),
+        ),
+    )
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
-from domain.erp import fulfilment_status, sales_orders
+from domain.erp import fulfilment_status, order_edits, sales_orders
 from domain.erp.models import SalesOrder as SalesOrderModel
 from domain.erp.models import SalesOrderLine as SalesOrderLineModel
 from domain.erp.order_states import ORDER_STATUSES
@@ -209,6 +209,38 @@ class SalesOrderUpdateInput:
     )
 
 
+@strawberry.input(
+    description="Add a line to an order nothing of which has shipped; it is priced today."
+)
+class SalesOrderLineAddInput:
+    order: strawberry.ID = strawberry.field(description="The order.")
+    version: int = strawberry.field(
+        description="The order's version you read; a newer one is a CONFLICT."
+    )
+    stock_item: strawberry.ID = strawberry.field(description="The stock item.")
+    quantity: int = strawberry.field(description="Units (1 to 1,000,000).")
+    idempotency_key: str | None = retry_key("adding the line twice")
+
+
+@strawberry.input(description="Change a line's quantity; the line is priced again today.")
+class SalesOrderLineChangeInput:
+    line: strawberry.ID = strawberry.field(description="The order line.")
+    version: int = strawberry.field(
+        description="The order's version you read; a newer one is a CONFLICT."
+    )
+    quantity: int = strawberry.field(description="Units (1 to 1,000,000).")
+    idempotency_key: str | None = retry_key("changing it twice")
+
+
+@strawberry.input(description="Remove a line from an order (not its last: cancel the order).")
+class SalesOrderLineRemoveInput:
+    line: strawberry.ID = strawberry.field(description="The order line.")
+    version: int = strawberry.field(
+        description="The order's version you read; a newer one is a CONFLICT."
+    )
+    idempotency_key: str | None = retry_key("removing it twice")
+
+
 def _order(input: SalesOrderPlaceInput) -> sales_orders.OrderRequest:
     return sales_orders.OrderRequest(
         customer_id=decode(input.customer, "Customer", "customer"),
@@ -270,5 +302,44 @@ class SalesOrderMutations:
             order_id=decode(input.id, "SalesOrder", "id"),
             version=input.version,
             given=_changes(input),
+        ),
+    )
+    sales_order_line_add = mutation(
+        SalesOrderLineAddInput,
+        SalesOrder,
+        "Add a line to an order nothing of which has shipped: priced for the customer today, "
+        "its stock reserved if the order holds stock, the credit limit checked again.",
+        lambda input, session, journal: order_edits.add(
+            session=session,
+            journal=journal,
+            order_id=decode(input.order, "SalesOrder", "order"),
+            version=input.version,
+            line=sales_orders.LineRequest(
+                decode(input.stock_item, "StockItem", "stockItem"), input.quantity
+            ),
+        ),
+    )
+    sales_order_line_change = mutation(
+        SalesOrderLineChangeInput,
+        SalesOrder,
+        "Change the quantity of a line of an order nothing of which has shipped: the line "
+        "priced again today, the difference reserved or released.",
+        lambda input, session, journal: order_edits.change(
+            session=session,
+            journal=journal,
+            line_id=decode(input.line, "SalesOrderLine", "line"),
+            version=input.version,
+            quantity=input.quantity,
+        ),
+    )
+    sales_order_line_remove = mutation(
+        SalesOrderLineRemoveInput,
+        SalesOrder,
+        "Remove a line from an order nothing of which has shipped; its reservation is released.",
+        lambda input, session, journal: order_edits.remove(
+            session=session,
+            journal=journal,
+            line_id=decode(input.line, "SalesOrderLine", "line"),
+            version=input.version,
         ),
     )

@@ -1,6 +1,7 @@
 """Stock items and their stock per warehouse: the catalogue, its root list, adding and
 changing items, correcting counted stock."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -71,6 +72,9 @@ class StockItem(TableNode):
     pack_size: int = desc("Units per pack when reordering.")
     is_active: bool = desc("Still sold.")
     version: int = desc("Version for optimistic concurrency.")
+    archived_at: datetime | None = desc(
+        "When it was archived: left out of lists, kept for what refers to it; null while in use."
+    )
 
     on_hand: int = Computed(TOTALS, "on_hand", 0).field("Units on hand over all warehouses.")
     reserved: int = Computed(TOTALS, "reserved", 0).field(
@@ -105,6 +109,7 @@ class StockItemFilter:
     active: bool | None = filters.equals(
         "is_active", "Only items still sold (true) or no longer sold (false)."
     )
+    include_archived: bool | None = filters.include_archived()
 
 
 @strawberry.type

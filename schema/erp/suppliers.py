@@ -1,6 +1,7 @@
 """Suppliers: who the company buys from, with their items and purchase orders; adding and
 changing them."""
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -33,6 +34,9 @@ class Supplier(TableNode):
     country: str | None = desc("ISO country code.")
     lead_time_days: int = desc("Typical days from order to receipt.")
     version: int = desc("Increases with every change; send it back with supplierUpdate.")
+    archived_at: datetime | None = desc(
+        "When it was archived: left out of lists, kept for what refers to it; null while in use."
+    )
 
     stock_items: list[StockItem] = Children[StockItem](
         "supplier_id", order=("sku",), estimated_items=50
@@ -50,6 +54,7 @@ class SupplierFilter:
     search: str | None = filters.search(
         "name", "code", "email", description="Text in name, code or email."
     )
+    include_archived: bool | None = filters.include_archived()
 
 
 @strawberry.type

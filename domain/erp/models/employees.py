@@ -6,7 +6,15 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import (
+    ArchivedAt,
+    Base,
+    BigId,
+    CreatedAt,
+    fk,
+    one_of,
+    trigram_index,
+)
 
 SCHEMA = "erp"
 EMPLOYEE_STATUSES = ("active", "on_leave", "terminated")
@@ -21,6 +29,8 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     parent_id: Mapped[int | None] = fk("erp.department.id", ondelete="SET NULL")
     created_at: Mapped[CreatedAt]
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    archived_at: Mapped[ArchivedAt]
 
 
 class Employee(Base):

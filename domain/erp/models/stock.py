@@ -9,7 +9,15 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import (
+    ArchivedAt,
+    Base,
+    BigId,
+    CreatedAt,
+    fk,
+    one_of,
+    trigram_index,
+)
 
 SCHEMA = "erp"
 STOCK_CATEGORIES = ("hardware", "software", "services", "consumables", "accessories")
@@ -46,6 +54,7 @@ class Supplier(Base):
     lead_time_days: Mapped[int] = mapped_column(default=14, server_default=text("14"))
     created_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    archived_at: Mapped[ArchivedAt]
 
 
 class StockItem(Base):
@@ -75,6 +84,7 @@ class StockItem(Base):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    archived_at: Mapped[ArchivedAt]
 
 
 class StockLevel(Base):

@@ -16,6 +16,7 @@ from schema.core.sql.base import (
     Condition,
     Statement,
     compiled,
+    listed,
     table_of,
     visible,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "children",
     "compiled",
     "conditions",
+    "listed",
     "newest",
     "order_by",
     "page_per_parent",

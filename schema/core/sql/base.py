@@ -6,6 +6,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
+    FromClause,
     Integer,
     Select,
     Table,
@@ -33,6 +34,13 @@ def table_of(model: type) -> Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
     return table
+
+
+def listed(rows: FromClause) -> list[Condition]:
+    """What keeps a table's archived rows out of a list (domain.flows.archiving): nothing for
+    a table without archiving. A row read by its key, or as what another row refers to, is
+    read archived or not."""
+    return [rows.c.archived_at.is_(None)] if "archived_at" in rows.c else []
 
 
 def visible(viewer: Viewer, table: Table) -> Condition:

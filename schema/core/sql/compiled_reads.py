@@ -45,7 +45,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 from domain.core.access import Viewer, record_rule, record_rule_below
 from schema.core.compiled import plans as p
 from schema.core.relations import Children, RowOf, RowsOf, ToOne
-from schema.core.sql.base import table_of
+from schema.core.sql.base import listed, table_of
 from schema.core.sql.orderings import order_by
 from schema.core.sql.relations import BatchRead
 from schema.core.sql.roots import RootOrdering
@@ -234,6 +234,7 @@ class Renderer:
             .where(
                 target.c[relation.key] == source.c.id,
                 self._visible(table, target, (relation.key, parent)),
+                *listed(target),
             )
             .correlate(source)
             .scalar_subquery()
@@ -251,6 +252,7 @@ class Renderer:
         condition = [
             target.c[relation.key] == source.c.id,
             self._visible(table, target, (relation.key, parent)),
+            *listed(target),
         ]
         count = (
             select(func.count())

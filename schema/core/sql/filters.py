@@ -7,15 +7,16 @@ from sqlalchemy import ARRAY, ColumnElement, String, Table, any_, literal, or_
 
 from schema.core import filters
 from schema.core.ids import decode_id
-from schema.core.sql.base import Condition
+from schema.core.sql.base import Condition, listed
 
 
 def conditions(filter_input: object | None, table: Table, argument: str) -> list[Condition]:
-    """The conditions of a filter input (`schema.core.filters`): one per field given."""
-    if filter_input is None:
-        return []
-    found: list[Condition] = []
-    for spec, name, value in filters.given(filter_input):
+    """The conditions of a root list's filter input (`schema.core.filters`): one per field
+    given, and archived rows left out unless it says `includeArchived`."""
+    given = list(filters.given(filter_input)) if filter_input is not None else []
+    archived = any(isinstance(spec, filters.IncludeArchived) and value for spec, _, value in given)
+    found: list[Condition] = [] if archived else listed(table)
+    for spec, name, value in given:
         found += _condition(spec, table, value, f"{argument}.{name}")
     return found
 
@@ -34,6 +35,8 @@ def _condition(spec: filters.Spec, table: Table, value: Any, path: str) -> list[
         return [column >= value if spec.lower else column <= value]
     if isinstance(spec, filters.Search):
         return [text_search([table.c[c] for c in spec.columns], value)] if value else []
+    if isinstance(spec, filters.IncludeArchived):
+        return []  # `conditions` leaves archived rows in
     if isinstance(spec, filters.Rule):
         if value:
             return [spec.condition(table)]

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, Table, and_, any_, func, or_, select, true
 
 from domain.core.access import Viewer
 from domain.core.reads import Row
-from schema.core.sql.base import KEYS, LIMIT, Condition, Statement
+from schema.core.sql.base import KEYS, LIMIT, Condition, Statement, listed
 from schema.core.sql.orderings import Ordering, order_by
 
 # A node type's fields computed from its own row: name -> rule (the table -> an expression).
@@ -30,7 +30,7 @@ def children(
     """All rows whose `key` is among the batch's keys, in `order`."""
     return (
         select(table, *row_columns(table, values))
-        .where(table.c[key] == any_(KEYS), rule)
+        .where(table.c[key] == any_(KEYS), rule, *listed(table))
         .order_by(*order_by(table, order))
     )
 
@@ -55,7 +55,7 @@ def page_per_parent(
             *row_columns(table, values),
             func.count().over(partition_by=partition).label("_total"),
         )
-        .where(partition == any_(KEYS), rule)
+        .where(partition == any_(KEYS), rule, *listed(table))
         .subquery()
     )
     position = Ordering(
