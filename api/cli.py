@@ -122,6 +122,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.add_argument("--ttl", type=_positive, default=3600 * 8, help="seconds (default 8h)")
 
+    imports = commands.add_parser(
+        "import",
+        help="import records from another system (CSV or JSON Lines)",
+        description="Check every record of FILE, report every problem (line, column, value, "
+        "message), then upsert all records by their external_id in one transaction: a file "
+        "with problems writes nothing unless --skip-invalid. Importing the same file again "
+        "changes nothing. See docs/IMPORT.md.",
+    )
+    imports.add_argument("kind", choices=["customers", "contacts"], help="what FILE holds")
+    imports.add_argument("file", help="the file (.csv with a header line, or .jsonl)")
+    imports.add_argument(
+        "--source",
+        default="import",
+        help="the system the records come from; external ids are unique within it "
+        "(default: import)",
+    )
+    imports.add_argument(
+        "--format", choices=["csv", "jsonl"], default=None, help="default: by extension"
+    )
+    imports.add_argument(
+        "--encoding", default="utf-8", help="the file's text encoding (default utf-8)"
+    )
+    imports.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
+    imports.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the sound records and leave out the lines with problems (see --report)",
+    )
+    imports.add_argument(
+        "--report",
+        default=None,
+        help="write every problem to this CSV file (line, column, value, message)",
+    )
+
     bi_role = commands.add_parser(
         "bi-role",
         help="create/update the read-only BI login role",
@@ -174,7 +208,9 @@ def _describe(error: BaseException) -> str:
 def _handler(command: str) -> Callable[[argparse.Namespace, Settings], None]:
     from api import commands
 
-    return getattr(commands, command.replace("-", "_"))
+    # `import` is a Python keyword: its handler is `import_records`.
+    name = "import_records" if command == "import" else command.replace("-", "_")
+    return getattr(commands, name)
 
 
 if __name__ == "__main__":

@@ -322,3 +322,10 @@ def recompute(args: argparse.Namespace, settings: Settings) -> None:
         failed = run_sync(found.database_url, expand(args.what))
     if failed:
         raise CliError(f"recompute failed for: {', '.join(failed)} (see ops.job_run)")
+
+
+def import_records(args: argparse.Namespace, settings: Settings) -> None:
+    from api.imports import run_import
+
+    with endpoints(settings, need_redis=False) as found:
+        run_import(found.database_url, args)

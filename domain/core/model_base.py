@@ -15,6 +15,8 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    String,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, mapped_column
@@ -47,6 +49,15 @@ CreatedAt = Annotated[datetime, mapped_column(server_default=func.now())]
 # When the record was archived: left out of every list, kept for what refers to it
 # (domain.flows.archiving); null while in use.
 ArchivedAt = Annotated[datetime | None, mapped_column(nullable=True)]
+# Where an imported record came from (domain.imports): the source system and its id there.
+ExternalSource = Annotated[str | None, mapped_column(String(40), nullable=True)]
+ExternalId = Annotated[str | None, mapped_column(String(100), nullable=True)]
+
+
+def external_key(table: str) -> UniqueConstraint:
+    """Records imported from another system are known by (source system, its id) there: one
+    record per pair, so importing the same file again updates instead of duplicating."""
+    return UniqueConstraint("external_source", "external_id", name=f"uq_{table}_external")
 
 
 def fk(target: str, *, ondelete: str | None = None, nullable: bool | None = None) -> Any:

@@ -21,7 +21,7 @@ async def create(
 ) -> Contact:
     """Add a person at a customer; a new primary contact replaces the previous one."""
     problems = Problems()
-    values = _validated(problems, {name: given.get(name) for name in FIELDS})
+    values = checked(problems, {name: given.get(name) for name in FIELDS})
     customer = await get_visible(session, journal.actor, customer_id)
     problems.raise_if_any()
     if values["is_primary"]:
@@ -60,7 +60,7 @@ async def update(
     if contact.version != version:
         raise Conflict("contact")
     problems = Problems()
-    values = _validated(problems, given)
+    values = checked(problems, given)
     problems.raise_if_any()
     if values.get("is_primary") and not contact.is_primary:
         await _no_other_primary(session, contact.customer_id)
@@ -78,7 +78,7 @@ async def update(
     return contact
 
 
-def _validated(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
+def checked(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
     """The contact fields `given` names, checked: one set of rules for create and update."""
     values: dict[str, Any] = {}
     if "first_name" in given:

@@ -85,6 +85,15 @@ async def _validated(
     session: AsyncSession, actor: Viewer, given: Mapping[str, Any], *, creating: bool
 ) -> dict[str, Any]:
     problems = Problems()
+    values = checked(problems, given, creating=creating)
+    await _account_manager(session, actor, given, values, problems, creating=creating)
+    problems.raise_if_any()
+    return values
+
+
+def checked(problems: Problems, given: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    """The customer fields `given` names that need no lookup, checked (problems collected):
+    the rules every way of writing a customer shares, imports included."""
     values: dict[str, Any] = {}
     for name, limit in TEXT_LIMITS.items():
         if name in given:
@@ -111,8 +120,6 @@ async def _validated(
             if given[name] not in allowed:
                 problems.add(name, f"must be one of {', '.join(allowed)}")
             values[name] = given[name]
-    await _account_manager(session, actor, given, values, problems, creating=creating)
-    problems.raise_if_any()
     return values
 
 

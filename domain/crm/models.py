@@ -23,6 +23,9 @@ from domain.core.model_base import (
     Base,
     BigId,
     CreatedAt,
+    ExternalId,
+    ExternalSource,
+    external_key,
     fk,
     one_of,
     trigram_index,
@@ -53,6 +56,7 @@ class Customer(Base):
         CheckConstraint("char_length(currency) = 3", name="currency_iso"),
         trigram_index("customer", "name"),
         trigram_index("customer", "email"),
+        external_key("customer"),
         {"schema": SCHEMA},
     )
 
@@ -78,12 +82,15 @@ class Customer(Base):
     updated_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     archived_at: Mapped[ArchivedAt]
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
 
 class Contact(Base):
     __tablename__ = "contact"
     __table_args__ = (
         trigram_index("contact", "email"),
+        external_key("contact"),
         {"schema": SCHEMA},
     )
 
@@ -98,6 +105,8 @@ class Contact(Base):
     created_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     archived_at: Mapped[ArchivedAt]
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
 
 class Campaign(Base):

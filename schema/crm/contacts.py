@@ -28,6 +28,8 @@ class Contact(TableNode):
     archived_at: datetime | None = desc(
         "When it was archived: left out of lists, kept for what refers to it; null while in use."
     )
+    external_source: str | None = desc("The system it was imported from, if imported.")
+    external_id: str | None = desc("Its id in that system (unique there; imports upsert by it).")
 
     customer: Customer | None = ToOne[Customer]("customer_id").field(
         "The customer this contact works for."

@@ -93,6 +93,8 @@ class Customer(TableNode):
     archived_at: datetime | None = desc(
         "When it was archived: left out of lists, kept for what refers to it; null while in use."
     )
+    external_source: str | None = desc("The system it was imported from, if imported.")
+    external_id: str | None = desc("Its id in that system (unique there; imports upsert by it).")
 
     account_manager: EmployeeRef | None = ToOne["Employee"]("account_manager_id").field(
         "The employee managing this account."
