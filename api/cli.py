@@ -156,6 +156,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="write every problem to this CSV file (line, column, value, message)",
     )
 
+    export = commands.add_parser(
+        "export",
+        help="export records in the form `bizgraph import` reads",
+        description="Write every record of KIND (archived ones left out) with the import's "
+        "columns, by external id: a record imported from --source keeps its id there, one "
+        "made in bizgraph shows its own key. See docs/IMPORT.md.",
+    )
+    export.add_argument("kind", choices=["customers", "contacts"], help="what to export")
+    export.add_argument("--source", default=None, help="only the records imported from this system")
+    export.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="default csv")
+    export.add_argument("--output", default=None, help="file to write (default: standard output)")
+
     bi_role = commands.add_parser(
         "bi-role",
         help="create/update the read-only BI login role",

@@ -329,3 +329,10 @@ def import_records(args: argparse.Namespace, settings: Settings) -> None:
 
     with endpoints(settings, need_redis=False) as found:
         run_import(found.database_url, args)
+
+
+def export(args: argparse.Namespace, settings: Settings) -> None:
+    from api.imports import run_export
+
+    with endpoints(settings, need_redis=False) as found:
+        run_export(found.database_url, args)

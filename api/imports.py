@@ -1,5 +1,5 @@
-"""`bizgraph import`: the import (`domain.imports`) with a progress bar, a report file and a
-summary a person can read."""
+"""`bizgraph import` and `bizgraph export` (`domain.exchange`): the import with a progress bar,
+a report file and a summary a person can read; the export to a file or standard output."""
 
 import argparse
 import asyncio
@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from api.cli_errors import CliError
-from domain.imports.kinds import KINDS
-from domain.imports.reading import Problem, format_of
-from domain.imports.runner import Summary, run
+from domain.exchange import exporting
+from domain.exchange.importing import Summary, run
+from domain.exchange.kinds import KINDS
+from domain.exchange.reading import Problem, format_of
 
 REPORT_HEADER = ("line", "column", "value", "message")
 
@@ -87,3 +88,18 @@ def describe(summary: Summary, report: str | None) -> str:
             more = summary.problems - len(summary.first_problems)
             lines.append(f"    … {more:,} more" + (f" in {report}" if report else " (--report)"))
     return "\n".join(lines)
+
+
+def run_export(database_url: str, args: argparse.Namespace) -> None:
+    kind = KINDS[args.kind]
+    with ExitStack() as stack:
+        out = (
+            stack.enter_context(Path(args.output).open("w", encoding="utf-8", newline=""))
+            if args.output
+            else sys.stdout
+        )
+        count = asyncio.run(
+            exporting.export(database_url, kind, out, file_format=args.format, source=args.source)
+        )
+    if args.output:
+        print(f"{count:,} {kind.name} written to {args.output}")

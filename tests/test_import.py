@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.core.sessions import asyncpg_dsn
-from domain.imports.kinds import KINDS
-from domain.imports.reading import Problem
-from domain.imports.runner import run
+from domain.exchange.importing import run
+from domain.exchange.kinds import KINDS
+from domain.exchange.reading import Problem
 
 CUSTOMERS = """external_id,name,email,country,currency,tier,status,credit_limit,account_manager_email
 K-1,Nordwind GmbH,info@nordwind.example,DE,EUR,gold,active,5000.00,
@@ -219,3 +219,50 @@ async def test_the_documented_examples_import_cleanly(
     for kind, name in (("customers", "customers.csv"), ("contacts", "contacts.jsonl")):
         summary, problems = await _import(database_url, kind, examples / name)
         assert problems == [] and summary.inserted == 3, (kind, problems)  # type: ignore[attr-defined]
+
+
+def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DATABASE_URL": database_url},
+        check=False,
+    )
+
+
+async def test_export_then_import_into_an_empty_database_gives_the_same_files(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    from tests.conftest import truncate_all
+
+    await _import(database_url, "customers", _file(tmp_path, "c.csv", CUSTOMERS))
+    await _import(database_url, "contacts", _file(tmp_path, "p.csv", CONTACTS))
+    exported = {}
+    for kind in ("customers", "contacts"):
+        for fmt in ("csv", "jsonl"):
+            target = tmp_path / f"first-{kind}.{fmt}"
+            result = _cli(
+                database_url,
+                "export",
+                kind,
+                "--source",
+                "legacy",
+                "--format",
+                fmt,
+                "--output",
+                str(target),
+            )
+            assert result.returncode == 0, result.stderr
+            exported[kind, fmt] = target.read_text(encoding="utf-8")
+    assert exported["customers", "csv"].splitlines()[1].startswith("K-1,Nordwind GmbH,")
+    await truncate_all(clean_db)
+    for kind in ("customers", "contacts"):
+        _, problems = await _import(database_url, kind, tmp_path / f"first-{kind}.csv")
+        assert problems == []
+    for kind in ("customers", "contacts"):
+        for fmt in ("csv", "jsonl"):
+            result = _cli(database_url, "export", kind, "--source", "legacy", "--format", fmt)
+            assert result.returncode == 0, result.stderr
+            assert result.stdout == exported[kind, fmt], (kind, fmt)

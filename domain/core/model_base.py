@@ -49,7 +49,7 @@ CreatedAt = Annotated[datetime, mapped_column(server_default=func.now())]
 # When the record was archived: left out of every list, kept for what refers to it
 # (domain.flows.archiving); null while in use.
 ArchivedAt = Annotated[datetime | None, mapped_column(nullable=True)]
-# Where an imported record came from (domain.imports): the source system and its id there.
+# Where an imported record came from (domain.exchange): the source system and its id there.
 ExternalSource = Annotated[str | None, mapped_column(String(40), nullable=True)]
 ExternalId = Annotated[str | None, mapped_column(String(100), nullable=True)]
 

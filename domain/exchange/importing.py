@@ -1,7 +1,7 @@
 """Running an import: every record checked, the whole file reported, then written at once.
 
-The file is read record by record (`domain.imports.reading`); each record is checked with the
-rules of its kind (`domain.imports.kinds`) and, if sound, copied into a temporary staging
+The file is read record by record (`domain.exchange.reading`); each record is checked with the
+rules of its kind (`domain.exchange.kinds`) and, if sound, copied into a temporary staging
 table in batches, so memory stays flat whatever the file's size. Then, in SQL over the whole
 staging table: external ids given twice in the file, and references that match nothing.
 Every problem goes to the report (line, column, value, message) as it is found.
@@ -26,8 +26,8 @@ import asyncpg
 
 from domain.core.errors import Problems
 from domain.core.sessions import asyncpg_dsn
-from domain.imports.kinds import EXTERNAL_ID_CHARS, Kind
-from domain.imports.reading import Problem, Record, records
+from domain.exchange.kinds import EXTERNAL_ID_CHARS, Kind
+from domain.exchange.reading import Problem, Record, records
 
 BATCH = 5_000
 SHOWN_PROBLEMS = 20

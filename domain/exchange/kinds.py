@@ -39,6 +39,9 @@ class Kind:
     # INSERT … SELECT … FROM staging s … ON CONFLICT …: $1 the source system; RETURNING
     # one row per written record, `inserted` true for a new one.
     upsert: str
+    # SELECT of every record in the file's columns, in their order, by external id; $1 the
+    # source system, or null for every record (one without an external id shows its key).
+    export: str
     example: str  # a header line, for the docs and error messages
 
     @property
@@ -125,6 +128,14 @@ WHERE (c.name, c.email, c.phone, c.country, c.industry, c.currency, c.kind, c.ti
        excluded.currency, excluded.kind, excluded.tier, excluded.status, excluded.credit_limit,
        excluded.account_manager_id)
 RETURNING (xmax = 0) AS inserted""",
+    export="""
+SELECT coalesce(c.external_id, c.code) AS external_id, c.name, c.email, c.phone, c.country,
+       c.industry, c.currency, c.kind, c.tier, c.status, c.credit_limit,
+       lower(e.email) AS account_manager_email
+FROM crm.customer c
+LEFT JOIN erp.employee e ON e.id = c.account_manager_id
+WHERE c.archived_at IS NULL AND ($1::text IS NULL OR c.external_source = $1)
+ORDER BY 1""",
     example="external_id,name,email,phone,country,industry,currency,kind,tier,status,"
     "credit_limit,account_manager_email",
 )
@@ -179,6 +190,15 @@ WHERE (t.customer_id, t.first_name, t.last_name, t.email, t.phone, t.title)
       (excluded.customer_id, excluded.first_name, excluded.last_name, excluded.email,
        excluded.phone, excluded.title)
 RETURNING (xmax = 0) AS inserted""",
+    export="""
+SELECT coalesce(p.external_id, 'P' || p.id) AS external_id,
+       coalesce(c.external_id, c.code) AS customer_external_id,
+       p.first_name, p.last_name, p.email, p.phone, p.title
+FROM crm.contact p
+JOIN crm.customer c ON c.id = p.customer_id
+WHERE p.archived_at IS NULL AND c.archived_at IS NULL
+  AND ($1::text IS NULL OR p.external_source = $1)
+ORDER BY 1""",
     example="external_id,customer_external_id,first_name,last_name,email,phone,title",
 )
 
