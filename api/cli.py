@@ -46,6 +46,10 @@ def _role_name(value: str) -> str:
     return value
 
 
+# What `bizgraph import` and `export` handle (domain.exchange.kinds.KINDS, in its order).
+KIND_NAMES = ("customers", "contacts", "suppliers", "stock_items")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bizgraph",
@@ -130,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         "with problems writes nothing unless --skip-invalid. Importing the same file again "
         "changes nothing. See docs/IMPORT.md.",
     )
-    imports.add_argument("kind", choices=["customers", "contacts"], help="what FILE holds")
+    imports.add_argument("kind", choices=KIND_NAMES, help="what FILE holds")
     imports.add_argument("file", help="the file (.csv with a header line, or .jsonl)")
     imports.add_argument(
         "--source",
@@ -163,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         "columns, by external id: a record imported from --source keeps its id there, one "
         "made in bizgraph shows its own key. See docs/IMPORT.md.",
     )
-    export.add_argument("kind", choices=["customers", "contacts"], help="what to export")
+    export.add_argument("kind", choices=KIND_NAMES, help="what to export")
     export.add_argument("--source", default=None, help="only the records imported from this system")
     export.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="default csv")
     export.add_argument("--output", default=None, help="file to write (default: standard output)")

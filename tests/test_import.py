@@ -21,6 +21,15 @@ K-1,Nordwind GmbH,info@nordwind.example,DE,EUR,gold,active,5000.00,
 K-2,Süd AG,,de,eur,Silver,lead,,
 K-3,Ouest SARL,contact@ouest.example,FR,EUR,bronze,active,,
 """
+SUPPLIERS = """external_id,code,name,email,country,lead_time_days
+L-1,,Pumpen Werk AG,orders@pumpen.example,DE,21
+L-2,HX-9,Hex Fasteners Ltd,,GB,
+"""
+ITEMS = """external_id,sku,name,category,unit_price,unit_cost,currency,reorder_point,pack_size,supplier_external_id
+I-1,PUMP-100,Pump 100,hardware,499.00,250.00,EUR,5,1,L-1
+I-2,BOLT-M8,Bolt M8,Consumables,0.40,0.10,,1000,100,L-2
+I-3,SETUP,On-site setup,services,150.00,90.00,EUR,,,
+"""
 CONTACTS = """external_id,customer_external_id,first_name,last_name,email,title
 P-1,K-1,Anna,Berg,anna@nordwind.example,Buyer
 P-2,K-2,Jörg,Süß,,
@@ -237,10 +246,13 @@ async def test_export_then_import_into_an_empty_database_gives_the_same_files(
 ) -> None:
     from tests.conftest import truncate_all
 
-    await _import(database_url, "customers", _file(tmp_path, "c.csv", CUSTOMERS))
-    await _import(database_url, "contacts", _file(tmp_path, "p.csv", CONTACTS))
+    files = {"customers": CUSTOMERS, "contacts": CONTACTS, "suppliers": SUPPLIERS}
+    files["stock_items"] = ITEMS
+    for kind, text in files.items():
+        _, problems = await _import(database_url, kind, _file(tmp_path, f"{kind}.csv", text))
+        assert problems == [], (kind, problems)
     exported = {}
-    for kind in ("customers", "contacts"):
+    for kind in ("customers", "contacts", "suppliers", "stock_items"):
         for fmt in ("csv", "jsonl"):
             target = tmp_path / f"first-{kind}.{fmt}"
             result = _cli(
@@ -257,12 +269,35 @@ async def test_export_then_import_into_an_empty_database_gives_the_same_files(
             assert result.returncode == 0, result.stderr
             exported[kind, fmt] = target.read_text(encoding="utf-8")
     assert exported["customers", "csv"].splitlines()[1].startswith("K-1,Nordwind GmbH,")
+    assert exported["stock_items", "csv"].splitlines()[1] == (
+        "I-1,PUMP-100,Pump 100,,hardware,499.00,250.00,EUR,5,1,L-1"
+    )
     await truncate_all(clean_db)
-    for kind in ("customers", "contacts"):
+    for kind in ("customers", "contacts", "suppliers", "stock_items"):
         _, problems = await _import(database_url, kind, tmp_path / f"first-{kind}.csv")
-        assert problems == []
-    for kind in ("customers", "contacts"):
+        assert problems == [], (kind, problems)
+    for kind in ("customers", "contacts", "suppliers", "stock_items"):
         for fmt in ("csv", "jsonl"):
             result = _cli(database_url, "export", kind, "--source", "legacy", "--format", fmt)
             assert result.returncode == 0, result.stderr
             assert result.stdout == exported[kind, fmt], (kind, fmt)
+
+
+async def test_what_orders_name_never_changes_on_a_second_import(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    await _import(database_url, "suppliers", _file(tmp_path, "s.csv", SUPPLIERS))
+    first, problems = await _import(database_url, "stock_items", _file(tmp_path, "i.csv", ITEMS))
+    assert problems == [] and first.inserted == 3  # type: ignore[attr-defined]
+    renamed = ITEMS.replace("I-1,PUMP-100,", "I-1,PUMP-200,").replace("I-3,SETUP,", "I-9,BOLT-M8,")
+    _, problems = await _import(database_url, "stock_items", _file(tmp_path, "j.csv", renamed))
+    assert [(p.line, p.column, p.value, p.message) for p in problems] == [
+        (4, "sku", "BOLT-M8", "another item has this SKU"),
+        (2, "sku", "PUMP-200", "an item's SKU never changes (orders name it)"),
+    ]
+
+
+def test_the_command_line_offers_every_kind() -> None:
+    from api.cli import KIND_NAMES
+
+    assert tuple(KINDS) == KIND_NAMES

@@ -69,6 +69,18 @@ async def _validated(
     session: AsyncSession, given: Mapping[str, Any], problems: Problems
 ) -> dict[str, Any]:
     """The catalogue values `given` names, checked: one set of rules for create and update."""
+    values = checked(problems, given)
+    if "supplier_id" in given:
+        supplier_id = given["supplier_id"]
+        if supplier_id is not None and await session.get(Supplier, supplier_id) is None:
+            problems.add("supplier", "supplier does not exist", "NOT_FOUND")
+        values["supplier_id"] = supplier_id
+    return values
+
+
+def checked(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The catalogue values `given` names that need no lookup, checked (problems collected):
+    the rules every way of writing a stock item shares, imports included."""
     values: dict[str, Any] = {}
     if "name" in given:
         values["name"] = validation.text(problems, "name", given["name"], max_length=200)
@@ -92,11 +104,6 @@ async def _validated(
         values["reorder_point"] = reorder_point
     if "pack_size" in given:
         values["pack_size"] = validation.quantity(problems, "packSize", given["pack_size"] or 0)
-    if "supplier_id" in given:
-        supplier_id = given["supplier_id"]
-        if supplier_id is not None and await session.get(Supplier, supplier_id) is None:
-            problems.add("supplier", "supplier does not exist", "NOT_FOUND")
-        values["supplier_id"] = supplier_id
     if "is_active" in given:
         if given["is_active"] is None:
             problems.add("isActive", "must not be empty")

@@ -18,7 +18,7 @@ MAX_LEAD_TIME_DAYS = 365
 async def create(*, session: AsyncSession, journal: Journal, given: Mapping[str, Any]) -> Supplier:
     """Add a supplier; without a code of its own it gets the next supplier number."""
     problems = Problems()
-    values = _validated(problems, {"lead_time_days": 14, **given, "name": given.get("name")})
+    values = checked(problems, {"lead_time_days": 14, **given, "name": given.get("name")})
     code = validation.text(problems, "code", given.get("code"), max_length=20, required=False)
     if code and await session.scalar(select(Supplier.id).where(Supplier.code == code)):
         problems.add("code", f"{code} already exists", "DUPLICATE")
@@ -52,7 +52,7 @@ async def update(
     if supplier.version != version:
         raise Conflict("supplier")
     problems = Problems()
-    values = _validated(problems, given)
+    values = checked(problems, given)
     problems.raise_if_any()
     changes = apply_changes(supplier, values)
     if changes:
@@ -64,7 +64,7 @@ async def update(
     return supplier
 
 
-def _validated(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
+def checked(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
     """The supplier fields `given` names, checked: one set of rules for create and update."""
     values: dict[str, Any] = {}
     if "name" in given:

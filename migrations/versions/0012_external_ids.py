@@ -1,4 +1,5 @@
-"""Imported customers and contacts keep where they came from: (external_source, external_id).
+"""Imported customers, contacts, suppliers and stock items keep where they came from:
+(external_source, external_id).
 
 Revision ID: 0012_external_ids
 Revises: 0011_archiving
@@ -15,7 +16,12 @@ down_revision: str | None = "0011_archiving"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-IMPORTED = (("crm", "customer"), ("crm", "contact"))
+IMPORTED = (
+    ("crm", "customer"),
+    ("crm", "contact"),
+    ("erp", "supplier"),
+    ("erp", "stock_item"),
+)
 
 
 def upgrade() -> None:

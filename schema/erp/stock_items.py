@@ -75,6 +75,8 @@ class StockItem(TableNode):
     archived_at: datetime | None = desc(
         "When it was archived: left out of lists, kept for what refers to it; null while in use."
     )
+    external_source: str | None = desc("The system it was imported from, if imported.")
+    external_id: str | None = desc("Its id in that system (unique there; imports upsert by it).")
 
     on_hand: int = Computed(TOTALS, "on_hand", 0).field("Units on hand over all warehouses.")
     reserved: int = Computed(TOTALS, "reserved", 0).field(

@@ -37,6 +37,8 @@ class Supplier(TableNode):
     archived_at: datetime | None = desc(
         "When it was archived: left out of lists, kept for what refers to it; null while in use."
     )
+    external_source: str | None = desc("The system it was imported from, if imported.")
+    external_id: str | None = desc("Its id in that system (unique there; imports upsert by it).")
 
     stock_items: list[StockItem] = Children[StockItem](
         "supplier_id", order=("sku",), estimated_items=50

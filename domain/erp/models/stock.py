@@ -14,6 +14,9 @@ from domain.core.model_base import (
     Base,
     BigId,
     CreatedAt,
+    ExternalId,
+    ExternalSource,
+    external_key,
     fk,
     one_of,
     trigram_index,
@@ -41,6 +44,7 @@ class Supplier(Base):
     __table_args__ = (
         trigram_index("supplier", "code"),
         trigram_index("supplier", "email"),
+        external_key("supplier"),
         CheckConstraint("lead_time_days BETWEEN 0 AND 365", name="lead_time_range"),
         trigram_index("supplier", "name"),
         {"schema": SCHEMA},
@@ -55,6 +59,8 @@ class Supplier(Base):
     created_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     archived_at: Mapped[ArchivedAt]
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
 
 class StockItem(Base):
@@ -67,6 +73,7 @@ class StockItem(Base):
         CheckConstraint("pack_size >= 1", name="pack_size_positive"),
         trigram_index("stock_item", "sku"),
         trigram_index("stock_item", "name"),
+        external_key("stock_item"),
         {"schema": SCHEMA},
     )
 
@@ -85,6 +92,8 @@ class StockItem(Base):
     created_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     archived_at: Mapped[ArchivedAt]
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
 
 class StockLevel(Base):
