@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Table, any_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import assignments, references, validation
+from domain.core import archiving, assignments, references, validation
 from domain.core.access import Viewer, record_rule
 from domain.core.errors import Conflict, DomainError, InvalidTransition, NotFound, Problems
 from domain.core.journal import Journal, apply_changes
@@ -157,6 +157,9 @@ async def add_members(
     campaign = await _campaign(session, campaign_id)
     if campaign.status not in OPEN_FOR_MEMBERS:
         raise InvalidTransition("campaign", campaign.status, "add members to")
+    problems = Problems()
+    archiving.check_in_use(problems, campaign, "campaign", "campaign")
+    problems.raise_if_any()
     if not customer_ids or len(customer_ids) > MAX_MEMBERS_PER_CALL:
         raise DomainError("VALIDATION", f"give 1 to {MAX_MEMBERS_PER_CALL} customers", "customers")
     wanted = set(customer_ids)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import assignments, references, validation
+from domain.core import archiving, assignments, references, validation
 from domain.core.access import Viewer
 from domain.core.errors import Conflict, DomainError, NotFound, Problems
 from domain.core.journal import Journal, apply_changes
@@ -108,11 +108,15 @@ async def _validated(
             problems.add("status", f"must be one of {', '.join(EMPLOYEE_STATUSES)}")
         values["status"] = given["status"]
     if "department_id" in given:
-        if (
-            given["department_id"] is not None
-            and await session.get(Department, given["department_id"]) is None
-        ):
+        department = (
+            await session.get(Department, given["department_id"])
+            if given["department_id"] is not None
+            else None
+        )
+        if given["department_id"] is not None and department is None:
             problems.add("department", "department does not exist", "NOT_FOUND")
+        elif department is not None:
+            archiving.check_in_use(problems, department, "department", "department")
         values["department_id"] = given["department_id"]
     if "manager_id" in given:
         await _check_manager(session, actor, employee_id, given["manager_id"], problems)

@@ -6,9 +6,9 @@ root lists unless they ask `includeArchived`, and lists below other records such
 customer's contacts — but stays what it was for everything that refers to it: an order of an
 archived customer, a line of an archived item, read by its ID, show it as it is. Nothing new
 may use it: no order for an archived customer or of an archived item, no purchase order to an
-archived supplier (`domain.core.archiving.check_in_use`, where those records are used).
-Archiving and restoring move the record's version and are audited; asking for what already
-holds changes nothing.
+archived supplier, no members for an archived campaign, no staff for an archived department
+(`domain.core.archiving.check_in_use`, where those records are used). Archiving and restoring
+move the record's version and are audited; asking for what already holds changes nothing.
 """
 
 from dataclasses import dataclass

@@ -155,3 +155,34 @@ async def test_a_sales_rep_archives_only_their_own_customers(
     assert [(e["field"], e["code"]) for e in result["customerArchive"]["errors"]] == [
         ("id", "NOT_FOUND")
     ]
+
+
+async def test_an_archived_campaign_takes_no_members_and_an_archived_department_no_staff(
+    execute: Execute, world: World, db: asyncpg.Connection
+) -> None:
+    customer = await create_customer(execute)
+    created = await execute(
+        'mutation { campaignCreate(input: {name: "Old", channel: EMAIL, budget: "10.00", '
+        'startsOn: "2026-01-01"}) { campaign { id version } errors { code } } }'
+    )
+    campaign = created["campaignCreate"]["campaign"]
+    done = await execute(archive("Campaign"), {"id": campaign["id"], "v": campaign["version"]})
+    assert done["campaignArchive"]["errors"] == []
+    add = f"""mutation($id: ID!, $c: ID!) {{ campaignAddMembers(input: {{campaign: $id, customers: [$c]}})
+        {{ {ERRORS} }} }}"""
+    refused = await execute(add, {"id": campaign["id"], "c": customer["id"]})
+    assert [(e["field"], e["message"]) for e in refused["campaignAddMembers"]["errors"]] == [
+        ("campaign", "this campaign is archived; restore it first")
+    ]
+    key, version = await db.fetchrow("SELECT id, version FROM erp.department WHERE code = 'SALES'")
+    department = World.gid("Department", key)
+    assert (await execute(archive("Department"), {"id": department, "v": version}))[
+        "departmentArchive"
+    ]["errors"] == []
+    hire = f"""mutation($d: ID!) {{ employeeCreate(input: {{name: "New Hire",
+        email: "hire@example.com", title: "Clerk", salary: "30000.00", department: $d}})
+        {{ {ERRORS} }} }}"""
+    refused = await execute(hire, {"d": department})
+    assert [(e["field"], e["message"]) for e in refused["employeeCreate"]["errors"]] == [
+        ("department", "this department is archived; restore it first")
+    ]
