@@ -48,6 +48,7 @@ from schema.erp.employees import (
 )
 from schema.erp.invoices import Invoice, InvoiceMutations, InvoiceQueries
 from schema.erp.payments import Payment, PaymentMutations
+from schema.erp.price_lists import PriceList, PriceListMutations, PriceListQueries, PriceRule
 from schema.erp.purchase_orders import (
     PurchaseOrder,
     PurchaseOrderMutations,
@@ -81,6 +82,7 @@ class Query(
     InteractionQueries,
     PurchaseOrderQueries,
     SupplierQueries,
+    PriceListQueries,
     RevenueForecastQueries,
 ):
     pass
@@ -101,6 +103,7 @@ class Mutation(
     PaymentMutations,
     StockItemMutations,
     SupplierMutations,
+    PriceListMutations,
     PurchaseOrderMutations,
     EmployeeMutations,
     DepartmentMutations,
@@ -130,6 +133,8 @@ NODE_TYPES = [
     Payment,
     Supplier,
     PurchaseOrder,
+    PriceList,
+    PriceRule,
 ]
 
 

@@ -45,6 +45,10 @@ _PURCHASE_ORDER = Access(read=_roles("finance", "warehouse"), write=_roles("ware
 _SALES_ORDER = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=_roles(SALES))
 _DELIVERY = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=_roles("warehouse"))
 
+_PRICES = Access(
+    read=_roles(SALES, "marketing", "finance"), write=_roles("sales_manager", "finance")
+)
+
 PERMISSIONS: Mapping[str, Access] = {
     # CRM
     # Finance changes customers to keep their credit limits (RESTRICTED_WRITES below).
@@ -81,6 +85,9 @@ PERMISSIONS: Mapping[str, Access] = {
     "SalesOrderLine": _SALES_ORDER,
     "Delivery": _DELIVERY,
     "DeliveryLine": _DELIVERY,
+    # Prices: the sales team reads what its customers pay; managers and finance set it.
+    "PriceList": _PRICES,
+    "PriceRule": _PRICES,
     "Invoice": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
     "Payment": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
     # Derived figures (written by workers only, never through the API)

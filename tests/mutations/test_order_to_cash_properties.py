@@ -6,6 +6,7 @@ invoices add up, nothing is paid beyond what is due.
 """
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -92,6 +93,7 @@ class OrderToCash(RuleBasedStateMachine):
         self.engine: AsyncEngine = create_engine(self.database_url, pool_size=2)
         self.sessions = session_factory(self.engine)
         self.journal_actor = self.world.admin
+        self.run_id = uuid.uuid4().hex[:12]
         self.customer_id, self.item_ids = self.run(self._setup())
 
     def teardown(self) -> None:
@@ -130,7 +132,9 @@ class OrderToCash(RuleBasedStateMachine):
                     session=session,
                     journal=journal,
                     given={
-                        "sku": f"P-{number}-{id(self)}",
+                        # Unique per example: each example's rows stay, and an object id
+                        # (a freed machine's address) can come back.
+                        "sku": f"P-{number}-{self.run_id}",
                         "name": f"Part {number}",
                         "category": "hardware",
                         "unit_price": Decimal("12.34") * (number + 1),

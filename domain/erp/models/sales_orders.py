@@ -33,6 +33,7 @@ class PriceList(Base):
     valid_to: Mapped[date | None] = mapped_column(Date)
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_at: Mapped[CreatedAt]
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class PriceRule(Base):
