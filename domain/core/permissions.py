@@ -94,6 +94,8 @@ PERMISSIONS: Mapping[str, Access] = {
     "CustomerMetrics": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
     "CustomerForecast": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
     "RevenueForecast": Access(read=_roles("sales_manager", "marketing", "finance"), write=NOBODY),
+    # Everything held about a customer (an access request): every fact at once, admins only.
+    "CustomerRecord": Access(read=_roles(), write=NOBODY),
     "Replenishment": Access(read=_roles("warehouse", "finance"), write=NOBODY),
     "CampaignPerformance": Access(
         read=_roles("sales_manager", "marketing", "finance"), write=NOBODY
