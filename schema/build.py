@@ -64,7 +64,7 @@ from schema.erp.stock_items import StockItem, StockItemMutations, StockItemQueri
 from schema.erp.suppliers import Supplier, SupplierMutations, SupplierQueries
 from schema.erp.warehouses import Warehouse
 from schema.flows.archiving import ArchivingMutations
-from schema.flows.customer_records import CustomerRecordQueries
+from schema.flows.customer_records import CustomerRecordMutations, CustomerRecordQueries
 from schema.flows.deals import DealMutations
 
 
@@ -110,6 +110,7 @@ class Mutation(
     EmployeeMutations,
     DepartmentMutations,
     ArchivingMutations,
+    CustomerRecordMutations,
 ):
     pass
 

@@ -96,6 +96,8 @@ PERMISSIONS: Mapping[str, Access] = {
     "RevenueForecast": Access(read=_roles("sales_manager", "marketing", "finance"), write=NOBODY),
     # Everything held about a customer (an access request): every fact at once, admins only.
     "CustomerRecord": Access(read=_roles(), write=NOBODY),
+    # Erasing a customer's personal data on request: admins only.
+    "CustomerErasure": Access(read=_roles(), write=_roles()),
     "Replenishment": Access(read=_roles("warehouse", "finance"), write=NOBODY),
     "CampaignPerformance": Access(
         read=_roles("sales_manager", "marketing", "finance"), write=NOBODY

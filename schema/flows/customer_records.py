@@ -1,5 +1,6 @@
-"""`customerRecord(id:)`: everything held about a customer, as one JSON document (admins only;
-`domain.flows.customer_records`)."""
+"""A customer's personal data on request: `customerRecord(id:)`, everything held about it as one
+JSON document (`domain.flows.customer_records`), and `customerErase`, which erases what
+identifies a person and keeps the books (`domain.flows.erasure`). Admins only."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -9,9 +10,11 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain.core.errors import DomainError
-from domain.flows import customer_records
+from domain.flows import customer_records, erasure
 from schema.core.ids import decode
+from schema.core.mutations import mutation, retry_key
 from schema.core.nodes import desc
+from schema.crm.customers import Customer
 
 
 @strawberry.type(
@@ -51,3 +54,28 @@ class CustomerRecordQueries:
             produced_at=datetime.now(UTC),
             document=document,  # type: ignore[arg-type]  # JSON is any JSON value
         )
+
+
+@strawberry.input(description="Erase a customer's personal data (the books are kept).")
+class CustomerEraseInput:
+    id: strawberry.ID = strawberry.field(description="The customer.")
+    version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
+    idempotency_key: str | None = retry_key("erasing it twice")
+
+
+@strawberry.type
+class CustomerRecordMutations:
+    customer_erase = mutation(
+        CustomerEraseInput,
+        Customer,
+        "Erase what identifies a customer and its people: names, contact details, the text "
+        "of interactions, tickets and deals, and what the audit log kept of them. Orders, "
+        "deliveries, invoices and payments stay, under a pseudonym (admins only).",
+        lambda input, session, journal: erasure.erase(
+            session=session,
+            journal=journal,
+            customer_id=decode(input.id, "Customer", "id"),
+            version=input.version,
+        ),
+        writes="CustomerErasure",
+    )
