@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core.errors import Conflict, NotFound
+from domain.core.errors import Conflict, DomainError, NotFound
 from domain.core.journal import Journal
 from domain.crm.models import Campaign, Contact, Customer
 from domain.erp.models.employees import Department
 from domain.erp.models.stock import StockItem, Supplier
+from domain.flows import erasure
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ async def set_archived(
         raise Conflict(spec.entity)
     if (row.archived_at is not None) == archived:
         return row
+    if not archived and kind == "customer" and row.name == erasure.pseudonym(row.code):
+        raise DomainError("VALIDATION", "an erased customer stays archived", "id")
     row.archived_at = datetime.now(UTC) if archived else None
     row.version += 1
     await session.flush()

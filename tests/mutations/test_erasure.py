@@ -80,6 +80,12 @@ async def test_an_erased_customer_leaves_no_trace_but_its_books(
         await db.fetchval("SELECT count(*) FROM ops.audit_log WHERE action = 'customer.erased'")
         == 1
     )
+    restore = f"""mutation($id: ID!, $v: Int!) {{ customerRestore(input: {{id: $id, version: $v}})
+        {{ {ERRORS} }} }}"""
+    refused = await execute(restore, {"id": customer["id"], "v": erased["customer"]["version"]})
+    assert refused["customerRestore"]["errors"] == [
+        {"field": "id", "message": "an erased customer stays archived", "code": "VALIDATION"}
+    ]
 
 
 async def test_only_an_admin_erases(execute: Execute, world: World, db: asyncpg.Connection) -> None:
