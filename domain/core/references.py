@@ -58,3 +58,13 @@ async def next_id(session: AsyncSession, qualified_table: str) -> int:
     """Reserve the next identity value, so a business number can be derived from it."""
     sequence = func.pg_get_serial_sequence(qualified_table, "id")
     return int((await session.execute(select(func.nextval(sequence)))).scalar_one())
+
+
+async def taken_by_another(
+    session: AsyncSession, unique: Any, value: Any, own_id: int | None
+) -> bool:
+    """Whether a row other than `own_id` already holds `value` in the `unique` column."""
+    statement = select(unique.table.c.id).where(unique == value)
+    if own_id is not None:
+        statement = statement.where(unique.table.c.id != own_id)
+    return await session.scalar(statement.limit(1)) is not None

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import archiving, validation
+from domain.core import archiving, references, validation
 from domain.core.errors import Conflict, NotFound, Problems
 from domain.core.journal import Journal, apply_changes
 from domain.erp.models.employees import Department
@@ -78,10 +78,8 @@ async def _validated(
     values: dict[str, Any] = {}
     if "name" in given:
         name = validation.text(problems, "name", given["name"], max_length=100)
-        taken = select(Department.id).where(Department.name == name)
-        if department is not None:
-            taken = taken.where(Department.id != department.id)
-        if name and await session.scalar(taken):
+        own = department.id if department is not None else None
+        if name and await references.taken_by_another(session, Department.name, name, own):
             problems.add("name", f"a department named {name} exists", "DUPLICATE")
         values["name"] = name
     if "parent_id" in given:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import validation
+from domain.core import references, validation
 from domain.core.errors import Conflict, DomainError, NotFound, Problems
 from domain.core.journal import Journal, apply_changes
 from domain.core.money import ZERO
@@ -232,10 +232,8 @@ async def _checked_list(
     values: dict[str, Any] = {}
     if "name" in given or price_list is None:
         name = validation.text(problems, "name", given.get("name"), max_length=NAME_CHARS)
-        taken = select(PriceList.id).where(PriceList.name == name)
-        if price_list is not None:
-            taken = taken.where(PriceList.id != price_list.id)
-        if name and await session.scalar(taken):
+        own = price_list.id if price_list is not None else None
+        if name and await references.taken_by_another(session, PriceList.name, name, own):
             problems.add("name", f"a price list named {name} exists", "DUPLICATE")
         values["name"] = name
     if "valid_to" in given:
