@@ -47,7 +47,21 @@ def _role_name(value: str) -> str:
 
 
 # What `bizgraph import` and `export` handle (domain.exchange.kinds.KINDS, in its order).
-KIND_NAMES = ("customers", "contacts", "suppliers", "stock_items")
+KIND_NAMES = (
+    "employees",
+    "customers",
+    "contacts",
+    "suppliers",
+    "stock_items",
+    "price_lists",
+    "price_rules",
+    "opening_stock",
+    "sales_orders",
+    "sales_order_lines",
+    "deliveries",
+    "invoices",
+    "payments",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -73,7 +73,7 @@ async def create(*, session: AsyncSession, journal: Journal, given: Mapping[str,
     values["valid_from"] = given.get("valid_from")
     if values["valid_from"] is None:
         problems.add("validFrom", "must not be empty")
-    _check_dates(problems, values["valid_from"], values.get("valid_to"))
+    check_dates(problems, values["valid_from"], values.get("valid_to"))
     problems.raise_if_any()
     price_list = PriceList(**values)
     session.add(price_list)
@@ -101,7 +101,7 @@ async def update(
     problems = Problems()
     values = await _checked_list(session, problems, given, price_list)
     if "valid_to" in values:
-        _check_dates(problems, price_list.valid_from, values["valid_to"])
+        check_dates(problems, price_list.valid_from, values["valid_to"])
     problems.raise_if_any()
     changes = apply_changes(price_list, values)
     if changes:
@@ -128,18 +128,10 @@ async def set_rule(
     if the list has a rule for that tier, category and quantity already."""
     price_list = await _for_change(session, price_list_id, version, "priceList")
     problems = Problems()
-    tier = given.get("tier")
-    if tier not in CUSTOMER_TIERS:
-        problems.add("tier", f"must be one of {', '.join(CUSTOMER_TIERS)}")
-    category = given.get("category")
-    if category is not None and category not in STOCK_CATEGORIES:
-        problems.add("category", f"must be one of {', '.join(STOCK_CATEGORIES)}")
-    min_quantity = validation.quantity(problems, "minQuantity", given.get("min_quantity") or 0)
-    discount = validation.amount(problems, "discountPercent", given.get("discount_percent"))
-    if discount is None or not ZERO <= discount <= HUNDRED:
-        problems.add("discountPercent", "must be between 0 and 100")
+    values = checked_rule(problems, given)
     problems.raise_if_any()
-    assert discount is not None
+    tier, category = values["tier"], values["category"]
+    min_quantity, discount = values["min_quantity"], values["discount_percent"]
     rule = await session.scalar(
         select(PriceRule).where(
             PriceRule.price_list_id == price_list.id,
@@ -174,6 +166,26 @@ async def set_rule(
         },
     )
     return price_list
+
+
+def checked_rule(problems: Problems, given: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule's values checked (problems collected): shared by `set_rule` and imports."""
+    tier = given.get("tier")
+    if tier not in CUSTOMER_TIERS:
+        problems.add("tier", f"must be one of {', '.join(CUSTOMER_TIERS)}")
+    category = given.get("category")
+    if category is not None and category not in STOCK_CATEGORIES:
+        problems.add("category", f"must be one of {', '.join(STOCK_CATEGORIES)}")
+    min_quantity = validation.quantity(problems, "minQuantity", given.get("min_quantity") or 0)
+    discount = validation.amount(problems, "discountPercent", given.get("discount_percent"))
+    if discount is None or not ZERO <= discount <= HUNDRED:
+        problems.add("discountPercent", "must be between 0 and 100")
+    return {
+        "tier": tier,
+        "category": category,
+        "min_quantity": min_quantity,
+        "discount_percent": discount,
+    }
 
 
 async def remove_rule(
@@ -243,6 +255,6 @@ async def _checked_list(
     return values
 
 
-def _check_dates(problems: Problems, valid_from: date | None, valid_to: date | None) -> None:
+def check_dates(problems: Problems, valid_from: date | None, valid_to: date | None) -> None:
     if valid_from is not None and valid_to is not None and valid_to < valid_from:
         problems.add("validTo", "must not be before validFrom")

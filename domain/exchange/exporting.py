@@ -56,6 +56,9 @@ async def export(
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        # Money and percentages in cents; a finer fraction (a tax rate of 0.0725) in full.
+        return f"{value:.2f}" if value == round(value, 2) else f"{value.normalize():f}"
     return str(value)

@@ -10,7 +10,9 @@ One transaction does the rest: a file with problems writes nothing, unless `skip
 leaves its bad lines out (they are in the report: fix them and import the file again); a dry
 run writes nothing either way. Otherwise one statement upserts every record by its external
 id in the source system: new ones are inserted, changed ones updated (their version moves),
-equal ones left alone — importing the same file again changes nothing. The run is audited as
+equal ones left alone — importing the same file again changes nothing. What follows from the
+written records (the kind's `after`: an order's totals from its lines, say) is derived in the
+same transaction, from the table `written` that the upsert leaves behind. The run is audited as
 one entry (`import.<kind>`, with its counts); imports send no events, so nothing of today's
 business rules re-runs for history: run `bizgraph recompute` after importing.
 """
@@ -97,6 +99,9 @@ async def run(
                 await _copy(connection, kind, batch)
             if on_progress is not None:
                 on_progress(summary.read)
+            # Temporary tables are never analysed on their own: without figures the planner
+            # would join a million staged rows as if they were a handful.
+            await connection.execute("ANALYZE staging")
             await _check_staged(connection, kind, source, report)
             summary.invalid_lines = len(report.lines)
             if dry_run or (summary.problems and not skip_invalid):
@@ -105,10 +110,22 @@ async def run(
                 await connection.execute(
                     "DELETE FROM staging WHERE line = ANY($1::int[])", sorted(report.lines)
                 )
-            written = await connection.fetch(kind.upsert, source)
-            summary.inserted = sum(1 for row in written if row["inserted"])
-            summary.updated = len(written) - summary.inserted
-            summary.unchanged = summary.read - summary.invalid_lines - len(written)
+            await connection.execute(
+                "CREATE TEMPORARY TABLE written (id bigint, inserted boolean) ON COMMIT DROP"
+            )
+            await connection.execute(
+                f"WITH w AS ({kind.upsert}) INSERT INTO written SELECT * FROM w", source
+            )
+            if kind.after is not None:
+                await kind.after(connection, source)
+            counts = await connection.fetchrow(
+                "SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS written "
+                "FROM written"
+            )
+            assert counts is not None
+            summary.inserted = counts["inserted"]
+            summary.updated = counts["written"] - summary.inserted
+            summary.unchanged = summary.read - summary.invalid_lines - counts["written"]
             await _audit(connection, summary, path)
             summary.written = True
             return summary

@@ -11,6 +11,9 @@ from domain.core.model_base import (
     Base,
     BigId,
     CreatedAt,
+    ExternalId,
+    ExternalSource,
+    external_key,
     fk,
     one_of,
     trigram_index,
@@ -36,6 +39,7 @@ class Department(Base):
 class Employee(Base):
     __tablename__ = "employee"
     __table_args__ = (
+        external_key("employee"),
         trigram_index("employee", "email"),
         one_of("status", "status", EMPLOYEE_STATUSES),
         CheckConstraint("salary >= 0", name="salary_non_negative"),
@@ -58,3 +62,5 @@ class Employee(Base):
     terminated_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]

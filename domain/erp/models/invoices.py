@@ -6,7 +6,17 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import (
+    Base,
+    BigId,
+    CreatedAt,
+    ExternalId,
+    ExternalSource,
+    external_key,
+    fk,
+    one_of,
+    trigram_index,
+)
 from domain.erp.invoice_states import INVOICE_STATUSES
 
 SCHEMA = "erp"
@@ -16,6 +26,7 @@ PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "direct_debit")
 class Invoice(Base):
     __tablename__ = "invoice"
     __table_args__ = (
+        external_key("invoice"),
         one_of("status", "status", INVOICE_STATUSES),
         CheckConstraint("due_on >= issued_on", name="due_after_issue"),
         CheckConstraint("total = subtotal + tax_total", name="total_adds_up"),
@@ -41,6 +52,8 @@ class Invoice(Base):
     voided_at: Mapped[datetime | None] = mapped_column()
     void_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[CreatedAt]
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
     lines: Mapped[list["InvoiceLine"]] = relationship(lazy="raise", cascade="all, delete-orphan")
 
@@ -65,6 +78,7 @@ class InvoiceLine(Base):
 class Payment(Base):
     __tablename__ = "payment"
     __table_args__ = (
+        external_key("payment"),
         one_of("method", "method", PAYMENT_METHODS),
         CheckConstraint("amount > 0", name="amount_positive"),
         UniqueConstraint("number", name="uq_payment_number"),
@@ -83,3 +97,5 @@ class Payment(Base):
     reference: Mapped[str | None] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[CreatedAt]
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]

@@ -10,7 +10,17 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_index
+from domain.core.model_base import (
+    Base,
+    BigId,
+    CreatedAt,
+    ExternalId,
+    ExternalSource,
+    external_key,
+    fk,
+    one_of,
+    trigram_index,
+)
 from domain.crm.vocabulary import CUSTOMER_TIERS
 from domain.erp.delivery_states import DELIVERY_STATUSES
 from domain.erp.models.stock import STOCK_CATEGORIES
@@ -22,6 +32,7 @@ SCHEMA = "erp"
 class PriceList(Base):
     __tablename__ = "price_list"
     __table_args__ = (
+        external_key("price_list"),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="dates_ordered"),
         {"schema": SCHEMA},
     )
@@ -34,11 +45,14 @@ class PriceList(Base):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
 
 class PriceRule(Base):
     __tablename__ = "price_rule"
     __table_args__ = (
+        external_key("price_rule"),
         one_of("tier", "tier", CUSTOMER_TIERS),
         one_of("category", "category", STOCK_CATEGORIES),
         CheckConstraint("discount_percent BETWEEN 0 AND 100", name="discount_range"),
@@ -55,11 +69,14 @@ class PriceRule(Base):
     category: Mapped[str | None] = mapped_column(String(20))
     min_quantity: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
 
 class SalesOrder(Base):
     __tablename__ = "sales_order"
     __table_args__ = (
+        external_key("sales_order"),
         one_of("status", "status", ORDER_STATUSES),
         CheckConstraint(
             "subtotal >= 0 AND tax_total >= 0 AND total >= 0", name="totals_non_negative"
@@ -93,6 +110,8 @@ class SalesOrder(Base):
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[CreatedAt]
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
     lines: Mapped[list["SalesOrderLine"]] = relationship(
         lazy="raise", order_by="SalesOrderLine.line_no", cascade="all, delete-orphan"
@@ -102,6 +121,7 @@ class SalesOrder(Base):
 class SalesOrderLine(Base):
     __tablename__ = "sales_order_line"
     __table_args__ = (
+        external_key("sales_order_line"),
         UniqueConstraint("sales_order_id", "line_no", name="uq_sales_order_line_no"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price >= 0 AND list_price >= 0", name="prices_non_negative"),
@@ -121,11 +141,14 @@ class SalesOrderLine(Base):
     unit_price: Mapped[Decimal]
     line_total: Mapped[Decimal]
     tax_amount: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
 
 class Delivery(Base):
     __tablename__ = "delivery"
     __table_args__ = (
+        external_key("delivery"),
         one_of("status", "status", DELIVERY_STATUSES),
         CheckConstraint(
             "delivered_at IS NULL OR delivered_at >= shipped_at", name="delivered_after_shipped"
@@ -147,6 +170,8 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column()
     failed_at: Mapped[datetime | None] = mapped_column()
     failure_reason: Mapped[str | None] = mapped_column(String(500))
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]
 
     lines: Mapped[list["DeliveryLine"]] = relationship(lazy="raise", cascade="all, delete-orphan")
 

@@ -117,6 +117,7 @@ class StockLevel(Base):
 class StockMovement(Base):
     __tablename__ = "stock_movement"
     __table_args__ = (
+        external_key("stock_movement"),
         one_of("kind", "kind", MOVEMENT_KINDS),
         CheckConstraint("delta_on_hand <> 0 OR delta_reserved <> 0", name="moves_something"),
         Index("ix_stock_movement_item_occurred", "stock_item_id", "occurred_at"),
@@ -135,3 +136,5 @@ class StockMovement(Base):
     purchase_order_id: Mapped[int | None] = fk("erp.purchase_order.id", ondelete="SET NULL")
     employee_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
     occurred_at: Mapped[CreatedAt]
+    external_source: Mapped[ExternalSource]
+    external_id: Mapped[ExternalId]

@@ -1,64 +1,25 @@
-"""What each kind of record an import file may hold looks like, and how it is written.
+"""Who a company deals with and who works there: customers, their contacts, suppliers and
+employees (see `domain.exchange.kinds.base` for what a kind is)."""
 
-A kind names its columns (the file's header, snake_case), checks a record with the same
-rules every other way of writing that record uses (`domain.crm.customers.checked`, …), and
-says in SQL how checked records, staged in a temporary table, find what they refer to and
-are upserted by their `external_id` within the import's source system: a record met again
-changes only if a value differs, so importing the same file twice changes nothing.
-"""
-
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
 from typing import Any
 
 from domain.core import validation
 from domain.core.errors import Problems
 from domain.crm import contacts, customers
-from domain.erp import stock_items, suppliers
-
-EXTERNAL_ID_CHARS = 100
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A column naming another record; `missing` is SQL over the staging table `s` that
-    finds the lines whose reference has no match (parameter $1: the source system)."""
-
-    column: str
-    missing: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    table: str  # the domain table, schema-qualified
-    # Staging columns after `line` and `external_id`, with their SQL types.
-    staged: tuple[tuple[str, str], ...]
-    check: Callable[[Problems, Mapping[str, Any]], dict[str, Any]]
-    references: tuple[Reference, ...]
-    # INSERT … SELECT … FROM staging s … ON CONFLICT …: $1 the source system; RETURNING
-    # one row per written record, `inserted` true for a new one.
-    upsert: str
-    # SELECT of every record in the file's columns, in their order, by external id; $1 the
-    # source system, or null for every record (one without an external id shows its key).
-    export: str
-    example: str  # a header line, for the docs and error messages
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return ("external_id", *(name for name, _ in self.staged))
-
-
-def _decimal(problems: Problems, field: str, value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value).strip())
-    except InvalidOperation:
-        problems.add(field, f"{value!r} is not a number")
-        return None
+from domain.erp import employees, suppliers
+from domain.exchange.kinds.base import (
+    Kind,
+    Reference,
+    day_value,
+    decimal_value,
+    instant_value,
+    key_value,
+    lowered,
+    taken,
+    unchangeable,
+    whole_value,
+)
 
 
 def _customer(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,7 +31,7 @@ def _customer(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]:
         given[column] = value.strip().lower() if isinstance(value, str) else value
     if record.get("currency") is not None:
         given["currency"] = str(record["currency"]).strip().upper()
-    given["credit_limit"] = _decimal(problems, "creditLimit", record.get("credit_limit"))
+    given["credit_limit"] = decimal_value(problems, "creditLimit", record.get("credit_limit"))
     values = customers.checked(problems, given, creating=True)
     manager = record.get("account_manager_email")
     values["account_manager_email"] = manager.strip().lower() if isinstance(manager, str) else None
@@ -129,7 +90,7 @@ WHERE (c.name, c.email, c.phone, c.country, c.industry, c.currency, c.kind, c.ti
       (excluded.name, excluded.email, excluded.phone, excluded.country, excluded.industry,
        excluded.currency, excluded.kind, excluded.tier, excluded.status, excluded.credit_limit,
        excluded.account_manager_id)
-RETURNING (xmax = 0) AS inserted""",
+RETURNING c.id, (xmax = 0) AS inserted""",
     export="""
 SELECT coalesce(c.external_id, c.code) AS external_id, c.name, c.email, c.phone, c.country,
        c.industry, c.currency, c.kind, c.tier, c.status, c.credit_limit,
@@ -191,7 +152,7 @@ WHERE (t.customer_id, t.first_name, t.last_name, t.email, t.phone, t.title)
   IS DISTINCT FROM
       (excluded.customer_id, excluded.first_name, excluded.last_name, excluded.email,
        excluded.phone, excluded.title)
-RETURNING (xmax = 0) AS inserted""",
+RETURNING t.id, (xmax = 0) AS inserted""",
     export="""
 SELECT coalesce(p.external_id, 'P' || p.id) AS external_id,
        coalesce(c.external_id, c.code) AS customer_external_id,
@@ -205,37 +166,17 @@ ORDER BY 1""",
 )
 
 
-def _whole(problems: Problems, field: str, value: Any, default: int) -> int | None:
-    if value is None or value == "":
-        return default
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        problems.add(field, f"{value!r} is not a whole number")
-        return None
-
-
 def _supplier(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]:
     given = {name: record.get(name) for name in ("name", "email", "country")}
-    given["lead_time_days"] = _whole(problems, "leadTimeDays", record.get("lead_time_days"), 14)
+    given["lead_time_days"] = whole_value(
+        problems, "leadTimeDays", record.get("lead_time_days"), 14
+    )
     values = suppliers.checked(problems, given)
     values["code"] = validation.text(
         problems, "code", record.get("code"), max_length=20, required=False
     )
     return values
 
-
-# A code, or a SKU, another record already has: the record would take it over.
-_TAKEN = (
-    "SELECT s.line, s.{column} FROM staging s JOIN {table} t ON t.{column} = s.{column} "
-    "WHERE (t.external_source, t.external_id) IS DISTINCT FROM ($1::text, s.external_id)"
-)
-
-# A record met again with another value where none may change.
-_CHANGED = (
-    "SELECT s.line, s.{column} FROM staging s JOIN {table} t "
-    "ON t.external_source = $1 AND t.external_id = s.external_id WHERE t.{column} <> s.{column}"
-)
 
 SUPPLIERS = Kind(
     name="suppliers",
@@ -249,15 +190,9 @@ SUPPLIERS = Kind(
     ),
     check=_supplier,
     references=(
-        Reference(
-            "code",
-            _TAKEN.format(column="code", table="erp.supplier") + " AND s.code IS NOT NULL",
-            "another supplier has this code",
-        ),
-        Reference(
-            "code",
-            _CHANGED.format(table="erp.supplier", column="code") + " AND s.code IS NOT NULL",
-            "a supplier's code never changes (purchase orders name it)",
+        taken("code", "erp.supplier", "another supplier has this code"),
+        unchangeable(
+            "code", "erp.supplier", "a supplier's code never changes (purchase orders name it)"
         ),
     ),
     upsert="""
@@ -274,7 +209,7 @@ ON CONFLICT (external_source, external_id) DO UPDATE SET
   lead_time_days = excluded.lead_time_days, version = t.version + 1
 WHERE (t.name, t.email, t.country, t.lead_time_days)
   IS DISTINCT FROM (excluded.name, excluded.email, excluded.country, excluded.lead_time_days)
-RETURNING (xmax = 0) AS inserted""",
+RETURNING t.id, (xmax = 0) AS inserted""",
     export="""
 SELECT coalesce(external_id, code) AS external_id, code, name, email, country, lead_time_days
 FROM erp.supplier
@@ -284,92 +219,105 @@ ORDER BY 1""",
 )
 
 
-def _stock_item(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]:
-    given: dict[str, Any] = {"name": record.get("name"), "description": record.get("description")}
-    category = record.get("category")
-    given["category"] = category.strip().lower() if isinstance(category, str) else category
-    given["unit_price"] = _decimal(problems, "unitPrice", record.get("unit_price"))
-    given["unit_cost"] = _decimal(problems, "unitCost", record.get("unit_cost"))
-    given["reorder_point"] = _whole(problems, "reorderPoint", record.get("reorder_point"), 0)
-    given["pack_size"] = _whole(problems, "packSize", record.get("pack_size"), 1)
-    values = stock_items.checked(problems, given)
-    values["sku"] = validation.text(problems, "sku", record.get("sku"), max_length=40)
-    values["currency"] = validation.currency(
-        problems, "currency", str(record.get("currency") or "EUR").strip().upper()
+def _employee(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]:
+    given: dict[str, Any] = {name: record.get(name) for name in ("name", "title", "email")}
+    given["hire_date"] = day_value(problems, "hireDate", record.get("hire_date"), required=True)
+    given["salary"] = decimal_value(problems, "salary", record.get("salary"))
+    given["status"] = lowered(record.get("status")) or "active"
+    values = employees.checked(problems, given, creating=True)
+    terminated_at = instant_value(
+        problems, "terminatedAt", record.get("terminated_at"), required=False
     )
-    supplier = record.get("supplier_external_id")
-    values["supplier_external_id"] = str(supplier).strip() if supplier not in (None, "") else None
+    if values.get("status") == "terminated" and terminated_at is None:
+        problems.add("terminatedAt", "must not be empty when the status is terminated")
+    values["terminated_at"] = terminated_at if values.get("status") == "terminated" else None
+    values["department"] = key_value(
+        problems, "department", record.get("department"), required=False
+    )
+    manager = key_value(problems, "managerEmail", record.get("manager_email"), required=False)
+    values["manager_email"] = manager.lower() if manager else None
+    if manager is not None and manager.lower() == values.get("email"):
+        problems.add("managerEmail", "an employee does not manage themselves")
     return values
 
 
-STOCK_ITEMS = Kind(
-    name="stock_items",
-    table="erp.stock_item",
-    staged=(
-        ("sku", "text"),
-        ("name", "text"),
-        ("description", "text"),
-        ("category", "text"),
-        ("unit_price", "numeric"),
-        ("unit_cost", "numeric"),
-        ("currency", "text"),
-        ("reorder_point", "int"),
-        ("pack_size", "int"),
-        ("supplier_external_id", "text"),
-    ),
-    check=_stock_item,
-    references=(
-        Reference(
-            "sku", _TAKEN.format(column="sku", table="erp.stock_item"), "another item has this SKU"
-        ),
-        Reference(
-            "sku",
-            _CHANGED.format(table="erp.stock_item", column="sku"),
-            "an item's SKU never changes (orders name it)",
-        ),
-        Reference(
-            "currency",
-            _CHANGED.format(table="erp.stock_item", column="currency"),
-            "an item's currency never changes (orders are priced in it)",
-        ),
-        Reference(
-            "supplier_external_id",
-            "SELECT s.line, s.supplier_external_id FROM staging s "
-            "WHERE s.supplier_external_id IS NOT NULL AND NOT EXISTS "
-            "(SELECT 1 FROM erp.supplier p WHERE p.external_source = $1 "
-            "AND p.external_id = s.supplier_external_id)",
-            "no supplier of this source has this external_id (import suppliers first)",
-        ),
-    ),
-    upsert="""
-INSERT INTO erp.stock_item AS t (
-  sku, name, description, category, unit_price, unit_cost, currency, reorder_point, pack_size,
-  supplier_id, external_source, external_id)
-SELECT s.sku, s.name, s.description, s.category, s.unit_price, s.unit_cost, s.currency,
-       s.reorder_point, s.pack_size, p.id, $1, s.external_id
+async def _employee_managers(connection: Any, source: str) -> None:
+    await connection.execute(
+        """
+UPDATE erp.employee e SET manager_id = m.id, version = e.version + 1
 FROM staging s
-LEFT JOIN erp.supplier p ON p.external_source = $1 AND p.external_id = s.supplier_external_id
-ON CONFLICT (external_source, external_id) DO UPDATE SET
-  name = excluded.name, description = excluded.description, category = excluded.category,
-  unit_price = excluded.unit_price, unit_cost = excluded.unit_cost,
-  reorder_point = excluded.reorder_point, pack_size = excluded.pack_size,
-  supplier_id = excluded.supplier_id, version = t.version + 1
-WHERE (t.name, t.description, t.category, t.unit_price, t.unit_cost, t.reorder_point,
-       t.pack_size, t.supplier_id)
-  IS DISTINCT FROM
-      (excluded.name, excluded.description, excluded.category, excluded.unit_price,
-       excluded.unit_cost, excluded.reorder_point, excluded.pack_size, excluded.supplier_id)
-RETURNING (xmax = 0) AS inserted""",
-    export="""
-SELECT coalesce(i.external_id, i.sku) AS external_id, i.sku, i.name, i.description, i.category,
-       i.unit_price, i.unit_cost, i.currency, i.reorder_point, i.pack_size,
-       coalesce(p.external_id, p.code) AS supplier_external_id
-FROM erp.stock_item i
-LEFT JOIN erp.supplier p ON p.id = i.supplier_id
-WHERE i.archived_at IS NULL AND ($1::text IS NULL OR i.external_source = $1)
-ORDER BY 1""",
-    example="external_id,sku,name,category,unit_price,unit_cost,currency,reorder_point,"
-    "pack_size,supplier_external_id",
-)
+LEFT JOIN erp.employee m ON m.email = s.manager_email
+WHERE e.external_source = $1 AND e.external_id = s.external_id
+  AND e.manager_id IS DISTINCT FROM m.id""",
+        source,
+    )
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (CUSTOMERS, CONTACTS, SUPPLIERS, STOCK_ITEMS)}
+
+EMPLOYEES = Kind(
+    name="employees",
+    table="erp.employee",
+    staged=(
+        ("email", "text"),
+        ("name", "text"),
+        ("title", "text"),
+        ("department", "text"),
+        ("manager_email", "text"),
+        ("hire_date", "date"),
+        ("salary", "numeric"),
+        ("status", "text"),
+        ("terminated_at", "timestamptz"),
+    ),
+    check=_employee,
+    references=(
+        taken("email", "erp.employee", "another employee has this email (it is their login)"),
+        Reference(
+            "department",
+            "SELECT s.line, s.department FROM staging s WHERE s.department IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM erp.department d "
+            "WHERE d.name = s.department AND d.archived_at IS NULL)",
+            "no department has this name (create it first: departmentCreate)",
+        ),
+        Reference(
+            "manager_email",
+            "SELECT s.line, s.manager_email FROM staging s WHERE s.manager_email IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM erp.employee e WHERE e.email = s.manager_email) "
+            "AND NOT EXISTS (SELECT 1 FROM staging o WHERE o.email = s.manager_email)",
+            "no employee, here or in the file, has this email",
+        ),
+    ),
+    # Managers are set afterwards (`_employee_managers`): a manager may come later in the file.
+    upsert="""
+WITH rows AS (
+  SELECT s.*, d.id AS department_id FROM staging s
+  LEFT JOIN erp.department d ON d.name = s.department
+)
+INSERT INTO erp.employee AS t (
+  email, name, title, department_id, hire_date, salary, status, terminated_at,
+  external_source, external_id)
+SELECT email, name, title, department_id, hire_date, salary, status, terminated_at, $1,
+       external_id
+FROM rows
+ON CONFLICT (external_source, external_id) DO UPDATE SET
+  email = excluded.email, name = excluded.name, title = excluded.title,
+  department_id = excluded.department_id, hire_date = excluded.hire_date,
+  salary = excluded.salary, status = excluded.status, terminated_at = excluded.terminated_at,
+  version = t.version + 1
+WHERE (t.email, t.name, t.title, t.department_id, t.hire_date, t.salary, t.status,
+       t.terminated_at)
+  IS DISTINCT FROM
+      (excluded.email, excluded.name, excluded.title, excluded.department_id,
+       excluded.hire_date, excluded.salary, excluded.status, excluded.terminated_at)
+RETURNING t.id, (xmax = 0) AS inserted""",
+    export="""
+SELECT coalesce(e.external_id, e.email) AS external_id, e.email, e.name, e.title,
+       d.name AS department, m.email AS manager_email, e.hire_date, e.salary, e.status,
+       e.terminated_at
+FROM erp.employee e
+LEFT JOIN erp.department d ON d.id = e.department_id
+LEFT JOIN erp.employee m ON m.id = e.manager_id
+WHERE $1::text IS NULL OR e.external_source = $1
+ORDER BY 1""",
+    example="external_id,email,name,title,department,manager_email,hire_date,salary,status,"
+    "terminated_at",
+    after=_employee_managers,
+)
