@@ -6,7 +6,7 @@ from typing import Any, cast
 import orjson
 from cross_web import HTTPException
 from sqlalchemy import select
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
@@ -17,7 +17,7 @@ from api import graphiql
 from api.compiled_requests import CompiledRequests
 from api.errors import ErrorPolicy
 from api.observability import OperationName
-from api.security import envelope, query_limits
+from api.security import envelope, query_limits, uploads
 from api.security.input_limits import InputLimits, InputLimitsExtension
 from api.security.responses import graphql_error
 from domain.core.access import Viewer
@@ -49,6 +49,9 @@ class GraphQLView(GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=True,
+            # File uploads (`importUpload`): the request guard lets only those who may send
+            # files through, and `_read_upload` checks the form before strawberry reads it.
+            multipart_uploads_enabled=True,
         )
         self.state = state
         self.compiled_requests = (
@@ -90,7 +93,9 @@ class GraphQLView(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self._compiled(request)
+            response = await self._read_upload(request)
+            if response is None:
+                response = await self._compiled(request)
             if response is None:
                 response = await self.run(request)
                 self._learn(request)
@@ -98,13 +103,31 @@ class GraphQLView(GraphQL[Context, None]):
             # strawberry answers its own refusals (405, 404, an operation GET may not run)
             # in plain text; clients get them shaped like every other GraphQL error.
             response = graphql_error(error.status_code, "BAD_REQUEST", error.reason)
+        except ClientDisconnect:
+            return  # gone while sending its body: nobody to answer
+        finally:
+            await request.close()  # an uploaded file spooled to disk goes with the request
         await response(scope, receive, send)
+
+    async def _read_upload(self, request: Request) -> Response | None:
+        """A refusal of a multipart request whose form is not a proper GraphQL multipart
+        request (`api.security.uploads`); None for a good one, and for any other request."""
+        if request.method != "POST" or not uploads.is_multipart(
+            request.headers.get("content-type", "")
+        ):
+            return None
+        try:
+            await uploads.read_form(request, max_field_bytes=self.state.settings.max_body_bytes)
+        except envelope.MalformedRequest as error:
+            return graphql_error(400, "BAD_REQUEST", str(error))
+        return None
 
     async def _compiled(self, request: Request) -> Response | None:
         """The answer of `api.compiled_requests`, for a plain JSON POST of a query it knows."""
         if (
             self.compiled_requests is None
             or request.method != "POST"
+            or uploads.is_multipart(request.headers.get("content-type", ""))
             or self._get_stream_transport_from_headers(request.headers) is not None
         ):
             return None

@@ -5,7 +5,16 @@ from domain.core import ops
 from domain.core.model_base import Base
 from domain.crm import models as crm_models
 from domain.erp import models as erp_models
+from domain.exchange import models as exchange_models
 
 metadata = Base.metadata
 
-__all__ = ["Base", "analytics_models", "crm_models", "erp_models", "metadata", "ops"]
+__all__ = [
+    "Base",
+    "analytics_models",
+    "crm_models",
+    "erp_models",
+    "exchange_models",
+    "metadata",
+    "ops",
+]

@@ -1,10 +1,11 @@
 """The schema: Query and Mutation composed from every context's package, and how it is built.
 
-Each context package (`schema.crm`, `schema.erp`, `schema.analytics`, `schema.flows`)
-contributes its node types, root fields and mutations; this module puts them together and
-builds the schema: relations learn their fields (`schema.core.relations.bind_relations`),
-read guards are installed from the permission table (`schema.core.permissions`) and, when
-shortcuts are on, the executor's fast paths (`schema.core.execution`).
+Each context package (`schema.crm`, `schema.erp`, `schema.analytics`, `schema.flows`,
+`schema.exchange`) contributes its node types, root fields and mutations; this module puts
+them together and builds the schema: relations learn their fields
+(`schema.core.relations.bind_relations`), read guards are installed from the permission table
+(`schema.core.permissions`) and, when shortcuts are on, the executor's fast paths
+(`schema.core.execution`).
 """
 
 import logging
@@ -63,6 +64,7 @@ from schema.erp.sales_orders import (
 from schema.erp.stock_items import StockItem, StockItemMutations, StockItemQueries
 from schema.erp.suppliers import Supplier, SupplierMutations, SupplierQueries
 from schema.erp.warehouses import Warehouse
+from schema.exchange.import_jobs import ImportJob, ImportJobMutations, ImportJobQueries
 from schema.flows.archiving import ArchivingMutations
 from schema.flows.customer_records import CustomerRecordMutations, CustomerRecordQueries
 from schema.flows.deals import DealMutations
@@ -86,6 +88,7 @@ class Query(
     PriceListQueries,
     CustomerRecordQueries,
     RevenueForecastQueries,
+    ImportJobQueries,
 ):
     pass
 
@@ -111,6 +114,7 @@ class Mutation(
     DepartmentMutations,
     ArchivingMutations,
     CustomerRecordMutations,
+    ImportJobMutations,
 ):
     pass
 
@@ -138,6 +142,7 @@ NODE_TYPES = [
     PurchaseOrder,
     PriceList,
     PriceRule,
+    ImportJob,
 ]
 
 

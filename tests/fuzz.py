@@ -20,6 +20,9 @@ SCALARS = {
     "Date": st.dates().map(nodes.String),
     "DateTime": st.datetimes().map(lambda moment: nodes.String(moment.isoformat())),
     "Decimal": st.decimals(allow_nan=False, allow_infinity=False, places=2).map(nodes.String),
+    # A file comes in a multipart request; in a JSON document any value stands in its place,
+    # which the mutation must refuse like any other bad input.
+    "Upload": st.text(max_size=20).map(nodes.String),
 }
 
 

@@ -5,6 +5,7 @@ of the same job leaves the same rows behind.
 """
 
 import logging
+import os
 from concurrent.futures import Executor
 from typing import Any
 
@@ -14,6 +15,8 @@ from domain.analytics import recompute, replenishment, runs
 from domain.analytics import retention as forecast_retention
 from domain.analytics.runs import recorded_run
 from domain.core import retention
+from domain.exchange import jobs as import_jobs
+from domain.exchange.models import FINISHED
 from workers import relay
 from workers.job_names import (
     HOUSEKEEPING,
@@ -71,6 +74,17 @@ async def refresh_replenishment(ctx: dict[str, Any], up_to_event: int | None = N
         if up_to_event is not None:
             await relay.done(connection, relay.REPLENISHMENT, [(0, up_to_event)])
     return rows
+
+
+async def run_import(ctx: dict[str, Any], job_id: int, up_to_event: int | None = None) -> str:
+    """Import a file uploaded through the API (`domain.exchange.jobs`): at most one run at a
+    time, none once the job has finished. Returns the job's status."""
+    database_url = ctx.get("database_url") or os.environ["DATABASE_URL"]
+    status = await import_jobs.run(database_url, job_id)
+    if (status is None or status in FINISHED) and up_to_event is not None:
+        async with _engine(ctx).begin() as connection:
+            await relay.done(connection, relay.IMPORT, [(job_id, up_to_event)])
+    return status or "gone"
 
 
 async def recompute_step(ctx: dict[str, Any], name: str) -> int:

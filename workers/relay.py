@@ -7,13 +7,14 @@ Two steps, each its own transaction:
    derived data they made stale — and marked processed together:
    - per customer with events (`customer_id` set): `customer` (metrics and forecast) and
      `campaigns` (the results of the campaigns the customer belongs to);
-   - if anything that moves stock had events: `replenishment` (target 0).
+   - if anything that moves stock had events: `replenishment` (target 0);
+   - per import job queued (`domain.exchange.jobs`): `import` (target: the job).
    A row covers events up to its `event_id`; a newer event moves it up and makes it due now.
 2. **Due effects become jobs.** Effects whose `due_at` has passed are queued (claimed with
    `SKIP LOCKED` as well) and given a new deadline, doubling from `deadline_s` on each try
    up to an hour. One job per customer, one `refresh_campaigns` for all due customers (a
    campaign's figures span all its members, so one recompute per batch beats one per
-   customer), one `refresh_replenishment`.
+   customer), one `refresh_replenishment`, one `run_import` per import job.
 
 The job that does the work deletes its effect rows (up to the events it covered) in the
 transaction that writes its results (`done`). So a row exists exactly while the work is
@@ -30,12 +31,18 @@ from arq.connections import ArqRedis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from workers.job_names import REFRESH_CAMPAIGNS, REFRESH_CUSTOMER, REFRESH_REPLENISHMENT
+from domain.exchange.jobs import ENTITY_TYPE as IMPORT_JOB
+from workers.job_names import (
+    REFRESH_CAMPAIGNS,
+    REFRESH_CUSTOMER,
+    REFRESH_REPLENISHMENT,
+    RUN_IMPORT,
+)
 
 BATCH = 500
 DEADLINE_S = 30
 MAX_DEADLINE_S = 3600
-CUSTOMER, CAMPAIGNS, REPLENISHMENT = "customer", "campaigns", "replenishment"
+CUSTOMER, CAMPAIGNS, REPLENISHMENT, IMPORT = "customer", "campaigns", "replenishment", "import"
 # Aggregates whose events change available stock or what is on order.
 STOCK_AGGREGATES = frozenset(
     {"sales_order", "delivery", "purchase_order", "stock_item", "stock_level", "stock_movement"}
@@ -43,7 +50,7 @@ STOCK_AGGREGATES = frozenset(
 
 CLAIM = text(
     """
-    SELECT id, customer_id, aggregate_type FROM ops.outbox
+    SELECT id, customer_id, aggregate_type, aggregate_id FROM ops.outbox
     WHERE processed_at IS NULL
     ORDER BY id
     LIMIT :batch
@@ -112,10 +119,12 @@ async def _owe(engine: AsyncEngine) -> int:
         if not events:
             return 0
         newest: dict[tuple[str, int], int] = {}
-        for event_id, customer_id, aggregate_type in events:
+        for event_id, customer_id, aggregate_type, aggregate_id in events:
             owed = [(CUSTOMER, customer_id), (CAMPAIGNS, customer_id)] if customer_id else []
             if aggregate_type in STOCK_AGGREGATES:
                 owed.append((REPLENISHMENT, 0))
+            if aggregate_type == IMPORT_JOB:
+                owed.append((IMPORT, aggregate_id))
             for key in owed:
                 newest[key] = max(event_id, newest.get(key, 0))
         if newest:
@@ -127,7 +136,7 @@ async def _owe(engine: AsyncEngine) -> int:
                     "events": list(newest.values()),
                 },
             )
-        await connection.execute(MARK, {"ids": [event_id for event_id, _, _ in events]})
+        await connection.execute(MARK, {"ids": [event[0] for event in events]})
     return len(events)
 
 
@@ -154,6 +163,12 @@ async def _queue_due(engine: AsyncEngine, redis: ArqRedis, deadline_s: float) ->
                     REFRESH_REPLENISHMENT,
                     effect.event_id,
                     _job_id=f"replenishment:{effect.event_id}",
+                )
+            elif effect.effect == IMPORT:
+                # One id per job: queued again past its deadline while it still runs (a large
+                # file), arq ignores it; the job itself refuses to run twice at once.
+                await redis.enqueue_job(
+                    RUN_IMPORT, effect.target, effect.event_id, _job_id=f"import:{effect.target}"
                 )
         await connection.execute(
             POSTPONE,

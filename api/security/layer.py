@@ -7,7 +7,7 @@ Order of the middleware, outermost first, and why:
    database connection (authentication may).
 3. Authentication — no token, no further work (the body is not even read).
 4. Rate limit — needs the authenticated viewer.
-5. Request guard — content type, body size and batch size of POSTs.
+5. Request guard — content type, body size and batch size of POSTs; who may upload files.
 """
 
 import logging
@@ -25,6 +25,7 @@ from api.security.rate_limit import RateLimit, RateLimiter
 from api.security.request_guard import RequestGuard
 from api.security.tokens import TokenVerifier, configuration_problem, hs256_secret
 from api.settings import Settings
+from domain.core.permissions import can_upload
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,9 @@ class Security:
                 RequestGuard,
                 max_body_bytes=settings.max_body_bytes,
                 max_batch_operations=settings.max_batch_operations,
+                # The file, and room for its operation, map and multipart framing.
+                max_upload_bytes=settings.import_max_bytes + settings.max_body_bytes,
+                may_upload=can_upload,
             )
         )
         return stack

@@ -37,6 +37,11 @@ class SecuritySettings(BaseSettings):
     max_batch_operations: int = Field(default=0, alias="BIZGRAPH_MAX_BATCH_OPERATIONS", ge=0)
     max_response_bytes: int = Field(default=8_388_608, alias="BIZGRAPH_MAX_RESPONSE_BYTES", ge=1024)
     max_body_bytes: int = Field(default=1_048_576, alias="BIZGRAPH_MAX_BODY_BYTES", ge=1024)
+    # A file uploaded for import (`importUpload`); its multipart request may be this much
+    # larger than BIZGRAPH_MAX_BODY_BYTES. GraphQL's Int (the job's byteCount) stops at 2^31.
+    import_max_bytes: int = Field(
+        default=50 * 1024 * 1024, alias="BIZGRAPH_IMPORT_MAX_BYTES", ge=1024, le=1024**3
+    )
     # Every String/ID input; fields holding prose declare more (schema.core.text.LONG_TEXT).
     max_string_chars: int = Field(default=4000, alias="BIZGRAPH_MAX_STRING_CHARS", ge=100)
     max_list_items: int = Field(default=1000, alias="BIZGRAPH_MAX_LIST_ITEMS", ge=100)

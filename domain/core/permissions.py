@@ -98,6 +98,10 @@ PERMISSIONS: Mapping[str, Access] = {
     "CustomerRecord": Access(read=_roles(), write=NOBODY),
     # Erasing a customer's personal data on request: admins only.
     "CustomerErasure": Access(read=_roles(), write=_roles()),
+    # Files uploaded for import and what became of them: records of any kind, written all at
+    # once, and the problems quote the file's personal data. Admins only.
+    "ImportJob": Access(read=_roles(), write=_roles()),
+    "ImportProblem": Access(read=_roles(), write=NOBODY),
     "Replenishment": Access(read=_roles("warehouse", "finance"), write=NOBODY),
     "CampaignPerformance": Access(
         read=_roles("sales_manager", "marketing", "finance"), write=NOBODY
@@ -249,6 +253,15 @@ def can_read_field(viewer: Viewer, type_name: str, field: str) -> bool:
 def can_write_field(viewer: Viewer, type_name: str, field: str) -> bool:
     allowed = RESTRICTED_WRITES.get((type_name, field))
     return allowed is None or viewer.has_any(*allowed)
+
+
+# The types whose mutations take a file (a multipart request, up to the upload limit): only
+# their writers may send one, which the API checks before it reads the body.
+UPLOADS = ("ImportJob",)
+
+
+def can_upload(viewer: Viewer) -> bool:
+    return any(can_write(viewer, type_name) for type_name in UPLOADS)
 
 
 def ensure_can_write(viewer: Viewer, type_name: str, fields: Iterable[str] = ()) -> None:

@@ -19,7 +19,7 @@ this request loaded before it forgotten.
 """
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
@@ -99,40 +99,22 @@ def mutation(
     `entity` names the payload's node field (default: the node type's name, `salesOrder`);
     `writes` the type the viewer must be allowed to change (default: the node type).
     """
-    operation = _lower_first(input_type.__name__.removesuffix("Input"))
+    operation = operation_name(input_type)
     entity = entity or _lower_first(node.__name__)
     payload = payload_type(operation, node, entity)
 
     async def resolve(info: Info, input: Any) -> Any:
-        context = info.context
         key = getattr(input, "idempotency_key", None)
-        loaders = context.loaders
-
-        async def read_back(session: Session, entity_id: int) -> Any:
-            return await loaders.read_in(session, node, entity_id)
-
-        try:
-            performed = await perform(
-                lambda session, journal: call(input, session, journal),
-                sessions=context.sessions,
-                viewer=context.viewer,
-                request_id=context.request_id,
-                operation=operation,
-                writes=writes or node.__name__,
-                fields=named_fields(info, input),
-                read_back=read_back,
-                idempotency_key=key,
-                request=strawberry.asdict(input) if key is not None else None,
-            )
-        except DomainError as error:
-            return payload(errors=[MutationError.of(error)])
-        except Rejected as rejected:
-            return payload(errors=[MutationError.of(error) for error in rejected.errors])
-        loaders.forget()
-        row = performed.read
-        if row is not None:
-            loaders.by_id(node).prime(performed.entity_id, row)
-        return payload(**{entity: None if row is None else node.from_row(row)})
+        return await run_mutation(
+            info,
+            input,
+            call,
+            node=node,
+            payload=payload,
+            entity=entity,
+            writes=writes or node.__name__,
+            request=strawberry.asdict(input) if key is not None else None,
+        )
 
     resolve.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
@@ -144,6 +126,58 @@ def mutation(
         return_annotation=payload,
     )
     return strawberry.mutation(resolver=resolve, description=description)
+
+
+def operation_name(input_type: type) -> str:
+    """The mutation an input type is for (`CustomerCreateInput` → `customerCreate`)."""
+    return _lower_first(input_type.__name__.removesuffix("Input"))
+
+
+async def run_mutation(
+    info: Info,
+    input: I,
+    call: Call[I],
+    *,
+    node: type[TableNode],
+    payload: Any,
+    entity: str,
+    writes: str,
+    request: Mapping[str, Any] | None,
+) -> Any:
+    """Run `call` through `perform` and answer with `payload`: what every mutation field does
+    (`mutation`'s, and a hand-written resolver's that needs more than its input).
+
+    `request` is what an idempotency key's repeat must match (None without a key).
+    """
+    context = info.context
+    loaders = context.loaders
+    operation = operation_name(type(input))
+
+    async def read_back(session: Session, entity_id: int) -> Any:
+        return await loaders.read_in(session, node, entity_id)
+
+    try:
+        performed = await perform(
+            lambda session, journal: call(input, session, journal),
+            sessions=context.sessions,
+            viewer=context.viewer,
+            request_id=context.request_id,
+            operation=operation,
+            writes=writes,
+            fields=named_fields(info, input),
+            read_back=read_back,
+            idempotency_key=getattr(input, "idempotency_key", None),
+            request=request,
+        )
+    except DomainError as error:
+        return payload(errors=[MutationError.of(error)])
+    except Rejected as rejected:
+        return payload(errors=[MutationError.of(error) for error in rejected.errors])
+    loaders.forget()
+    row = performed.read
+    if row is not None:
+        loaders.by_id(node).prime(performed.entity_id, row)
+    return payload(**{entity: None if row is None else node.from_row(row)})
 
 
 def retry_key(repeat: str) -> Any:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -42,7 +43,13 @@ class CustomerRecordQueries:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
     ) -> CustomerRecord | None:
-        customer_id = decode(id, "Customer", "id")
+        try:
+            customer_id = decode(id, "Customer", "id")
+        except DomainError as error:
+            # An argument no valid request holds: the client's error, not an internal one.
+            raise GraphQLError(
+                f"`id` {error.message}", extensions={"code": "BAD_USER_INPUT", "argument": "id"}
+            ) from error
         context: Any = info.context
         try:
             async with context.sessions() as session, session.begin():

@@ -147,6 +147,11 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
             "            ON s.id = d.sales_order_id WHERE s.customer_id = c.id) "
             "ORDER BY c.id LIMIT 1"
         )
+        # The demo company uploaded no file for import: one job stands for them.
+        await connection.execute(
+            "INSERT INTO ops.import_job (kind, source, file_name, format, encoding, byte_count) "
+            "VALUES ('customers', 'matrix', 'customers.csv', 'csv', 'utf-8', 0)"
+        )
         ids: dict[str, str] = {}
         for name in NODE_TYPES:
             table = CORE.type_map[name].extensions[DEFINITION].origin.MODEL.__table__
@@ -393,6 +398,7 @@ def _sample(input_type: GraphQLInputType) -> Any:
         "Decimal": "1",
         "Date": "2026-01-01",
         "DateTime": "2026-01-01T00:00:00Z",
+        "Upload": "matrix",  # no file in a JSON request: refused after the permission check
     }[input_type.name]
 
 
