@@ -184,3 +184,12 @@ def again_in_file(column: str, key: str, where: str, message: str) -> Reference:
         "WHERE seen > 1",
         message,
     )
+
+
+# A warehouse named by its code (set up in bizgraph, never imported).
+WAREHOUSE = Reference(
+    "warehouse",
+    "SELECT s.line, s.warehouse FROM staging s WHERE s.warehouse IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM erp.warehouse w WHERE w.code = s.warehouse)",
+    "no warehouse has this code",
+)

@@ -10,6 +10,7 @@ from domain.core import validation
 from domain.core.errors import Problems
 from domain.erp import price_lists, stock_items
 from domain.exchange.kinds.base import (
+    WAREHOUSE,
     Kind,
     Reference,
     again_in_file,
@@ -292,12 +293,7 @@ OPENING_STOCK = Kind(
             "erp.stock_item",
             "no stock item of this source has this external_id (import stock_items first)",
         ),
-        Reference(
-            "warehouse",
-            "SELECT s.line, s.warehouse FROM staging s "
-            "WHERE NOT EXISTS (SELECT 1 FROM erp.warehouse w WHERE w.code = s.warehouse)",
-            "no warehouse has this code",
-        ),
+        WAREHOUSE,
         again_in_file(
             "warehouse",
             "stock_item_external_id, warehouse",

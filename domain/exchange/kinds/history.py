@@ -29,6 +29,7 @@ from domain.erp.delivery_states import DELIVERY_STATUSES
 from domain.erp.invoice_states import status_after_payment
 from domain.erp.models.invoices import PAYMENT_METHODS
 from domain.exchange.kinds.base import (
+    WAREHOUSE,
     Kind,
     Reference,
     again_in_file,
@@ -130,12 +131,7 @@ SALES_ORDERS = Kind(
             "crm.customer",
             "no customer of this source has this external_id (import customers first)",
         ),
-        Reference(
-            "warehouse",
-            "SELECT s.line, s.warehouse FROM staging s "
-            "WHERE NOT EXISTS (SELECT 1 FROM erp.warehouse w WHERE w.code = s.warehouse)",
-            "no warehouse has this code",
-        ),
+        WAREHOUSE,
         Reference(
             "sales_rep_email",
             "SELECT s.line, s.sales_rep_email FROM staging s WHERE s.sales_rep_email IS NOT NULL "
@@ -235,7 +231,7 @@ def _order_line(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]
     return values
 
 
-async def _order_totals(connection: asyncpg.Connection, source: str = "") -> None:
+async def _order_totals(connection: asyncpg.Connection, source: str) -> None:
     """The totals of the orders whose lines were written: sums of the lines' rounded amounts,
     as `domain.erp.pricing.order_totals` adds them up (a test holds the two together)."""
     await connection.execute(
@@ -393,7 +389,7 @@ def _delivery(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def _delivery_lines(connection: asyncpg.Connection, source: str = "") -> None:
+async def _delivery_lines(connection: asyncpg.Connection, source: str) -> None:
     """A new historical delivery carries every line of its order in full."""
     await connection.execute(
         """
@@ -429,12 +425,7 @@ DELIVERIES = Kind(
             "erp.sales_order",
             "no order of this source has this external_id (import sales_orders first)",
         ),
-        Reference(
-            "warehouse",
-            "SELECT s.line, s.warehouse FROM staging s WHERE s.warehouse IS NOT NULL "
-            "AND NOT EXISTS (SELECT 1 FROM erp.warehouse w WHERE w.code = s.warehouse)",
-            "no warehouse has this code",
-        ),
+        WAREHOUSE,
         Reference(
             "order_external_id",
             "SELECT s.line, s.order_external_id FROM staging s JOIN erp.sales_order o "
@@ -530,7 +521,7 @@ def _invoice(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def _invoice_statuses(connection: asyncpg.Connection, source: str = "") -> None:
+async def _invoice_statuses(connection: asyncpg.Connection, source: str) -> None:
     """Each written invoice (or invoice of a written payment) that is not void gets the
     status its payments give it (`status_after_payment`), in batches: memory stays flat."""
     query = """
@@ -553,7 +544,7 @@ GROUP BY i.id"""
         await _set_statuses(connection, ids, statuses)
 
 
-async def _invoiced(connection: asyncpg.Connection, source: str = "") -> None:
+async def _invoiced(connection: asyncpg.Connection, source: str) -> None:
     """A new historical invoice bills every line of its order as ordered; every written
     invoice takes the status its payments give it."""
     await connection.execute(
