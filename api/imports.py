@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from api.cli_errors import CliError
+from domain.core.errors import Problems
 from domain.exchange import exporting
-from domain.exchange.importing import Summary, run
+from domain.exchange.importing import Summary, checked_source, run
 from domain.exchange.kinds import KINDS
 from domain.exchange.reading import Problem, format_of
 
@@ -22,6 +23,10 @@ def run_import(database_url: str, args: argparse.Namespace) -> None:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path} is not a file")
+    problems = Problems()
+    checked_source(problems, args.source)
+    if problems.errors:
+        raise CliError(f"--source {problems.errors[0].message}")
     try:
         file_format = format_of(path, args.format)
     except ValueError as error:

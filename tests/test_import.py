@@ -309,3 +309,14 @@ def test_the_command_line_offers_every_kind() -> None:
     from api.cli import KIND_NAMES
 
     assert tuple(KINDS) == KIND_NAMES
+
+
+def test_a_source_name_too_long_to_keep_is_refused_before_reading(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = _file(tmp_path, "customers.csv", CUSTOMERS)
+    result = _cli(database_url, "import", "customers", str(path), "--source", "x" * 41)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "bizgraph: error: --source must be at most 40 characters (got 41)"
+    )

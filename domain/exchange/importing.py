@@ -26,13 +26,20 @@ from typing import Any
 
 import asyncpg
 
+from domain.core import validation
 from domain.core.errors import Problems
 from domain.core.sessions import asyncpg_dsn
 from domain.exchange.kinds import EXTERNAL_ID_CHARS, Kind
 from domain.exchange.reading import Problem, Record, records
 
 BATCH = 5_000
+SOURCE_CHARS = 40  # what records' `external_source` holds
 SHOWN_PROBLEMS = 20
+
+
+def checked_source(problems: Problems, source: str | None) -> str | None:
+    """The name of the system records come from, as every import stores it."""
+    return validation.text(problems, "source", source, max_length=SOURCE_CHARS)
 
 
 @dataclass

@@ -26,7 +26,6 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core import validation
 from domain.core.database_errors import is_database_unavailable
 from domain.core.errors import DomainError, Problems
 from domain.core.journal import Journal
@@ -48,7 +47,6 @@ log = logging.getLogger("bizgraph.imports")
 ENTITY_TYPE = "import_job"
 QUEUED = "import_job.queued"
 DEFAULT_ENCODING = "utf-8"
-SOURCE_CHARS = 40  # what records' `external_source` holds
 NAME_CHARS = 255
 ENCODING_CHARS = 40
 MAX_ATTEMPTS = 3
@@ -104,7 +102,7 @@ async def create(
         problems.add("file", "is empty")
     if kind not in KINDS:
         problems.add("kind", f"is not one of {', '.join(KINDS)}")
-    cleaned_source = validation.text(problems, "source", source, max_length=SOURCE_CHARS)
+    cleaned_source = importing.checked_source(problems, source)
     name = file_name_of(file_name)
     if file_format is None:
         try:
