@@ -12,7 +12,7 @@ from typing import Any
 from api.cli_errors import CliError
 from domain.core.errors import Problems
 from domain.exchange import exporting
-from domain.exchange.importing import Summary, checked_source, run
+from domain.exchange.importing import Summary, checked_source, run, steps_fed
 from domain.exchange.kinds import KINDS
 from domain.exchange.reading import Problem, format_of
 
@@ -92,6 +92,13 @@ def describe(summary: Summary, report: str | None) -> str:
         if summary.problems > len(summary.first_problems):
             more = summary.problems - len(summary.first_problems)
             lines.append(f"    … {more:,} more" + (f" in {report}" if report else " (--report)"))
+    steps = steps_fed(
+        summary.kind, written=summary.written, changed=summary.inserted + summary.updated
+    )
+    if steps:
+        # An import sends no events: the figures these records feed wait for a recompute.
+        what = " ".join(f"--what {step}" for step in steps)
+        lines.append(f"  to bring figures up to date: bizgraph recompute {what}")
     return "\n".join(lines)
 
 

@@ -320,3 +320,24 @@ def test_a_source_name_too_long_to_keep_is_refused_before_reading(
     assert result.stderr.strip() == (
         "bizgraph: error: --source must be at most 40 characters (got 41)"
     )
+
+
+async def test_the_command_says_which_figures_an_import_left_out_of_date(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    path = _file(tmp_path, "customers.csv", CUSTOMERS)
+    first = _cli(database_url, "import", "customers", str(path))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[-1] == (
+        "  to bring figures up to date: bizgraph recompute --what metrics --what customers"
+    )
+    again = _cli(database_url, "import", "customers", str(path))
+    assert "recompute" not in again.stdout  # nothing changed, nothing out of date
+
+
+def test_every_kind_feeds_steps_that_exist() -> None:
+    from domain.analytics.recompute import STEPS
+
+    for kind in KINDS.values():
+        assert set(kind.feeds) <= set(STEPS), kind.name
+    assert KINDS["sales_order_lines"].feeds == tuple(STEPS)

@@ -20,6 +20,7 @@ from domain.exchange.models import FINISHED
 from workers import relay
 from workers.job_names import (
     HOUSEKEEPING,
+    RECOMPUTE_STEPS,
 )
 
 log = logging.getLogger("bizgraph.worker")
@@ -80,11 +81,25 @@ async def run_import(ctx: dict[str, Any], job_id: int, up_to_event: int | None =
     """Import a file uploaded through the API (`domain.exchange.jobs`): at most one run at a
     time, none once the job has finished. Returns the job's status."""
     database_url = ctx.get("database_url") or os.environ["DATABASE_URL"]
+    before = await import_jobs.status_of(database_url, job_id)
     status = await import_jobs.run(database_url, job_id)
     if (status is None or status in FINISHED) and up_to_event is not None:
         async with _engine(ctx).begin() as connection:
             await relay.done(connection, relay.IMPORT, [(job_id, up_to_event)])
+    if before not in FINISHED and status == "succeeded":
+        # Imports send no events: what the records feed is recomputed now, in one job after
+        # this one (in order: forecasts read metrics), not at night.
+        steps = await import_jobs.steps_fed(database_url, job_id)
+        if steps:
+            await ctx["redis"].enqueue_job(
+                RECOMPUTE_STEPS, list(steps), _job_id=f"recompute-after-import:{job_id}"
+            )
     return status or "gone"
+
+
+async def recompute_steps(ctx: dict[str, Any], names: list[str]) -> list[str]:
+    """These steps over all data, in order (after an import); returns those that failed."""
+    return await _run_steps(ctx, names)
 
 
 async def recompute_step(ctx: dict[str, Any], name: str) -> int:
@@ -96,8 +111,12 @@ async def recompute_step(ctx: dict[str, Any], name: str) -> int:
 async def nightly_recompute(ctx: dict[str, Any]) -> list[str]:
     """Every step without a recent successful run: all of them at night, the missed ones at
     start-up (a fresh install, or a worker that was down at night). Returns what failed."""
+    return await _run_steps(ctx, await recompute.stale_steps(_engine(ctx)))
+
+
+async def _run_steps(ctx: dict[str, Any], names: list[str]) -> list[str]:
     failed = []
-    for name in await recompute.stale_steps(_engine(ctx)):
+    for name in names:
         try:
             run = await recompute.run_step(_engine(ctx), name, executor=_pool(ctx))
             log.info("recomputed %s: %s rows", name, run.rows)

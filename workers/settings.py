@@ -73,6 +73,7 @@ class WorkerSettings:
         func(jobs.refresh_replenishment, timeout=REFRESH_TIMEOUT_S),
         # Bounded by BIZGRAPH_JOB_TIMEOUT_S like the rest; a run cut off is taken up again.
         jobs.run_import,
+        jobs.recompute_steps,
         jobs.recompute_step,
         jobs.nightly_recompute,
         jobs.housekeeping,

@@ -29,7 +29,7 @@ import asyncpg
 from domain.core import validation
 from domain.core.errors import Problems
 from domain.core.sessions import asyncpg_dsn
-from domain.exchange.kinds import EXTERNAL_ID_CHARS, Kind
+from domain.exchange.kinds import EXTERNAL_ID_CHARS, KINDS, Kind
 from domain.exchange.reading import Problem, Record, records
 
 BATCH = 5_000
@@ -40,6 +40,12 @@ SHOWN_PROBLEMS = 20
 def checked_source(problems: Problems, source: str | None) -> str | None:
     """The name of the system records come from, as every import stores it."""
     return validation.text(problems, "source", source, max_length=SOURCE_CHARS)
+
+
+def steps_fed(kind: str, *, written: bool, changed: int) -> tuple[str, ...]:
+    """The analytics steps to recompute after an import of `kind`: those its records feed,
+    if it wrote anything."""
+    return KINDS[kind].feeds if written and changed else ()
 
 
 @dataclass

@@ -163,6 +163,33 @@ def _encoding(problems: Problems, given: str | None) -> str:
     return name
 
 
+async def status_of(database_url: str, job_id: int) -> str | None:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        status: str | None = await connection.fetchval(
+            "SELECT status FROM ops.import_job WHERE id = $1", job_id
+        )
+        return status
+    finally:
+        await connection.close()
+
+
+async def steps_fed(database_url: str, job_id: int) -> tuple[str, ...]:
+    """The analytics steps whose figures a finished job's records feed, if it wrote any."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        job = await connection.fetchrow(
+            "SELECT kind, written, inserted + updated AS changed FROM ops.import_job "
+            "WHERE id = $1 AND status = 'succeeded'",
+            job_id,
+        )
+    finally:
+        await connection.close()
+    if job is None:
+        return ()
+    return importing.steps_fed(job["kind"], written=job["written"], changed=job["changed"])
+
+
 async def run(
     database_url: str, job_id: int, *, progress_every_s: float = PROGRESS_EVERY_S
 ) -> str | None:

@@ -174,6 +174,17 @@ async def test_an_uploaded_file_is_imported_by_the_worker(
     ]
     # The file held personal data: it went when the job finished; the job stays.
     assert await db.fetchval("SELECT count(*) FROM ops.import_file") == 0
+    # Imports send no events: what the new customers feed was recomputed after the job.
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM analytics.customer_metrics m JOIN crm.customer c "
+            "ON c.id = m.customer_id WHERE c.external_source = 'legacy-erp'"
+        )
+        == 3
+    )
+    assert await db.fetchval(
+        "SELECT array_agg(name ORDER BY started_at) FROM ops.job_run WHERE status = 'succeeded'"
+    ) == ["recompute_all_metrics", "forecast_customers"]
     listed = await graphql("{ importJobs(first: 5) { totalCount edges { node { id status } } } }")
     assert listed["data"]["importJobs"] == {
         "totalCount": 1,

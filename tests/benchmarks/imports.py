@@ -175,7 +175,8 @@ def timed_import(database_url: str, kind: str, path: Path) -> tuple[float, str, 
     if result.returncode != 0:
         raise SystemExit(result.stdout + result.stderr)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, result.stdout.strip().splitlines()[-1].strip(), peak
+    counts = next(line for line in result.stdout.splitlines() if " unchanged" in line)
+    return seconds, counts.strip(), peak
 
 
 async def _warehouse(database_url: str) -> None:

@@ -55,6 +55,9 @@ class Kind:
     after: Callable[[asyncpg.Connection, str], Awaitable[None]] | None = None
     # Staged columns the check computes, never read from a file (an order line's total).
     derived: tuple[str, ...] = ()
+    # The analytics steps (`domain.analytics.recompute.STEPS`) whose figures the records feed:
+    # imports send no events, so these are recomputed after an import that changed anything.
+    feeds: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -46,6 +46,7 @@ def _stock_item(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]
 
 STOCK_ITEMS = Kind(
     name="stock_items",
+    feeds=("demand",),
     table="erp.stock_item",
     staged=(
         ("sku", "text"),
@@ -279,6 +280,7 @@ ON CONFLICT (stock_item_id, warehouse_id) DO UPDATE SET
 
 OPENING_STOCK = Kind(
     name="opening_stock",
+    feeds=("demand",),
     table="erp.stock_movement",
     staged=(
         ("stock_item_external_id", "text"),

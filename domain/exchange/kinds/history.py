@@ -48,6 +48,8 @@ from domain.exchange.kinds.base import (
 HISTORICAL_ORDER_STATUSES = ("fulfilled", "cancelled")
 NUMBER_CHARS = 20
 STATUS_BATCH = 10_000
+# Orders and their lines feed every figure of a customer, a campaign, revenue and demand.
+ORDER_FEEDS = ("metrics", "customers", "campaigns", "revenue", "demand")
 
 
 def _number(problems: Problems, record: Mapping[str, Any]) -> str | None:
@@ -110,6 +112,7 @@ def _sales_order(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any
 
 SALES_ORDERS = Kind(
     name="sales_orders",
+    feeds=ORDER_FEEDS,
     table="erp.sales_order",
     staged=(
         ("number", "text"),
@@ -261,6 +264,7 @@ _SETTLED = (
 
 SALES_ORDER_LINES = Kind(
     name="sales_order_lines",
+    feeds=ORDER_FEEDS,
     table="erp.sales_order_line",
     staged=(
         ("order_external_id", "text"),
@@ -404,6 +408,7 @@ WHERE w.inserted"""
 
 DELIVERIES = Kind(
     name="deliveries",
+    feeds=("metrics",),
     table="erp.delivery",
     staged=(
         ("number", "text"),
@@ -564,6 +569,7 @@ WHERE w.inserted"""
 
 INVOICES = Kind(
     name="invoices",
+    feeds=("metrics",),
     table="erp.invoice",
     staged=(
         ("number", "text"),
@@ -689,6 +695,7 @@ async def _set_statuses(
 
 PAYMENTS = Kind(
     name="payments",
+    feeds=("metrics",),
     table="erp.payment",
     staged=(
         ("number", "text"),

@@ -40,6 +40,7 @@ def _customer(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]:
 
 CUSTOMERS = Kind(
     name="customers",
+    feeds=("metrics", "customers"),
     table="crm.customer",
     staged=(
         ("name", "text"),
