@@ -164,6 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     imports.add_argument(
+        "--bulk",
+        action="store_true",
+        help="rebuild the tables' indexes after writing instead of row by row: for a large "
+        "first load while nobody else uses the tables (it holds them until it is done)",
+    )
+    imports.add_argument(
         "--skip-invalid",
         action="store_true",
         help="import the sound records and leave out the lines with problems (see --report)",

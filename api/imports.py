@@ -49,6 +49,7 @@ def run_import(database_url: str, args: argparse.Namespace) -> None:
                     encoding=args.encoding,
                     dry_run=args.dry_run,
                     skip_invalid=args.skip_invalid,
+                    bulk=args.bulk,
                     write_problem=(lambda p: writer.writerow(_row(p))) if writer else None,
                     on_progress=lambda read: bar.update(read - bar.n),
                 )

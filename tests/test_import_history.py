@@ -98,7 +98,9 @@ async def _rows(database_url: str, query: str) -> list[tuple[object, ...]]:
         await connection.close()
 
 
-async def _import(database_url: str, kind: str, path: Path) -> tuple[Summary, list[Problem]]:
+async def _import(
+    database_url: str, kind: str, path: Path, *, bulk: bool = False
+) -> tuple[Summary, list[Problem]]:
     problems: list[Problem] = []
     summary = await run(
         database_url,
@@ -106,15 +108,16 @@ async def _import(database_url: str, kind: str, path: Path) -> tuple[Summary, li
         path,
         file_format="csv",
         source="legacy",
+        bulk=bulk,
         write_problem=problems.append,
     )
     return summary, problems
 
 
-async def _import_all(database_url: str, folder: Path) -> dict[str, Summary]:
+async def _import_all(database_url: str, folder: Path, *, bulk: bool = False) -> dict[str, Summary]:
     summaries = {}
     for kind in FILES:
-        summary, problems = await _import(database_url, kind, folder / f"{kind}.csv")
+        summary, problems = await _import(database_url, kind, folder / f"{kind}.csv", bulk=bulk)
         assert problems == [], (kind, problems)
         summaries[kind] = summary
     return summaries
@@ -252,6 +255,30 @@ async def test_exported_history_imports_into_an_empty_database_as_the_same_files
     await _prepare(database_url)
     await _import_all(database_url, tmp_path / "first")
     assert await _export_all(database_url, tmp_path / "second") == exported
+
+
+# Every index and constraint of the data model, as PostgreSQL would create it again.
+CATALOGUE = """
+SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+WHERE indrelid::regclass::text LIKE ANY (ARRAY['crm.%', 'erp.%'])
+UNION ALL
+SELECT conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid) FROM pg_constraint
+WHERE conrelid::regclass::text LIKE ANY (ARRAY['crm.%', 'erp.%'])
+ORDER BY 1, 2"""
+
+
+async def test_a_bulk_load_writes_the_same_and_rebuilds_every_index_and_key(
+    clean_db: AsyncEngine, database_url: str, tmp_path: Path
+) -> None:
+    await _prepare(database_url)
+    before = await _rows(database_url, CATALOGUE)
+    await _import_all(database_url, _write(tmp_path / "in", FILES), bulk=True)
+    assert await _rows(database_url, CATALOGUE) == before
+    bulk = await _export_all(database_url, tmp_path / "bulk")
+    await truncate_all(clean_db)
+    await _prepare(database_url)
+    await _import_all(database_url, tmp_path / "in")
+    assert await _export_all(database_url, tmp_path / "plain") == bulk
 
 
 DIRTY = {

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 import asyncpg
 import pandas as pd
 
+from domain.core import bulk_load
 from domain.core.model_base import SCHEMAS
 from domain.core.sessions import asyncpg_dsn
 from domain.demo.catalog import generate_catalog
@@ -116,9 +117,7 @@ async def seed_database(
                 raise ValueError(
                     "the database already holds customers; use --reset to replace them"
                 )
-            # Index builds after the load are the bulk of the work; give them memory.
-            await connection.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            restore = await _drop_foreign_keys_and_indexes(connection)
+            restore = await bulk_load.drop_foreign_keys_and_indexes(connection)
             loaded_at = datetime.combine(frame.today, time.min, tzinfo=UTC)
             audit_columns = await _audit_columns(connection)
             tables = [
@@ -135,8 +134,7 @@ async def seed_database(
                     )
                 await _copy(connection, name, list(table.columns), payload)
                 report.rows[name] = len(table)
-            for statement in restore:
-                await connection.execute(statement)
+            await bulk_load.restore(connection, restore)
             await _advance_identities(connection, list(frame.tables))
         await connection.execute("ANALYZE")
     finally:
@@ -154,43 +152,6 @@ async def _truncate_everything(connection: asyncpg.Connection) -> None:
     if tables:
         names = ", ".join(row["name"] for row in tables)
         await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-
-
-async def _drop_foreign_keys_and_indexes(connection: asyncpg.Connection) -> list[str]:
-    """Drop FKs and plain (non-constraint) indexes; return the statements that restore them."""
-    foreign_keys = await connection.fetch(
-        """
-        SELECT format('%I.%I', n.nspname, t.relname) AS table_name, c.conname,
-               pg_get_constraintdef(c.oid) AS definition
-        FROM pg_constraint c
-        JOIN pg_class t ON t.oid = c.conrelid
-        JOIN pg_namespace n ON n.oid = t.relnamespace
-        WHERE c.contype = 'f' AND n.nspname = ANY($1::text[])
-        """,
-        list(SCHEMAS),
-    )
-    indexes = await connection.fetch(
-        """
-        SELECT format('%I.%I', n.nspname, i.relname) AS index_name,
-               pg_get_indexdef(i.oid) AS definition
-        FROM pg_index x
-        JOIN pg_class i ON i.oid = x.indexrelid
-        JOIN pg_namespace n ON n.oid = i.relnamespace
-        WHERE n.nspname = ANY($1::text[])
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
-        """,
-        list(SCHEMAS),
-    )
-    for row in foreign_keys:
-        await connection.execute(
-            f'ALTER TABLE {row["table_name"]} DROP CONSTRAINT "{row["conname"]}"'
-        )
-    for row in indexes:
-        await connection.execute(f"DROP INDEX {row['index_name']}")
-    return [row["definition"] for row in indexes] + [
-        f'ALTER TABLE {row["table_name"]} ADD CONSTRAINT "{row["conname"]}" {row["definition"]}'
-        for row in foreign_keys
-    ]
 
 
 async def _audit_columns(connection: asyncpg.Connection) -> dict[str, list[str]]:

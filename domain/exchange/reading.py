@@ -10,6 +10,7 @@ Nothing is held but the current record: a file of any size reads in flat memory.
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -120,8 +121,13 @@ def _sig(encoding: str) -> str:
     return "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
 
 
+# Bytes the encoding could not decode, kept by `surrogateescape` as lone surrogates.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
 def _undecoded(text: str) -> bool:
-    return any("\udc80" <= char <= "\udcff" for char in text)
+    # Most cells are ASCII: that answer costs one C call, not a look at every character.
+    return not text.isascii() and _UNDECODED.search(text) is not None
 
 
 def _not_text(line: int, text: str, encoding: str) -> Problem:

@@ -58,6 +58,12 @@ class Kind:
     # The analytics steps (`domain.analytics.recompute.STEPS`) whose figures the records feed:
     # imports send no events, so these are recomputed after an import that changed anything.
     feeds: tuple[str, ...] = ()
+    # Tables the kind's `after` writes besides its own (a bulk load rebuilds their indexes too).
+    also_writes: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        return (self.table, *self.also_writes)
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -280,6 +280,7 @@ ON CONFLICT (stock_item_id, warehouse_id) DO UPDATE SET
 
 OPENING_STOCK = Kind(
     name="opening_stock",
+    also_writes=("erp.stock_level",),
     feeds=("demand",),
     table="erp.stock_movement",
     staged=(

@@ -147,11 +147,12 @@ SALES_ORDERS = Kind(
     upsert="""
 WITH rows AS (
   SELECT s.*, c.id AS customer_id, w.id AS warehouse_id, e.id AS sales_rep_id,
-         nextval(pg_get_serial_sequence('erp.sales_order', 'id')) AS new_id
+         nextval((SELECT pg_get_serial_sequence('erp.sales_order', 'id'))::regclass) AS new_id
   FROM staging s
   JOIN crm.customer c ON c.external_source = $1 AND c.external_id = s.customer_external_id
   JOIN erp.warehouse w ON w.code = s.warehouse
   LEFT JOIN erp.employee e ON e.email = s.sales_rep_email
+  ORDER BY s.line
 )
 INSERT INTO erp.sales_order AS t (
   id, number, customer_id, sales_rep_id, warehouse_id, status, currency, tax_rate, notes,
@@ -264,6 +265,7 @@ _SETTLED = (
 
 SALES_ORDER_LINES = Kind(
     name="sales_order_lines",
+    also_writes=("erp.sales_order",),
     feeds=ORDER_FEEDS,
     table="erp.sales_order_line",
     staged=(
@@ -408,6 +410,7 @@ WHERE w.inserted"""
 
 DELIVERIES = Kind(
     name="deliveries",
+    also_writes=("erp.delivery_line",),
     feeds=("metrics",),
     table="erp.delivery",
     staged=(
@@ -464,10 +467,11 @@ DELIVERIES = Kind(
     upsert="""
 WITH rows AS (
   SELECT s.*, o.id AS sales_order_id, coalesce(w.id, o.warehouse_id) AS warehouse_id,
-         nextval(pg_get_serial_sequence('erp.delivery', 'id')) AS new_id
+         nextval((SELECT pg_get_serial_sequence('erp.delivery', 'id'))::regclass) AS new_id
   FROM staging s
   JOIN erp.sales_order o ON o.external_source = $1 AND o.external_id = s.order_external_id
   LEFT JOIN erp.warehouse w ON w.code = s.warehouse
+  ORDER BY s.line
 )
 INSERT INTO erp.delivery AS t (
   id, number, sales_order_id, warehouse_id, status, carrier, tracking_number, shipped_at,
@@ -569,6 +573,7 @@ WHERE w.inserted"""
 
 INVOICES = Kind(
     name="invoices",
+    also_writes=("erp.invoice_line",),
     feeds=("metrics",),
     table="erp.invoice",
     staged=(
@@ -629,9 +634,11 @@ INVOICES = Kind(
     upsert="""
 WITH rows AS (
   SELECT s.*, o.id AS sales_order_id, o.customer_id, o.currency, o.subtotal, o.tax_total,
-         o.total, nextval(pg_get_serial_sequence('erp.invoice', 'id')) AS new_id
+         o.total,
+         nextval((SELECT pg_get_serial_sequence('erp.invoice', 'id'))::regclass) AS new_id
   FROM staging s
   JOIN erp.sales_order o ON o.external_source = $1 AND o.external_id = s.order_external_id
+  ORDER BY s.line
 )
 INSERT INTO erp.invoice AS t (
   id, number, customer_id, sales_order_id, status, currency, issued_on, due_on, subtotal,
@@ -695,6 +702,7 @@ async def _set_statuses(
 
 PAYMENTS = Kind(
     name="payments",
+    also_writes=("erp.invoice",),
     feeds=("metrics",),
     table="erp.payment",
     staged=(
@@ -750,9 +758,10 @@ SELECT s.line, s.amount FROM staging s JOIN over USING (invoice_external_id)""",
     upsert="""
 WITH rows AS (
   SELECT s.*, i.id AS invoice_id, i.customer_id, i.currency,
-         nextval(pg_get_serial_sequence('erp.payment', 'id')) AS new_id
+         nextval((SELECT pg_get_serial_sequence('erp.payment', 'id'))::regclass) AS new_id
   FROM staging s
   JOIN erp.invoice i ON i.external_source = $1 AND i.external_id = s.invoice_external_id
+  ORDER BY s.line
 )
 INSERT INTO erp.payment AS t (
   id, number, invoice_id, customer_id, amount, currency, method, reference, received_at,

@@ -68,9 +68,10 @@ CUSTOMERS = Kind(
     upsert="""
 WITH rows AS (
   SELECT s.*, e.id AS account_manager_id,
-         nextval(pg_get_serial_sequence('crm.customer', 'id')) AS new_id
+         nextval((SELECT pg_get_serial_sequence('crm.customer', 'id'))::regclass) AS new_id
   FROM staging s
   LEFT JOIN erp.employee e ON lower(e.email) = s.account_manager_email
+  ORDER BY s.line
 )
 INSERT INTO crm.customer AS c (
   id, code, name, email, phone, country, industry, currency, kind, tier, status,
@@ -198,7 +199,9 @@ SUPPLIERS = Kind(
     ),
     upsert="""
 WITH rows AS (
-  SELECT s.*, nextval(pg_get_serial_sequence('erp.supplier', 'id')) AS new_id FROM staging s
+  SELECT s.*, nextval((SELECT pg_get_serial_sequence('erp.supplier', 'id'))::regclass) AS new_id
+  FROM staging s
+  ORDER BY s.line
 )
 INSERT INTO erp.supplier AS t (
   id, code, name, email, country, lead_time_days, external_source, external_id)
