@@ -27,7 +27,8 @@ async def rows(database_url: str, kind: Kind, source: str | None) -> AsyncIterat
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         async with connection.transaction(readonly=True, isolation="repeatable_read"):
-            async for record in connection.cursor(kind.export, source, prefetch=FETCH):
+            ordered = f"{kind.export}\nORDER BY 1"
+            async for record in connection.cursor(ordered, source, prefetch=FETCH):
                 yield list(record.values())
     finally:
         await connection.close()

@@ -211,7 +211,8 @@ async def _copy(connection: asyncpg.Connection, kind: Kind, rows: list[tuple[Any
 async def _check_staged(
     connection: asyncpg.Connection, kind: Kind, source: str, report: Report
 ) -> None:
-    """What only the whole file shows: an external id given twice, a reference to nothing."""
+    """What only the whole file shows: an external id given twice, a reference to nothing
+    (looked up for the records that differ from what is stored)."""
     duplicates = await connection.fetch(
         "SELECT external_id, array_agg(line ORDER BY line) AS lines FROM staging "
         "GROUP BY external_id HAVING count(*) > 1 ORDER BY min(line)"
@@ -227,10 +228,28 @@ async def _check_staged(
                     f"given before, on line {first}: each record once per file",
                 )
             )
+    await _drop_unchanged(connection, kind, source)
     for reference in kind.references:
         arguments = [source] if "$1" in reference.missing else []
         for row in await connection.fetch(reference.missing + " ORDER BY 1", *arguments):
             report.add(Problem(row[0], reference.column, str(row[1]), reference.message))
+
+
+async def _drop_unchanged(connection: asyncpg.Connection, kind: Kind, source: str) -> None:
+    """A record equal to what is stored (read back in the file's columns, as an export
+    writes them) would change nothing: it leaves the staging table before anything else is
+    looked up, so importing the same file again checks and writes only what differs."""
+    compared = [column for column in kind.columns if column != "external_id"]
+    stored = ", ".join(f"e.{column}" for column in compared)
+    staged = ", ".join(
+        f"coalesce(s.{column}, e.{column})" if column in kind.kept_if_empty else f"s.{column}"
+        for column in compared
+    )
+    await connection.execute(
+        f"DELETE FROM staging s USING ({kind.export}) e WHERE e.external_id = s.external_id "
+        f"AND ({stored}) IS NOT DISTINCT FROM ({staged})",
+        source,
+    )
 
 
 async def _audit(connection: asyncpg.Connection, summary: Summary, path: Path) -> None:

@@ -46,8 +46,8 @@ class Kind:
     # INSERT … SELECT … FROM staging s … ON CONFLICT …: $1 the source system; RETURNING
     # one row per written record, `inserted` true for a new one.
     upsert: str
-    # SELECT of every record in the file's columns, in their order, by external id; $1 the
-    # source system, or null for every record (one without an external id shows its key).
+    # SELECT of every record in the file's columns, in their order; $1 the source system, or
+    # null for every record (one without an external id shows its key as `external_id`).
     export: str
     example: str  # a header line, for the docs and error messages
     # What follows from the written records in the same transaction (an order's totals
@@ -58,6 +58,8 @@ class Kind:
     # The analytics steps (`domain.analytics.recompute.STEPS`) whose figures the records feed:
     # imports send no events, so these are recomputed after an import that changed anything.
     feeds: tuple[str, ...] = ()
+    # Columns an empty cell leaves as stored (a number bizgraph gave the record, say).
+    kept_if_empty: tuple[str, ...] = ()
     # Tables the kind's `after` writes besides its own (a bulk load rebuilds their indexes too).
     also_writes: tuple[str, ...] = ()
 

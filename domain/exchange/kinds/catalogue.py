@@ -100,8 +100,7 @@ SELECT coalesce(i.external_id, i.sku) AS external_id, i.sku, i.name, i.descripti
        coalesce(p.external_id, p.code) AS supplier_external_id
 FROM erp.stock_item i
 LEFT JOIN erp.supplier p ON p.id = i.supplier_id
-WHERE i.archived_at IS NULL AND ($1::text IS NULL OR i.external_source = $1)
-ORDER BY 1""",
+WHERE i.archived_at IS NULL AND ($1::text IS NULL OR i.external_source = $1)""",
     example="external_id,sku,name,category,unit_price,unit_cost,currency,reorder_point,"
     "pack_size,supplier_external_id",
 )
@@ -157,8 +156,7 @@ RETURNING t.id, (xmax = 0) AS inserted""",
 SELECT coalesce(external_id, name) AS external_id, name, currency, valid_from, valid_to,
        is_active
 FROM erp.price_list
-WHERE $1::text IS NULL OR external_source = $1
-ORDER BY 1""",
+WHERE $1::text IS NULL OR external_source = $1""",
     example="external_id,name,currency,valid_from,valid_to,is_active",
 )
 
@@ -240,8 +238,7 @@ SELECT coalesce(r.external_id, p.name || '/' || r.tier || '/' || coalesce(r.cate
        r.min_quantity, r.discount_percent
 FROM erp.price_rule r
 JOIN erp.price_list p ON p.id = r.price_list_id
-WHERE $1::text IS NULL OR r.external_source = $1
-ORDER BY 1""",
+WHERE $1::text IS NULL OR r.external_source = $1""",
     example="external_id,price_list_external_id,tier,category,min_quantity,discount_percent",
     after=_touched_lists,
 )
@@ -343,8 +340,7 @@ FROM erp.stock_movement m
 JOIN erp.stock_item i ON i.id = m.stock_item_id
 JOIN erp.warehouse w ON w.id = m.warehouse_id
 WHERE m.external_id IS NOT NULL AND m.reason = 'opening balance'
-  AND ($1::text IS NULL OR m.external_source = $1)
-ORDER BY 1""",
+  AND ($1::text IS NULL OR m.external_source = $1)""",
     example="external_id,stock_item_external_id,warehouse,quantity,counted_at",
     after=_opening_levels,
 )

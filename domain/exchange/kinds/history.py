@@ -112,6 +112,7 @@ def _sales_order(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any
 
 SALES_ORDERS = Kind(
     name="sales_orders",
+    kept_if_empty=("number",),
     feeds=ORDER_FEEDS,
     table="erp.sales_order",
     staged=(
@@ -185,8 +186,7 @@ FROM erp.sales_order o
 JOIN crm.customer c ON c.id = o.customer_id
 JOIN erp.warehouse w ON w.id = o.warehouse_id
 LEFT JOIN erp.employee e ON e.id = o.sales_rep_id
-WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR o.external_source = $1)
-ORDER BY 1""",
+WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR o.external_source = $1)""",
     example="external_id,number,customer_external_id,warehouse,sales_rep_email,status,currency,"
     "tax_rate,ordered_at,confirmed_at,cancelled_at,notes",
 )
@@ -348,8 +348,7 @@ SELECT coalesce(l.external_id, o.number || '/' || l.line_no) AS external_id,
 FROM erp.sales_order_line l
 JOIN erp.sales_order o ON o.id = l.sales_order_id
 JOIN erp.stock_item i ON i.id = l.stock_item_id
-WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR l.external_source = $1)
-ORDER BY 1""",
+WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR l.external_source = $1)""",
     example="external_id,order_external_id,line_no,stock_item_external_id,quantity,list_price,"
     "discount_percent,unit_price,tax_amount",
     after=_order_totals,
@@ -410,6 +409,7 @@ WHERE w.inserted"""
 
 DELIVERIES = Kind(
     name="deliveries",
+    kept_if_empty=("number",),
     also_writes=("erp.delivery_line",),
     feeds=("metrics",),
     table="erp.delivery",
@@ -500,8 +500,7 @@ SELECT coalesce(d.external_id, d.number) AS external_id, d.number,
 FROM erp.delivery d
 JOIN erp.sales_order o ON o.id = d.sales_order_id
 JOIN erp.warehouse w ON w.id = d.warehouse_id
-WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR d.external_source = $1)
-ORDER BY 1""",
+WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR d.external_source = $1)""",
     example="external_id,number,order_external_id,warehouse,status,carrier,tracking_number,"
     "shipped_at,expected_at,delivered_at,failed_at,failure_reason",
     after=_delivery_lines,
@@ -573,6 +572,7 @@ WHERE w.inserted"""
 
 INVOICES = Kind(
     name="invoices",
+    kept_if_empty=("number",),
     also_writes=("erp.invoice_line",),
     feeds=("metrics",),
     table="erp.invoice",
@@ -661,8 +661,7 @@ SELECT coalesce(i.external_id, i.number) AS external_id, i.number,
        i.voided_at, i.void_reason
 FROM erp.invoice i
 JOIN erp.sales_order o ON o.id = i.sales_order_id
-WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR i.external_source = $1)
-ORDER BY 1""",
+WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR i.external_source = $1)""",
     example="external_id,number,order_external_id,issued_on,due_on,voided_at,void_reason",
     after=_invoiced,
 )
@@ -702,6 +701,7 @@ async def _set_statuses(
 
 PAYMENTS = Kind(
     name="payments",
+    kept_if_empty=("number",),
     also_writes=("erp.invoice",),
     feeds=("metrics",),
     table="erp.payment",
@@ -785,8 +785,7 @@ SELECT coalesce(p.external_id, p.number) AS external_id, p.number,
 FROM erp.payment p
 JOIN erp.invoice i ON i.id = p.invoice_id
 JOIN erp.sales_order o ON o.id = i.sales_order_id
-WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR p.external_source = $1)
-ORDER BY 1""",
+WHERE o.status IN ('fulfilled', 'cancelled') AND ($1::text IS NULL OR p.external_source = $1)""",
     example="external_id,number,invoice_external_id,amount,method,reference,received_at",
     after=_invoice_statuses,
 )

@@ -99,8 +99,7 @@ SELECT coalesce(c.external_id, c.code) AS external_id, c.name, c.email, c.phone,
        lower(e.email) AS account_manager_email
 FROM crm.customer c
 LEFT JOIN erp.employee e ON e.id = c.account_manager_id
-WHERE c.archived_at IS NULL AND ($1::text IS NULL OR c.external_source = $1)
-ORDER BY 1""",
+WHERE c.archived_at IS NULL AND ($1::text IS NULL OR c.external_source = $1)""",
     example="external_id,name,email,phone,country,industry,currency,kind,tier,status,"
     "credit_limit,account_manager_email",
 )
@@ -162,8 +161,7 @@ SELECT coalesce(p.external_id, 'P' || p.id) AS external_id,
 FROM crm.contact p
 JOIN crm.customer c ON c.id = p.customer_id
 WHERE p.archived_at IS NULL AND c.archived_at IS NULL
-  AND ($1::text IS NULL OR p.external_source = $1)
-ORDER BY 1""",
+  AND ($1::text IS NULL OR p.external_source = $1)""",
     example="external_id,customer_external_id,first_name,last_name,email,phone,title",
 )
 
@@ -182,6 +180,7 @@ def _supplier(problems: Problems, record: Mapping[str, Any]) -> dict[str, Any]:
 
 SUPPLIERS = Kind(
     name="suppliers",
+    kept_if_empty=("code",),
     table="erp.supplier",
     staged=(
         ("code", "text"),
@@ -217,8 +216,7 @@ RETURNING t.id, (xmax = 0) AS inserted""",
     export="""
 SELECT coalesce(external_id, code) AS external_id, code, name, email, country, lead_time_days
 FROM erp.supplier
-WHERE archived_at IS NULL AND ($1::text IS NULL OR external_source = $1)
-ORDER BY 1""",
+WHERE archived_at IS NULL AND ($1::text IS NULL OR external_source = $1)""",
     example="external_id,code,name,email,country,lead_time_days",
 )
 
@@ -319,8 +317,7 @@ SELECT coalesce(e.external_id, e.email) AS external_id, e.email, e.name, e.title
 FROM erp.employee e
 LEFT JOIN erp.department d ON d.id = e.department_id
 LEFT JOIN erp.employee m ON m.id = e.manager_id
-WHERE $1::text IS NULL OR e.external_source = $1
-ORDER BY 1""",
+WHERE $1::text IS NULL OR e.external_source = $1""",
     example="external_id,email,name,title,department,manager_email,hire_date,salary,status,"
     "terminated_at",
     after=_employee_managers,
