@@ -162,6 +162,7 @@ def _checked(
     kind: Kind, items: Iterator[Record | Problem], report: Report, summary: Summary
 ) -> Iterator[tuple[Any, ...]]:
     """The staging rows of the sound records; a problem in the report for every other."""
+    staged = [name for name, _ in kind.staged]
     for item in items:
         if isinstance(item, Problem):
             summary.read += 1
@@ -184,7 +185,7 @@ def _checked(
                     Problem(item.line, column, None if value is None else str(value), error.message)
                 )
             continue
-        yield (item.line, external_id, *(values.get(name) for name, _ in kind.staged))
+        yield (item.line, external_id, *map(values.get, staged))
 
 
 def _column(field_name: str | None) -> str | None:

@@ -89,10 +89,11 @@ def _csv_records(path: Path, encoding: str) -> Iterator[Record | Problem]:
                     "(a cut-off or merged line?)",
                 )
                 continue
-            bad = next((cell for cell in row if _undecoded(cell)), None)
-            if bad is not None:
-                yield _not_text(start, bad, encoding)
-                continue
+            if not all(map(str.isascii, row)):  # most lines are ASCII: one C pass each
+                bad = next((cell for cell in row if _undecoded(cell)), None)
+                if bad is not None:
+                    yield _not_text(start, bad, encoding)
+                    continue
             yield Record(
                 start, {name: cell or None for name, cell in zip(header, row, strict=True)}
             )

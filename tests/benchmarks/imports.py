@@ -226,7 +226,7 @@ def main() -> None:
             totals[run] = total
         print(
             f"all files: first run {totals['first']:.1f} s, again {totals['again']:.1f} s "
-            f"({totals['again'] / totals['first']:.0%} of the first)"
+            f"({totals['again'] / totals['first']:.1%} of the first)"
         )
 
 
