@@ -1,4 +1,5 @@
-"""The `bizgraph` command line: run, migrate, seed, serve, work, recompute, mint tokens."""
+"""The `bizgraph` command line: run, migrate, seed, serve, work, recompute, mint tokens,
+load exchange rates."""
 
 import argparse
 import os
@@ -191,6 +192,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--source", default=None, help="only the records imported from this system")
     export.add_argument("--format", choices=["csv", "jsonl"], default="csv", help="default csv")
     export.add_argument("--output", default=None, help="file to write (default: standard output)")
+
+    rates = commands.add_parser(
+        "rates",
+        help="exchange rates (EUR per unit of a foreign currency)",
+        description="Record exchange rates from a file, e.g. a central bank's daily rates.",
+    )
+    rate_commands = rates.add_subparsers(dest="rates_command", required=True, parser_class=_Parser)
+    rates_load = rate_commands.add_parser(
+        "load",
+        help="record the rates of a CSV file",
+        description="Record every rate of FILE (a header line naming currency,date,rate; "
+        "dates as YYYY-MM-DD; rates in EUR per unit, at most 8 decimals). A rate replaces "
+        "the one of the same currency and day. Every line is checked first: a file with any "
+        "problem writes nothing.",
+    )
+    rates_load.add_argument("file", help="the CSV file")
 
     bi_role = commands.add_parser(
         "bi-role",

@@ -336,3 +336,11 @@ def export(args: argparse.Namespace, settings: Settings) -> None:
 
     with endpoints(settings, need_redis=False) as found:
         run_export(found.database_url, args)
+
+
+def rates(args: argparse.Namespace, settings: Settings) -> None:
+    from api.rates import load_rates
+
+    with endpoints(settings, need_redis=False) as found:
+        count = load_rates(found.database_url, args.file)
+    print(f"{count} exchange rate{'' if count == 1 else 's'} loaded")

@@ -6,6 +6,7 @@ from domain.core.model_base import Base
 from domain.crm import models as crm_models
 from domain.erp import models as erp_models
 from domain.exchange import models as exchange_models
+from domain.finance import models as finance_models
 
 metadata = Base.metadata
 
@@ -15,6 +16,7 @@ __all__ = [
     "crm_models",
     "erp_models",
     "exchange_models",
+    "finance_models",
     "metadata",
     "ops",
 ]

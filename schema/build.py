@@ -65,6 +65,16 @@ from schema.erp.stock_items import StockItem, StockItemMutations, StockItemQueri
 from schema.erp.suppliers import Supplier, SupplierMutations, SupplierQueries
 from schema.erp.warehouses import Warehouse
 from schema.exchange.import_jobs import ImportJob, ImportJobMutations, ImportJobQueries
+from schema.finance.ledger import (
+    Account,
+    JournalEntry,
+    JournalLine,
+    LedgerMutations,
+    LedgerQueries,
+)
+from schema.finance.periods import AccountingPeriod, PeriodMutations, PeriodQueries
+from schema.finance.rates import ExchangeRate, ExchangeRateMutations, ExchangeRateQueries
+from schema.finance.reports import ReportQueries
 from schema.flows.archiving import ArchivingMutations
 from schema.flows.customer_records import CustomerRecordMutations, CustomerRecordQueries
 from schema.flows.deals import DealMutations
@@ -89,6 +99,10 @@ class Query(
     CustomerRecordQueries,
     RevenueForecastQueries,
     ImportJobQueries,
+    LedgerQueries,
+    PeriodQueries,
+    ExchangeRateQueries,
+    ReportQueries,
 ):
     pass
 
@@ -115,6 +129,9 @@ class Mutation(
     ArchivingMutations,
     CustomerRecordMutations,
     ImportJobMutations,
+    LedgerMutations,
+    PeriodMutations,
+    ExchangeRateMutations,
 ):
     pass
 
@@ -143,6 +160,11 @@ NODE_TYPES = [
     PriceList,
     PriceRule,
     ImportJob,
+    Account,
+    JournalEntry,
+    JournalLine,
+    AccountingPeriod,
+    ExchangeRate,
 ]
 
 

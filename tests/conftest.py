@@ -23,6 +23,7 @@ from api import migrate
 from api.embedded import EmbeddedPostgres, EmbeddedRedis, remove_data
 from domain.core.model_base import SCHEMAS
 from domain.core.sessions import asyncpg_dsn, create_engine
+from domain.finance import chart
 
 
 @dataclass
@@ -139,6 +140,8 @@ async def truncate_all(engine: AsyncEngine) -> None:
         tables = [row[0] for row in rows]
         if tables:
             await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for statement in chart.DEFAULT_CHART:
+            await connection.execute(text(statement))
 
 
 @pytest.fixture

@@ -84,6 +84,8 @@ OWNERSHIP: dict[str, tuple[str, str | None]] = {
     "erp.delivery": ("sales_order_id", "erp.sales_order"),
     "erp.delivery_line": ("delivery_id", "erp.delivery"),
     "erp.invoice_line": ("invoice_id", "erp.invoice"),
+    "finance.journal_line": ("customer_id", None),
+    "finance.open_receivable": ("customer_id", None),
 }
 
 

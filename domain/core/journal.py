@@ -3,9 +3,16 @@
 Services record each change in the journal they are given; the mutation that owns the
 transaction writes the journal just before committing, so the audit trail and the events
 for the workers commit together with the change, or not at all.
+
+Some consequences of an event must commit with it too, yet belong to a context the service
+may not import (an invoice's posting in the ledger: ERP must not know finance). The owning
+context registers a handler for the event's topic with `in_transaction`; `write` runs it in
+the same transaction, and its failure fails the operation.
 """
 
 import json
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +31,22 @@ class Entry:
     entity_id: int
     customer_id: int | None
     changes: dict[str, Any]
+
+
+# A consequence that commits with its event: given the transaction and the event.
+Handler = Callable[[AsyncSession, "Journal", Entry], Awaitable[None]]
+_HANDLERS: dict[str, list[Handler]] = defaultdict(list)
+
+
+def in_transaction(*topics: str) -> Callable[[Handler], Handler]:
+    """Register the decorated handler to run, inside the transaction, for each of `topics`."""
+
+    def register(handler: Handler) -> Handler:
+        for topic in topics:
+            _HANDLERS[topic].append(handler)
+        return handler
+
+    return register
 
 
 @dataclass
@@ -47,7 +70,11 @@ class Journal:
         )
 
     async def write(self, session: AsyncSession) -> None:
-        """Add one audit row and one outbox event per entry to the current transaction."""
+        """Run the entries' in-transaction handlers, then add one audit row and one outbox
+        event per entry to the current transaction."""
+        for entry in list(self.entries):
+            for handler in _HANDLERS.get(entry.topic, ()):
+                await handler(session, self, entry)
         for entry in self.entries:
             session.add(
                 AuditLog(

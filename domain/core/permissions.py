@@ -49,6 +49,9 @@ _PRICES = Access(
     read=_roles(SALES, "marketing", "finance"), write=_roles("sales_manager", "finance")
 )
 
+_LEDGER = Access(read=_roles("finance"), write=_roles("finance"))
+_LEDGER_REPORT = Access(read=_roles("finance"), write=NOBODY)
+
 PERMISSIONS: Mapping[str, Access] = {
     # CRM
     # Finance changes customers to keep their credit limits (RESTRICTED_WRITES below).
@@ -103,6 +106,22 @@ PERMISSIONS: Mapping[str, Access] = {
     "ImportJob": Access(read=_roles(), write=_roles()),
     "ImportProblem": Access(read=_roles(), write=NOBODY),
     "Replenishment": Access(read=_roles("warehouse", "finance"), write=NOBODY),
+    # The books: finance keeps them, nobody else sees accounts or entries.
+    "Account": _LEDGER,
+    "JournalEntry": _LEDGER,
+    "JournalLine": _LEDGER,
+    "AccountingPeriod": _LEDGER,
+    # Reopening a closed month changes figures already reported: admins only (audited).
+    "PeriodReopening": Access(read=_roles(), write=_roles()),
+    "ExchangeRate": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
+    "TrialBalance": _LEDGER_REPORT,
+    "ProfitAndLoss": _LEDGER_REPORT,
+    "BalanceSheet": _LEDGER_REPORT,
+    "GeneralLedger": _LEDGER_REPORT,
+    "PayablesAging": _LEDGER_REPORT,
+    # What a customer owes, from the books: the sales team sees it for its own customers.
+    "ReceivablesAging": Access(read=_roles(SALES, "finance"), write=NOBODY),
+    "CustomerStatement": Access(read=_roles(SALES, "finance"), write=NOBODY),
     "CampaignPerformance": Access(
         read=_roles("sales_manager", "marketing", "finance"), write=NOBODY
     ),

@@ -88,21 +88,52 @@ def generate_catalog(frame: Frame) -> None:
     popularity = rng.zipf(1.6, size=count).astype(float)
     frame.pools["item_popularity"] = popularity / popularity.sum()
 
+    # The company sells in EUR, USD and GBP: the same tier rules in each, items converted
+    # at the day's rate (monthly rates below).
+    currencies = list(RATE_PATHS)
     frame.tables["erp.price_list"] = pd.DataFrame(
         {
-            "id": [1],
-            "name": ["Standard tier prices"],
-            "currency": ["EUR"],
-            "valid_from": [frame.start],
+            "id": np.arange(1, len(currencies) + 1),
+            "name": [
+                "Standard tier prices" + ("" if c == "EUR" else f" ({c})") for c in currencies
+            ],
+            "currency": currencies,
+            "valid_from": frame.start,
         }
     )
+    rules = len(DEFAULT_PRICE_RULES)
     frame.tables["erp.price_rule"] = pd.DataFrame(
         {
-            "id": np.arange(1, len(DEFAULT_PRICE_RULES) + 1),
-            "price_list_id": 1,
-            "tier": [r.tier for r in DEFAULT_PRICE_RULES],
-            "category": [r.category for r in DEFAULT_PRICE_RULES],
-            "min_quantity": [r.min_quantity for r in DEFAULT_PRICE_RULES],
-            "discount_percent": [str(r.discount_percent) for r in DEFAULT_PRICE_RULES],
+            "id": np.arange(1, rules * len(currencies) + 1),
+            "price_list_id": np.repeat(np.arange(1, len(currencies) + 1), rules),
+            "tier": [r.tier for r in DEFAULT_PRICE_RULES] * len(currencies),
+            "category": [r.category for r in DEFAULT_PRICE_RULES] * len(currencies),
+            "min_quantity": [r.min_quantity for r in DEFAULT_PRICE_RULES] * len(currencies),
+            "discount_percent": [str(r.discount_percent) for r in DEFAULT_PRICE_RULES]
+            * len(currencies),
         }
     )
+    frame.tables["finance.exchange_rate"] = _monthly_rates(frame)
+
+
+# EUR per unit at the start of the history, and how far it drifts each month (a random walk).
+RATE_PATHS = {"EUR": None, "USD": (0.92, 0.015), "GBP": (1.16, 0.01)}
+
+
+def _monthly_rates(frame: Frame) -> pd.DataFrame:
+    """A rate on the first day of every month of the history, per foreign currency."""
+    months = pd.date_range(frame.start.replace(day=1), frame.today, freq="MS").date
+    # A generator of their own: rates added to the demo leave every other figure as it was.
+    rng = np.random.default_rng(frame.seed + 1)
+    rows = []
+    for currency, path in RATE_PATHS.items():
+        if path is None:
+            continue
+        start, drift = path
+        walk = start * np.exp(np.cumsum(rng.normal(0, drift, size=len(months))))
+        rows += [
+            (currency, month, f"{value:.6f}") for month, value in zip(months, walk, strict=True)
+        ]
+    table = pd.DataFrame(rows, columns=["currency", "valid_on", "rate"])
+    table.insert(0, "id", np.arange(1, len(table) + 1))
+    return table

@@ -69,9 +69,11 @@ class Frame:
 
 
 def cents_to_text(cents: np.ndarray) -> pd.Series:
-    """Exact decimal text for non-negative integer cents (no floats anywhere near money)."""
-    series = pd.Series(np.asarray(cents, dtype=np.int64))
-    return series.floordiv(100).astype(str) + "." + series.mod(100).astype(str).str.zfill(2)
+    """Exact decimal text for integer cents (no floats anywhere near money)."""
+    signed = pd.Series(np.asarray(cents, dtype=np.int64))
+    series = signed.abs()
+    sign = pd.Series(np.where(signed < 0, "-", ""))
+    return sign + series.floordiv(100).astype(str) + "." + series.mod(100).astype(str).str.zfill(2)
 
 
 def round_half_up_div(numerator: np.ndarray, denominator: int) -> np.ndarray:

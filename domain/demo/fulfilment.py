@@ -98,6 +98,10 @@ def generate_deliveries(frame: Frame) -> None:
         shipped, order_line[counted] - 1, frame.pools["line_quantity"][order_line[counted] - 1]
     )
     frame.pools["line_shipped"] = shipped
+    # What left the shelf (every delivery) and came back (failed ones), for the stock ledger.
+    frame.pools["shipment_delivery"] = delivery_line_delivery
+    frame.pools["shipment_order_line"] = order_line
+    frame.pools["shipment_failed"] = delivery_status[delivery_line_delivery - 1] == "failed"
     frame.pools["order_ship_day"] = np.full(n_orders, -1)
     frame.pools["order_ship_day"][delivery_order - 1] = ship_day
 

@@ -12,14 +12,17 @@ import io
 import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
 import pandas as pd
+from sqlalchemy import exists, select
 
 from domain.core import bulk_load
+from domain.core.access import Viewer
+from domain.core.journal import Journal
 from domain.core.model_base import SCHEMAS
-from domain.core.sessions import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn, create_engine, session_factory
 from domain.demo.catalog import generate_catalog
 from domain.demo.customers import (
     generate_campaigns,
@@ -33,6 +36,8 @@ from domain.demo.orders import generate_orders
 from domain.demo.people import generate_people
 from domain.demo.pipeline import generate_campaign_members, generate_opportunities, generate_tickets
 from domain.demo.stock import generate_purchase_orders, generate_stock
+from domain.finance import bulk_books, chart, closing, periods
+from domain.finance.models import JournalEntry
 
 # Generators in dependency order: each may use what earlier ones left in `frame.pools`.
 GENERATORS: tuple[Callable[[Frame], None], ...] = (
@@ -60,6 +65,8 @@ class SeedReport:
     rows: dict[str, int] = field(default_factory=dict)
     generate_seconds: float = 0.0
     load_seconds: float = 0.0
+    books: bulk_books.BooksReport | None = None
+    closed_through: date | None = None
 
     def __str__(self) -> str:
         total = sum(self.rows.values())
@@ -71,6 +78,8 @@ class SeedReport:
             f"seeded {self.customers:,} customers (seed {self.seed}): {total:,} rows in "
             f"{len(self.rows)} tables ({biggest}, …); generated in {self.generate_seconds:.1f} s, "
             f"loaded in {self.load_seconds:.1f} s"
+            + (f"; {self.books}" if self.books else "")
+            + (f", books closed through {self.closed_through:%Y-%m}" if self.closed_through else "")
         )
 
 
@@ -136,11 +145,29 @@ async def seed_database(
                 report.rows[name] = len(table)
             await bulk_load.restore(connection, restore)
             await _advance_identities(connection, list(frame.tables))
+            report.books = await bulk_books.post_all(connection)
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
+    report.closed_through = await _close_books(database_url, frame.today)
     report.load_seconds = clock.perf_counter() - started
     return report
+
+
+async def _close_books(database_url: str, today: date) -> date | None:
+    """Close every month of the history before the last one, as finance would have."""
+    through = periods.month_of(periods.month_of(min(today, closing.today())) - timedelta(days=1))
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            if not await session.scalar(select(exists().where(JournalEntry.entry_date < through))):
+                return None
+            # Like the rest of the demo's history, the closes leave no audit rows or events.
+            journal = Journal(actor=Viewer.system(), request_id="demo-seed")
+            await closing.close(session=session, journal=journal, month=through)
+    finally:
+        await engine.dispose()
+    return through
 
 
 async def _truncate_everything(connection: asyncpg.Connection) -> None:
@@ -152,6 +179,8 @@ async def _truncate_everything(connection: asyncpg.Connection) -> None:
     if tables:
         names = ", ".join(row["name"] for row in tables)
         await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    for statement in chart.DEFAULT_CHART:
+        await connection.execute(statement)
 
 
 async def _audit_columns(connection: asyncpg.Connection) -> dict[str, list[str]]:

@@ -1,7 +1,9 @@
 """Purchase orders, stock levels and the ledger that explains them.
 
 Every level equals the sum of its movements: an opening balance, receipts from purchase
-orders, and reservations for the unshipped quantities of open (placed/confirmed) orders.
+orders, shipments of deliveries (and the returns of failed ones), and reservations for the
+unshipped quantities of open (placed/confirmed) orders. Stock is valued at each item's
+standard cost, in the levels and in the movements alike.
 """
 
 import numpy as np
@@ -86,6 +88,7 @@ def generate_stock(frame: Frame) -> None:
     level_item = np.repeat(np.arange(1, item_count + 1), warehouses)
     level_warehouse = np.tile(np.arange(1, warehouses + 1), item_count)
     key = (level_item - 1) * warehouses + (level_warehouse - 1)
+    cost_cents = (pd.to_numeric(items["unit_cost"]).to_numpy() * 100).round().astype(np.int64)
 
     # Reservations: unshipped quantities of placed and confirmed orders.
     line_order = frame.pools["line_order"]
@@ -114,7 +117,13 @@ def generate_stock(frame: Frame) -> None:
     )
     spare = np.where(low, np.minimum(spare, np.maximum(reorder_point - 1, 0)), spare)
     on_hand = np.maximum(reserved + spare, receipts)
-    opening = on_hand - receipts
+    shipped_key = (frame.pools["line_item"] - 1) * warehouses + (
+        frame.pools["order_warehouse"][line_order - 1] - 1
+    )
+    shipped = np.bincount(
+        shipped_key, weights=frame.pools["line_shipped"], minlength=len(key)
+    ).astype(np.int64)
+    opening = on_hand - receipts + shipped
     frame.tables["erp.stock_level"] = pd.DataFrame(
         {
             "id": np.arange(1, len(key) + 1),
@@ -122,6 +131,7 @@ def generate_stock(frame: Frame) -> None:
             "warehouse_id": level_warehouse,
             "on_hand": on_hand,
             "reserved": reserved,
+            "stock_value": cents_to_text(on_hand * cost_cents[level_item - 1]),
         }
     )
     start_instant = frame.day_offsets_to_instants(np.zeros(1, int), np.zeros(1, int)).iloc[0]
@@ -134,6 +144,7 @@ def generate_stock(frame: Frame) -> None:
             "delta_reserved": 0,
             "reason": "Opening balance",
             "sales_order_id": None,
+            "delivery_id": None,
             "purchase_order_id": None,
             "occurred_at": start_instant,
         }
@@ -147,6 +158,7 @@ def generate_stock(frame: Frame) -> None:
             "delta_reserved": 0,
             "reason": "Purchase order receipt",
             "sales_order_id": None,
+            "delivery_id": None,
             "purchase_order_id": frame.pools["receipt_po"][received],
             "occurred_at": frame.day_offsets_to_instants(
                 frame.pools["receipt_day"][received], frame.business_seconds(int(received.sum()))
@@ -162,6 +174,7 @@ def generate_stock(frame: Frame) -> None:
             "delta_reserved": unshipped[reserving],
             "reason": "Reserved for sales order",
             "sales_order_id": line_order[reserving],
+            "delivery_id": None,
             "purchase_order_id": None,
             "occurred_at": frame.day_offsets_to_instants(
                 frame.pools["order_day"][line_order[reserving] - 1],
@@ -169,6 +182,48 @@ def generate_stock(frame: Frame) -> None:
             ),
         }
     )
-    movements = pd.concat([opening_rows, receipt_rows, reservation_rows], ignore_index=True)
+    movements = pd.concat(
+        [opening_rows, receipt_rows, *_shipment_rows(frame), reservation_rows], ignore_index=True
+    )
     movements.insert(0, "id", np.arange(1, len(movements) + 1))
+    movements["value"] = cents_to_text(
+        movements["delta_on_hand"].to_numpy(np.int64)
+        * cost_cents[movements["stock_item_id"].to_numpy(np.int64) - 1]
+    )
     frame.tables["erp.stock_movement"] = movements
+
+
+def _shipment_rows(frame: Frame) -> list[pd.DataFrame]:
+    """Units leaving with every delivery, and coming back with each that failed."""
+    deliveries = frame.tables["erp.delivery"]
+    delivery = frame.pools["shipment_delivery"]
+    order_line = frame.pools["shipment_order_line"]
+    failed = frame.pools["shipment_failed"]
+    quantity = frame.pools["line_quantity"][order_line - 1]
+    common = {
+        "stock_item_id": frame.pools["line_item"][order_line - 1],
+        "warehouse_id": deliveries["warehouse_id"].to_numpy()[delivery - 1],
+        "delta_reserved": 0,
+        "sales_order_id": frame.pools["line_order"][order_line - 1],
+        "delivery_id": delivery,
+        "purchase_order_id": None,
+    }
+    shipments = pd.DataFrame(
+        {
+            **common,
+            "kind": "shipment",
+            "delta_on_hand": -quantity,
+            "reason": "Shipped",
+            "occurred_at": deliveries["shipped_at"].to_numpy()[delivery - 1],
+        }
+    )
+    returns = pd.DataFrame(
+        {
+            **common,
+            "kind": "return",
+            "delta_on_hand": quantity,
+            "reason": "Returned after failed delivery",
+            "occurred_at": deliveries["failed_at"].to_numpy()[delivery - 1],
+        }
+    )
+    return [shipments, returns[failed]]

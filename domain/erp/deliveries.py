@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import references, validation
@@ -18,6 +18,7 @@ from domain.crm.models import Customer
 from domain.erp import stock_ledger
 from domain.erp.delivery_states import DELIVERY_MACHINE
 from domain.erp.models.sales_orders import Delivery, DeliveryLine, SalesOrder
+from domain.erp.models.stock import StockMovement
 from domain.erp.order_states import ORDER_MACHINE, can_ship
 from domain.erp.progress import delivered_by_line, get_order, order_lines, shipped_by_line
 
@@ -94,7 +95,7 @@ async def create(*, session: AsyncSession, journal: Journal, shipment: Shipment)
         for line in wanted
     )
     await session.flush()
-    await stock_ledger.move(
+    cost = await stock_ledger.move(
         session=session,
         kind="shipment",
         changes=[
@@ -117,6 +118,7 @@ async def create(*, session: AsyncSession, journal: Journal, shipment: Shipment)
             "number": delivery.number,
             "order": order.number,
             "units": sum(line.quantity for line in wanted),
+            "stock_value": cost,
         },
     )
     return delivery
@@ -164,18 +166,24 @@ async def mark_failed(
     delivery.status = DELIVERY_MACHINE.next(delivery.status, "fail")
     delivery.failed_at = datetime.now(UTC)
     delivery.failure_reason = cleaned
-    items = {line.id: line.stock_item_id for line in await order_lines(session, order.id)}
-    shipped = await session.scalars(
-        select(DeliveryLine).where(DeliveryLine.delivery_id == delivery.id)
+    # The goods come back at the cost they left with, item by item.
+    shipped = await session.execute(
+        select(
+            StockMovement.stock_item_id,
+            -func.sum(StockMovement.delta_on_hand),
+            -func.sum(StockMovement.value),
+        )
+        .where(StockMovement.delivery_id == delivery.id, StockMovement.kind == "shipment")
+        .group_by(StockMovement.stock_item_id)
     )
-    await stock_ledger.move(
+    value = await stock_ledger.move(
         session=session,
         kind="return",
         changes=[
             stock_ledger.StockChange(
-                items[line.sales_order_line_id], delivery.warehouse_id, line.quantity, line.quantity
+                item_id, delivery.warehouse_id, units, units, value=shipped_value
             )
-            for line in shipped
+            for item_id, units, shipped_value in shipped
         ],
         reference=_reference(journal, order, delivery, "Returned after failed delivery"),
     )
@@ -184,7 +192,7 @@ async def mark_failed(
         entity_type="delivery",
         entity_id=delivery.id,
         customer_id=order.customer_id,
-        changes={"status": delivery.status, "reason": cleaned},
+        changes={"status": delivery.status, "reason": cleaned, "stock_value": value},
     )
     return delivery
 

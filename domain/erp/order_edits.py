@@ -143,15 +143,17 @@ async def _price(session: AsyncSession, edit: _Open, line: SalesOrderLine, field
     problems = Problems()
     request = sales_orders.LineRequest(line.stock_item_id, line.quantity)
     items = await sales_orders.sellable_items(
-        session, [request], edit.order.currency, problems, field_of=lambda _: field
+        session, [request], problems, field_of=lambda _: field
     )
     problems.raise_if_any()
     item = items[line.stock_item_id]
-    rules = await price_lists.rules_for(
-        session, currency=edit.order.currency, on=datetime.now(UTC).date()
+    today = datetime.now(UTC).date()
+    rules = await price_lists.rules_for(session, currency=edit.order.currency, on=today)
+    list_prices = await price_lists.list_prices(
+        session, [item], currency=edit.order.currency, on=today
     )
     priced = pricing.price_line(
-        list_price=item.unit_price,
+        list_price=list_prices[item.id],
         category=item.category,
         quantity=line.quantity,
         tier=edit.customer.tier,

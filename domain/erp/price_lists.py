@@ -1,7 +1,13 @@
-"""Price lists: which rules apply (those of the active list in the customer's currency), and
-setting lists and their rules up."""
+"""Price lists: which rules apply (those of the active list in the customer's currency), what
+an item lists at in that currency, and setting lists and their rules up.
 
-from collections.abc import Mapping
+An item has one list price, in its own currency. A customer buying in another currency is
+quoted that price converted at the day's exchange rate (`domain.core.currency`), then the
+tier rules of the price list in its currency apply: a price list per currency is what
+decides a currency is sold in, the rates what its prices are.
+"""
+
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -9,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.core import currency as currency_rates
 from domain.core import references, validation
 from domain.core.errors import Conflict, DomainError, NotFound, Problems
 from domain.core.journal import Journal, apply_changes
@@ -16,7 +23,7 @@ from domain.core.money import ZERO
 from domain.crm.vocabulary import CUSTOMER_TIERS
 from domain.erp import pricing
 from domain.erp.models.sales_orders import PriceList, PriceRule
-from domain.erp.models.stock import STOCK_CATEGORIES
+from domain.erp.models.stock import STOCK_CATEGORIES, StockItem
 
 HUNDRED = Decimal("100")
 
@@ -55,6 +62,21 @@ async def rules_for(
         )
         for row in rows
     )
+
+
+async def list_prices(
+    session: AsyncSession, items: Iterable[StockItem], *, currency: str, on: date
+) -> dict[int, Decimal]:
+    """Each item's list price in `currency` on `on`; NO_RATE when a rate is missing."""
+    converters: dict[str, currency_rates.Converter] = {}
+    prices = {}
+    for item in items:
+        if item.currency not in converters:
+            converters[item.currency] = await currency_rates.converter(
+                session, item.currency, currency, on, field="customer"
+            )
+        prices[item.id] = converters[item.currency](item.unit_price)
+    return prices
 
 
 # Changing price lists and their rules (sales managers and finance) ----------------------

@@ -147,13 +147,15 @@ async def receive(
         field = f"lines.{position}"
         validation.quantity(problems, f"{field}.quantity", receipt.quantity)
         remaining = receipt.quantity
-        # An item may appear on several lines: fill them in order.
+        value = ZERO
+        # An item may appear on several lines: fill them in order, each at its own cost.
         for line in (
             candidate for candidate in lines if candidate.stock_item_id == receipt.stock_item_id
         ):
-            take = min(remaining, line.quantity - line.quantity_received)
-            line.quantity_received += max(take, 0)
-            remaining -= max(take, 0)
+            take = max(min(remaining, line.quantity - line.quantity_received), 0)
+            line.quantity_received += take
+            remaining -= take
+            value += money(take * line.unit_cost)
         if not any(line.stock_item_id == receipt.stock_item_id for line in lines):
             problems.add(
                 f"{field}.stockItem", "this item is not on the purchase order", "NOT_FOUND"
@@ -163,14 +165,16 @@ async def receive(
                 f"{field}.quantity", f"{remaining} more than is outstanding", "OVER_RECEIPT"
             )
         changes.append(
-            stock_ledger.StockChange(receipt.stock_item_id, order.warehouse_id, receipt.quantity, 0)
+            stock_ledger.StockChange(
+                receipt.stock_item_id, order.warehouse_id, receipt.quantity, 0, value=value
+            )
         )
     problems.raise_if_any()
     ordered = sum(line.quantity for line in lines)
     received = sum(line.quantity_received for line in lines)
     order.status = status_after_receipt(ordered, received)
     await session.flush()
-    await stock_ledger.move(
+    value = await stock_ledger.move(
         session=session,
         kind="receipt",
         changes=changes,
@@ -184,6 +188,10 @@ async def receive(
         "purchase_order.received",
         entity_type="purchase_order",
         entity_id=order.id,
-        changes={"status": order.status, "units": sum(r.quantity for r in receipts)},
+        changes={
+            "status": order.status,
+            "units": sum(r.quantity for r in receipts),
+            "stock_value": value,
+        },
     )
     return order

@@ -225,7 +225,7 @@ async def _create(
     )
     customer = await customers.get_visible(session, journal.actor, request.customer_id)
     archiving.check_in_use(problems, customer, "customer", "customer")
-    items = await sellable_items(session, request.lines, customer.currency, problems)
+    items = await sellable_items(session, request.lines, problems)
     warehouse_id = await _warehouse(session, request, problems)
     try:
         if request.sales_rep_id is None:
@@ -240,13 +240,15 @@ async def _create(
         problems.collect(error)
     problems.raise_if_any()
 
-    rules = await price_lists.rules_for(
-        session, currency=customer.currency, on=datetime.now(UTC).date()
+    today = datetime.now(UTC).date()
+    rules = await price_lists.rules_for(session, currency=customer.currency, on=today)
+    list_prices = await price_lists.list_prices(
+        session, items.values(), currency=customer.currency, on=today
     )
     tax_rate = pricing.tax_rate_for(customer.country)
     priced = [
         pricing.price_line(
-            list_price=items[line.stock_item_id].unit_price,
+            list_price=list_prices[line.stock_item_id],
             category=items[line.stock_item_id].category,
             quantity=line.quantity,
             tier=customer.tier,
@@ -299,12 +301,12 @@ async def _create(
 async def sellable_items(
     session: AsyncSession,
     lines: Sequence[LineRequest],
-    currency: str,
     problems: Problems,
     field_of: Callable[[int], str] = lambda position: f"lines.{position}.stockItem",
 ) -> dict[int, StockItem]:
-    """The lines' items; a problem at `field_of(position)` for each that cannot be sold in
-    `currency` (missing, no longer sold, priced in another currency)."""
+    """The lines' items; a problem at `field_of(position)` for each that cannot be sold
+    (missing, no longer sold). Items priced in another currency than the order's are
+    converted (`price_lists.list_prices`)."""
     wanted = {line.stock_item_id for line in lines}
     found = {
         item.id: item
@@ -317,12 +319,6 @@ async def sellable_items(
             problems.add(field, "stock item does not exist", "NOT_FOUND")
         elif not item.is_active or item.archived_at is not None:
             problems.add(field, f"{item.sku} is no longer sold")
-        elif item.currency != currency:
-            problems.add(
-                field,
-                f"{item.sku} is priced in {item.currency}, not {currency}",
-                "CURRENCY_MISMATCH",
-            )
     return found
 
 

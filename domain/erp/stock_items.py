@@ -134,7 +134,7 @@ async def adjust(
         problems.collect(NotFound("warehouse", "warehouse"))
     problems.raise_if_any()
     assert item is not None and cleaned is not None
-    await stock_ledger.move(
+    value = await stock_ledger.move(
         session=session,
         kind="adjustment",
         changes=[stock_ledger.StockChange(item.id, warehouse_id, quantity, 0, field="quantity")],
@@ -144,6 +144,11 @@ async def adjust(
         "stock.adjusted",
         entity_type="stock_item",
         entity_id=item.id,
-        changes={"warehouse_id": warehouse_id, "quantity": quantity, "reason": cleaned},
+        changes={
+            "warehouse_id": warehouse_id,
+            "quantity": quantity,
+            "reason": cleaned,
+            "stock_value": value,
+        },
     )
     return item

@@ -6,7 +6,7 @@ invoices, payments and open balance (ERP) and its precomputed metrics and foreca
 values they compute come from the domain's read rules.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from schema.erp.invoices import Invoice
     from schema.erp.payments import Payment
     from schema.erp.sales_orders import SalesOrder
+    from schema.finance.open_items import CustomerStatement
 
 EmployeeRef = Annotated["Employee", strawberry.lazy("schema.erp.employees")]
 CampaignRef = Annotated["Campaign", strawberry.lazy("schema.crm.campaigns")]
@@ -55,6 +56,7 @@ InvoiceRef = Annotated["Invoice", strawberry.lazy("schema.erp.invoices")]
 PaymentRef = Annotated["Payment", strawberry.lazy("schema.erp.payments")]
 MetricsRef = Annotated["CustomerMetrics", strawberry.lazy("schema.analytics.customer_value")]
 ForecastRef = Annotated["CustomerForecast", strawberry.lazy("schema.analytics.customer_value")]
+StatementRef = Annotated["CustomerStatement", strawberry.lazy("schema.finance.open_items")]
 
 CustomerKind = vocabulary_enum("CustomerKind", CUSTOMER_KINDS, "Company or private person.")
 CustomerTier = vocabulary_enum(
@@ -135,6 +137,28 @@ class Customer(TableNode):
     campaigns: list[CampaignRef] | None = RowsOf["Campaign"](CAMPAIGNS, estimated_items=5).field(
         "Campaigns this customer was targeted by, latest first."
     )
+
+    @strawberry.field(
+        description="Statement of account from the ledger: what the customer owed before the "
+        "period, every receivable line in it with the running balance, and what they owed at "
+        "its end. Two statements per customer: ask for it on one customer or a few."
+    )
+    async def statement(
+        self,
+        info: Info,
+        start: Annotated[
+            date, strawberry.argument(name="from", description="First day of the period.")
+        ],
+        end: Annotated[
+            date,
+            strawberry.argument(
+                name="to", description="Last day of the period; at most about five years on."
+            ),
+        ],
+    ) -> StatementRef | None:
+        # Finance's type builds itself; named, not imported, as types of later contexts are.
+        report: Any = info.schema.get_type_by_name("CustomerStatement")
+        return await report.origin.of_customer(info, self.id, start, end)
 
 
 @strawberry.input(description="Filters for customers; all given conditions must hold.")

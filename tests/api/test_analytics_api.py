@@ -45,12 +45,18 @@ async def analytics(
                               WHERE p.stock_item_id = i.id AND p.quantity > p.quantity_received)
             GROUP BY 1 ORDER BY sum(l.quantity) DESC, 1 LIMIT 3
         ), counted AS (
-            INSERT INTO erp.stock_movement (stock_item_id, warehouse_id, kind, delta_on_hand, reason)
-            SELECT stock_item_id, warehouse_id, 'adjustment', reserved - on_hand, 'Stock count'
+            INSERT INTO erp.stock_movement (
+                stock_item_id, warehouse_id, kind, delta_on_hand, value, reason)
+            SELECT stock_item_id, warehouse_id, 'adjustment', reserved - on_hand,
+                   round(stock_value * reserved / on_hand, 2) - stock_value, 'Stock count'
             FROM erp.stock_level
             WHERE stock_item_id IN (SELECT * FROM best) AND on_hand > reserved
         )
-        UPDATE erp.stock_level SET on_hand = reserved WHERE stock_item_id IN (SELECT * FROM best)
+        UPDATE erp.stock_level
+        SET on_hand = reserved,
+            stock_value = CASE WHEN on_hand > 0
+                               THEN round(stock_value * reserved / on_hand, 2) ELSE 0 END
+        WHERE stock_item_id IN (SELECT * FROM best)
         """
     )
     for step in ("metrics", "customers", "campaigns", "demand"):

@@ -28,6 +28,9 @@ VIEWS = {
     "campaign_performance",
     "inventory_status",
     "employee_directory",
+    "gl_entries",
+    "trial_balance_monthly",
+    "receivables_aging",
 }
 BI_DOC = Path(__file__).resolve().parents[2] / "docs" / "BI.md"
 SECRET_WORDS = ("salary", "password", "secret", "token", "payload", "idempotency", "request_hash")
@@ -314,3 +317,24 @@ async def test_docs_describe_every_column_of_every_view(admin: asyncpg.Connectio
         if f"`{row['column_name']}`" not in sections[row["table_name"]]
     ]
     assert missing == []
+
+
+async def test_the_ledger_views_agree_with_the_documents(admin: asyncpg.Connection) -> None:
+    from_ledger = await admin.fetch(
+        "SELECT invoice_id, open_amount, aging_bucket FROM bi.receivables_aging ORDER BY 1"
+    )
+    from_documents = await admin.fetch(
+        "SELECT invoice_id, amount_due, aging_bucket FROM bi.invoices_aging ORDER BY 1"
+    )
+    assert from_ledger and [tuple(row) for row in from_ledger] == [
+        tuple(row) for row in from_documents
+    ]
+    monthly = await admin.fetch(
+        "SELECT month, sum(debit) AS debit, sum(credit) AS credit "
+        "FROM bi.trial_balance_monthly GROUP BY month"
+    )
+    assert monthly and all(row["debit"] == row["credit"] for row in monthly)
+    balances = await admin.fetchval(
+        "SELECT sum(net) FROM bi.gl_entries WHERE account_code = '1200'"
+    )
+    assert balances == sum((row["open_amount"] for row in from_ledger), Decimal(0))

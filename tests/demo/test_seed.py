@@ -16,6 +16,7 @@ from domain.erp.delivery_states import DELIVERY_STATUSES
 from domain.erp.invoice_states import INVOICE_STATUSES
 from domain.erp.order_states import ORDER_STATUSES
 from domain.erp.purchase_order_states import PURCHASE_ORDER_STATUSES
+from domain.finance import reconciliation
 
 TODAY = date(2026, 6, 30)
 HASHED_TABLES = (
@@ -158,6 +159,21 @@ async def test_money_adds_up(seeded: asyncpg.Connection) -> None:
     }
     for name, sql in checks.items():
         assert await seeded.fetchval(sql) == 0, name
+
+
+async def test_the_books_agree_with_the_operations(seeded: asyncpg.Connection) -> None:
+    assert {
+        name: await seeded.fetchval(sql) for name, sql in reconciliation.CHECKS.items()
+    } == dict.fromkeys(reconciliation.CHECKS, 0)
+    kinds = await _values(seeded, "SELECT DISTINCT event FROM finance.journal_entry")
+    assert kinds >= {
+        "invoice.issued",
+        "payment.recorded",
+        "delivery.created",
+        "delivery.failed",
+        "purchase_order.received",
+        "stock.opening_balance",
+    }
 
 
 async def test_refuses_a_database_that_already_has_customers(

@@ -2,7 +2,8 @@
 
 Hypothesis drives the domain services against the real database; after every step the
 invariants are checked in SQL: stock equals its ledger and the needs of open orders,
-invoices add up, nothing is paid beyond what is due.
+invoices add up, nothing is paid beyond what is due, and the general ledger agrees with all
+of it (every entry balances, inventory at cost and receivables per customer match).
 """
 
 import asyncio
@@ -30,6 +31,7 @@ from domain.erp import (
     sales_orders,
     stock_items,
 )
+from domain.finance import reconciliation
 from domain.flows import ordering
 from tests.mutations.conftest import World
 
@@ -74,6 +76,8 @@ INVARIANTS = {
         WHERE b.billed > l.quantity""",
     "a change without its audit row or outbox event": """
         SELECT abs((SELECT count(*) FROM ops.audit_log) - (SELECT count(*) FROM ops.outbox))""",
+    # The general ledger agrees with all of it.
+    **reconciliation.CHECKS,
 }
 
 

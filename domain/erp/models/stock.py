@@ -1,7 +1,8 @@
 """Warehouses, stock items, stock levels and the append-only stock ledger (schema `erp`).
 
-Invariant: for every (item, warehouse), `on_hand` and `reserved` equal the sums of
-`delta_on_hand` and `delta_reserved` over its movements. Only `domain.erp.stock_ledger` writes them.
+Invariant: for every (item, warehouse), `on_hand`, `reserved` and `stock_value` equal the
+sums of `delta_on_hand`, `delta_reserved` and `value` over its movements. Only
+`domain.erp.stock_ledger` writes them.
 """
 
 from decimal import Decimal
@@ -103,6 +104,8 @@ class StockLevel(Base):
         CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
         CheckConstraint("reserved >= 0", name="reserved_non_negative"),
         CheckConstraint("on_hand >= reserved", name="reserved_within_on_hand"),
+        CheckConstraint("stock_value >= 0", name="stock_value_non_negative"),
+        CheckConstraint("on_hand > 0 OR stock_value = 0", name="no_value_without_stock"),
         {"schema": SCHEMA},
     )
 
@@ -111,6 +114,9 @@ class StockLevel(Base):
     warehouse_id: Mapped[int] = fk("erp.warehouse.id", ondelete="RESTRICT")
     on_hand: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     reserved: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # What the units on hand cost, carried as a total so the moving average cost
+    # (stock_value / on_hand) never drifts by rounding: see domain.erp.stock_valuation.
+    stock_value: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
     updated_at: Mapped[CreatedAt]
 
 
@@ -130,6 +136,8 @@ class StockMovement(Base):
     kind: Mapped[str] = mapped_column(String(20))
     delta_on_hand: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     delta_reserved: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # The change in stock value at cost (negative when goods leave).
+    value: Mapped[Decimal] = mapped_column(default=Decimal("0"), server_default=text("0"))
     reason: Mapped[str | None] = mapped_column(String(500))
     sales_order_id: Mapped[int | None] = fk("erp.sales_order.id", ondelete="SET NULL")
     delivery_id: Mapped[int | None] = fk("erp.delivery.id", ondelete="SET NULL")

@@ -263,15 +263,17 @@ def _opening_stock(problems: Problems, record: Mapping[str, Any]) -> dict[str, A
 
 
 async def _opening_levels(connection: asyncpg.Connection, source: str) -> None:
-    """Stock on hand grows by each new opening balance, through the movement ledger."""
+    """Stock on hand grows by each new opening balance, through the movement ledger; it is
+    valued at the item's standard cost."""
     await connection.execute(
         """
-INSERT INTO erp.stock_level AS l (stock_item_id, warehouse_id, on_hand)
-SELECT m.stock_item_id, m.warehouse_id, sum(m.delta_on_hand)
+INSERT INTO erp.stock_level AS l (stock_item_id, warehouse_id, on_hand, stock_value)
+SELECT m.stock_item_id, m.warehouse_id, sum(m.delta_on_hand), sum(m.value)
 FROM written w JOIN erp.stock_movement m ON m.id = w.id
 GROUP BY m.stock_item_id, m.warehouse_id
 ON CONFLICT (stock_item_id, warehouse_id) DO UPDATE SET
-  on_hand = l.on_hand + excluded.on_hand, updated_at = now()"""
+  on_hand = l.on_hand + excluded.on_hand, stock_value = l.stock_value + excluded.stock_value,
+  updated_at = now()"""
     )
 
 
@@ -324,10 +326,10 @@ OPENING_STOCK = Kind(
     # Imported once, never updated (a count differing later is refused above).
     upsert="""
 INSERT INTO erp.stock_movement AS t (
-  stock_item_id, warehouse_id, kind, delta_on_hand, reason, occurred_at, external_source,
+  stock_item_id, warehouse_id, kind, delta_on_hand, value, reason, occurred_at, external_source,
   external_id)
-SELECT i.id, w.id, 'adjustment', s.quantity, 'opening balance', coalesce(s.counted_at, now()),
-       $1, s.external_id
+SELECT i.id, w.id, 'adjustment', s.quantity, round(s.quantity * i.unit_cost, 2),
+       'opening balance', coalesce(s.counted_at, now()), $1, s.external_id
 FROM staging s
 JOIN erp.stock_item i ON i.external_source = $1 AND i.external_id = s.stock_item_external_id
 JOIN erp.warehouse w ON w.code = s.warehouse

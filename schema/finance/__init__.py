@@ -1,0 +1,1 @@
+"""The books through GraphQL: the chart, entries, reports and the close (domain.finance)."""
