@@ -39,6 +39,13 @@ from schema.crm.customers import Customer, CustomerMutations, CustomerQueries
 from schema.crm.interactions import Interaction, InteractionMutations, InteractionQueries
 from schema.crm.opportunities import Opportunity, OpportunityMutations, OpportunityQueries
 from schema.crm.tickets import Ticket, TicketMutations, TicketQueries
+from schema.erp.credit_notes import (
+    CreditNote,
+    CreditNoteMutations,
+    CreditNoteQueries,
+    Refund,
+    SalesReturn,
+)
 from schema.erp.deliveries import Delivery, DeliveryLine, DeliveryMutations
 from schema.erp.employees import (
     Department,
@@ -47,7 +54,7 @@ from schema.erp.employees import (
     EmployeeMutations,
     EmployeeQueries,
 )
-from schema.erp.invoices import Invoice, InvoiceMutations, InvoiceQueries
+from schema.erp.invoices import Invoice, InvoiceLine, InvoiceMutations, InvoiceQueries
 from schema.erp.payments import Payment, PaymentMutations
 from schema.erp.price_lists import PriceList, PriceListMutations, PriceListQueries, PriceRule
 from schema.erp.purchase_orders import (
@@ -55,6 +62,7 @@ from schema.erp.purchase_orders import (
     PurchaseOrderMutations,
     PurchaseOrderQueries,
 )
+from schema.erp.quotes import Quote, QuoteMutations, QuoteQueries
 from schema.erp.sales_orders import (
     SalesOrder,
     SalesOrderLine,
@@ -75,6 +83,13 @@ from schema.finance.ledger import (
 from schema.finance.periods import AccountingPeriod, PeriodMutations, PeriodQueries
 from schema.finance.rates import ExchangeRate, ExchangeRateMutations, ExchangeRateQueries
 from schema.finance.reports import ReportQueries
+from schema.finance.supplier_bills import (
+    SupplierBill,
+    SupplierBillLine,
+    SupplierBillMutations,
+    SupplierBillQueries,
+    SupplierPayment,
+)
 from schema.flows.archiving import ArchivingMutations
 from schema.flows.customer_records import CustomerRecordMutations, CustomerRecordQueries
 from schema.flows.deals import DealMutations
@@ -86,6 +101,8 @@ class Query(
     CustomerQueries,
     SalesOrderQueries,
     InvoiceQueries,
+    CreditNoteQueries,
+    QuoteQueries,
     StockItemQueries,
     ReplenishmentQueries,
     EmployeeQueries,
@@ -103,6 +120,7 @@ class Query(
     PeriodQueries,
     ExchangeRateQueries,
     ReportQueries,
+    SupplierBillQueries,
 ):
     pass
 
@@ -120,6 +138,8 @@ class Mutation(
     DeliveryMutations,
     InvoiceMutations,
     PaymentMutations,
+    CreditNoteMutations,
+    QuoteMutations,
     StockItemMutations,
     SupplierMutations,
     PriceListMutations,
@@ -132,6 +152,7 @@ class Mutation(
     LedgerMutations,
     PeriodMutations,
     ExchangeRateMutations,
+    SupplierBillMutations,
 ):
     pass
 
@@ -154,7 +175,12 @@ NODE_TYPES = [
     Delivery,
     DeliveryLine,
     Invoice,
+    InvoiceLine,
     Payment,
+    CreditNote,
+    SalesReturn,
+    Refund,
+    Quote,
     Supplier,
     PurchaseOrder,
     PriceList,
@@ -165,6 +191,9 @@ NODE_TYPES = [
     JournalLine,
     AccountingPeriod,
     ExchangeRate,
+    SupplierBill,
+    SupplierBillLine,
+    SupplierPayment,
 ]
 
 

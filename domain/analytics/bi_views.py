@@ -24,8 +24,9 @@ from domain.core.literal_sql import render, render_subquery
 from domain.erp import fulfilment_status, on_order, receivables, stock_position
 
 _INVOICE = receivables.INVOICE.alias("i")
-# The view sums payments once per invoice, in a lateral subquery named `due`.
+# The view sums payments and credit notes once per invoice, in a lateral subquery `due`.
 _PAID: ColumnElement[Any] = literal_column("due.paid")
+_CREDITED: ColumnElement[Any] = literal_column("due.credited")
 
 INVOICES_AGING = """
 SELECT i.id AS invoice_id, i.number AS invoice_number, i.status, i.customer_id,
@@ -45,10 +46,14 @@ SELECT i.id AS invoice_id, i.number AS invoice_number, i.status, i.customer_id,
            WHEN late.days <= 60 THEN 2
            WHEN late.days <= 90 THEN 3
            ELSE 4
-       END AS bucket_order
+       END AS bucket_order,
+       due.credited AS amount_credited
 FROM erp.invoice i
 CROSS JOIN LATERAL (
-    SELECT coalesce(sum(p.amount), 0) AS paid FROM erp.payment p WHERE p.invoice_id = i.id
+    SELECT coalesce(sum(p.amount), 0) AS paid,
+           (SELECT coalesce(sum(n.total), 0) FROM erp.credit_note n
+            WHERE n.invoice_id = i.id) AS credited
+    FROM erp.payment p WHERE p.invoice_id = i.id
 ) due
 CROSS JOIN LATERAL (SELECT {days_overdue} AS days) late
 JOIN crm.customer c ON c.id = i.customer_id
@@ -103,9 +108,9 @@ def rendered() -> dict[str, str]:
     item = stock_position.STOCK_ITEM.alias("s")
     return {
         "invoices_aging": INVOICES_AGING.format(
-            amount_due=render(receivables.amount_due(_INVOICE, paid=_PAID)),
-            days_overdue=render(receivables.days_overdue(_INVOICE, paid=_PAID)),
-            is_open=render(receivables.is_open(_INVOICE, paid=_PAID)),
+            amount_due=render(receivables.amount_due(_INVOICE, paid=_PAID, credited=_CREDITED)),
+            days_overdue=render(receivables.days_overdue(_INVOICE, paid=_PAID, credited=_CREDITED)),
+            is_open=render(receivables.is_open(_INVOICE, paid=_PAID, credited=_CREDITED)),
         ),
         "sales_order_lines": SALES_ORDER_LINES.format(
             sales_statuses=SALES_STATUSES,

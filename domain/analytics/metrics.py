@@ -24,12 +24,14 @@ from domain.analytics.rfm import segment_case_sql
 from domain.core.literal_sql import render
 from domain.erp import receivables
 
-# The receivables rules on invoice `i` and its joined payments `p` (`domain.erp.receivables`).
+# The receivables rules on invoice `i`, its joined payments `p` and credit notes `cn`
+# (`domain.erp.receivables`).
 _INVOICE = receivables.INVOICE.alias("i")
 _PAID: ColumnElement[Any] = literal_column("coalesce(p.paid, 0)")
-AMOUNT_DUE = render(receivables.amount_due(_INVOICE, paid=_PAID))
-IS_OPEN = render(receivables.is_open(_INVOICE, paid=_PAID))
-IS_OVERDUE = render(receivables.is_overdue(_INVOICE, paid=_PAID))
+_CREDITED: ColumnElement[Any] = literal_column("coalesce(cn.credited, 0)")
+AMOUNT_DUE = render(receivables.amount_due(_INVOICE, paid=_PAID, credited=_CREDITED))
+IS_OPEN = render(receivables.is_open(_INVOICE, paid=_PAID, credited=_CREDITED))
+IS_OVERDUE = render(receivables.is_overdue(_INVOICE, paid=_PAID, credited=_CREDITED))
 
 _FIGURES = f"""
 orders AS (
@@ -46,6 +48,8 @@ balances AS (
     FROM erp.invoice i
     LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM erp.payment GROUP BY invoice_id) p
            ON p.invoice_id = i.id
+    LEFT JOIN (SELECT invoice_id, sum(total) AS credited FROM erp.credit_note
+               GROUP BY invoice_id) cn ON cn.invoice_id = i.id
     WHERE {IS_OPEN} {{invoice_filter}}
     GROUP BY i.customer_id
 )"""

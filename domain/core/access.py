@@ -84,6 +84,13 @@ OWNERSHIP: dict[str, tuple[str, str | None]] = {
     "erp.delivery": ("sales_order_id", "erp.sales_order"),
     "erp.delivery_line": ("delivery_id", "erp.delivery"),
     "erp.invoice_line": ("invoice_id", "erp.invoice"),
+    "erp.credit_note": ("customer_id", None),
+    "erp.credit_note_line": ("credit_note_id", "erp.credit_note"),
+    "erp.sales_return": ("customer_id", None),
+    "erp.sales_return_line": ("sales_return_id", "erp.sales_return"),
+    "erp.refund": ("customer_id", None),
+    "erp.quote": ("customer_id", None),
+    "erp.quote_line": ("quote_id", "erp.quote"),
     "finance.journal_line": ("customer_id", None),
     "finance.open_receivable": ("customer_id", None),
 }

@@ -44,6 +44,7 @@ _STOCK_ITEM = Access(
 _PURCHASE_ORDER = Access(read=_roles("finance", "warehouse"), write=_roles("warehouse"))
 _SALES_ORDER = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=_roles(SALES))
 _DELIVERY = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=_roles("warehouse"))
+_CREDITS = Access(read=_roles(SALES, "finance"), write=_roles("finance"))
 
 _PRICES = Access(
     read=_roles(SALES, "marketing", "finance"), write=_roles("sales_manager", "finance")
@@ -51,6 +52,7 @@ _PRICES = Access(
 
 _LEDGER = Access(read=_roles("finance"), write=_roles("finance"))
 _LEDGER_REPORT = Access(read=_roles("finance"), write=NOBODY)
+_SUPPLIER_BILL = Access(read=_roles("finance", "warehouse"), write=_roles("finance"))
 
 PERMISSIONS: Mapping[str, Access] = {
     # CRM
@@ -93,6 +95,18 @@ PERMISSIONS: Mapping[str, Access] = {
     "PriceRule": _PRICES,
     "Invoice": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
     "Payment": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
+    "InvoiceLine": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
+    # Corrections of a sale: finance credits invoices and refunds customers; the sales team
+    # sees them for its customers, as it sees invoices and payments.
+    "CreditNote": _CREDITS,
+    "CreditNoteLine": _CREDITS,
+    "Refund": _CREDITS,
+    # Goods coming back are received by the warehouse; the credit note follows from them.
+    "SalesReturn": _DELIVERY,
+    "SalesReturnLine": _DELIVERY,
+    # Quotes belong to sales, like the orders they become.
+    "Quote": _SALES_ORDER,
+    "QuoteLine": _SALES_ORDER,
     # Derived figures (written by workers only, never through the API)
     "CustomerMetrics": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
     "CustomerForecast": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
@@ -111,6 +125,11 @@ PERMISSIONS: Mapping[str, Access] = {
     "JournalEntry": _LEDGER,
     "JournalLine": _LEDGER,
     "AccountingPeriod": _LEDGER,
+    # Bills are matched against what the warehouse received: it may read them, with their
+    # price differences (it reads purchase costs anyway); finance enters and pays them.
+    "SupplierBill": _SUPPLIER_BILL,
+    "SupplierBillLine": _SUPPLIER_BILL,
+    "SupplierPayment": _LEDGER,
     # Reopening a closed month changes figures already reported: admins only (audited).
     "PeriodReopening": Access(read=_roles(), write=_roles()),
     "ExchangeRate": Access(read=_roles(SALES, "finance"), write=_roles("finance")),
@@ -231,6 +250,9 @@ ASSIGNMENTS: Mapping[tuple[str, str], Assignment] = {
     ),
     ("SalesOrder", "salesRep"): Assignment(
         "the sales rep of an order", "sales staff", SALES_STAFF, _roles("sales_manager")
+    ),
+    ("Quote", "salesRep"): Assignment(
+        "the sales rep of a quote", "sales staff", SALES_STAFF, _roles("sales_manager")
     ),
     ("Opportunity", "owner"): Assignment(
         "the owner of a deal", "sales staff", SALES_STAFF, _roles("sales_manager")

@@ -18,7 +18,13 @@ from domain.crm.models import Customer
 from domain.erp import receivables
 from domain.erp.invoice_states import ensure_voidable
 from domain.erp.models.invoices import Invoice, InvoiceLine
-from domain.erp.progress import delivered_by_line, get_order, invoiced_by_line, order_lines
+from domain.erp.progress import (
+    delivered_by_line,
+    get_order,
+    invoiced_by_line,
+    order_lines,
+    returned_by_line,
+)
 
 # Which quantities an invoice may bill: what arrived, or what the customer firmly ordered.
 BASES = ("delivered", "ordered")
@@ -57,6 +63,10 @@ async def issue(*, session: AsyncSession, journal: Journal, request: InvoiceRequ
         else {line.id: line.quantity for line in lines}
     )
     invoiced = await invoiced_by_line(session, order.id)
+    # Units that came back are not billed; those a return credited are billed no more.
+    for line_id, returned in (await returned_by_line(session, order.id)).items():
+        billable[line_id] = billable.get(line_id, 0) - returned.quantity
+        invoiced[line_id] = invoiced.get(line_id, 0) - returned.credited
     to_bill = [
         (line, billable.get(line.id, 0) - invoiced.get(line.id, 0))
         for line in lines
@@ -116,7 +126,11 @@ async def void(*, session: AsyncSession, journal: Journal, invoice_id: int, reas
     cleaned = validation.text(problems, "reason", reason, max_length=500)
     problems.raise_if_any()
     invoice = await get_invoice(session, journal, invoice_id, field="id")
-    ensure_voidable(invoice.status, await receivables.amount_paid_of(session, invoice.id))
+    ensure_voidable(
+        invoice.status,
+        await receivables.amount_paid_of(session, invoice.id),
+        await receivables.amount_credited_of(session, invoice.id),
+    )
     invoice.status = "void"
     invoice.voided_at = func.now()
     invoice.void_reason = cleaned

@@ -40,7 +40,8 @@ async def record(*, session: AsyncSession, journal: Journal, request: PaymentReq
     # Locked: two payments for the same invoice must see each other's amounts.
     invoice = await get_invoice(session, journal, request.invoice_id, field="invoice")
     _ensure_payable(invoice, request.currency)
-    due = await receivables.amount_due_of(session, invoice.id)
+    amounts = await receivables.amounts_of(session, invoice.id)
+    due = amounts.due
     if amount > due:
         raise DomainError(
             "OVERPAYMENT", f"only {due} {invoice.currency} is due on {invoice.number}", "amount"
@@ -58,7 +59,7 @@ async def record(*, session: AsyncSession, journal: Journal, request: PaymentReq
         received_at=received_at,
     )
     session.add(payment)
-    invoice.status = status_after_payment(invoice.total, invoice.total - due + amount)
+    invoice.status = status_after_payment(invoice.total, amounts.paid + amount, amounts.credited)
     await session.flush()
     journal.record(
         "payment.recorded",

@@ -1,8 +1,11 @@
-"""How far an order has got: units shipped, delivered and invoiced per order line.
+"""How far an order has got: units shipped, delivered, invoiced and returned per order line.
 
 Failed deliveries do not count as shipped (their goods came back); void invoices do not
-count as invoiced.
+count as invoiced. Returned units are what customers sent back of delivered goods, and of
+them, how many had been invoiced and were credited with the return.
 """
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +14,7 @@ from domain.core.access import Viewer
 from domain.core.errors import NotFound
 from domain.crm.models import Customer
 from domain.erp.fulfilment_status import SHIPPED_DELIVERY_STATUSES
+from domain.erp.models.credit_notes import SalesReturn, SalesReturnLine
 from domain.erp.models.invoices import Invoice, InvoiceLine
 from domain.erp.models.sales_orders import Delivery, DeliveryLine, SalesOrder, SalesOrderLine
 
@@ -61,6 +65,27 @@ async def invoiced_by_line(session: AsyncSession, order_id: int) -> dict[int, in
         .group_by(InvoiceLine.sales_order_line_id)
     )
     return {line_id: int(total) for line_id, total in rows if line_id is not None}
+
+
+@dataclass(frozen=True)
+class Returned:
+    quantity: int = 0
+    credited: int = 0
+
+
+async def returned_by_line(session: AsyncSession, order_id: int) -> dict[int, Returned]:
+    """Units returned per order line, and how many of them a credit note took off invoices."""
+    rows = await session.execute(
+        select(
+            SalesReturnLine.sales_order_line_id,
+            func.sum(SalesReturnLine.quantity),
+            func.sum(SalesReturnLine.credited_quantity),
+        )
+        .join(SalesReturn, SalesReturn.id == SalesReturnLine.sales_return_id)
+        .where(SalesReturn.sales_order_id == order_id)
+        .group_by(SalesReturnLine.sales_order_line_id)
+    )
+    return {line_id: Returned(int(units), int(credited)) for line_id, units, credited in rows}
 
 
 async def _delivery_totals(

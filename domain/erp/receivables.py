@@ -5,7 +5,10 @@ check, payments, customer metrics, the BI views) builds it from these expression
 invoice is overdue in the API exactly when it is overdue in the credit check and in BI.
 
 - amount paid: the sum of the payments received against the invoice;
-- amount due: total minus amount paid, and nothing for a void invoice;
+- amount credited: the sum of the credit notes issued against it;
+- amount due: total minus amount paid minus amount credited, never below zero, and nothing
+  for a void invoice (a credit note beyond what was still due is owed back to the customer
+  as a refund, `domain.erp.credit_notes`: it never makes an invoice owe less than nothing);
 - open: something is due (the stored status follows from the amounts, not the other way);
 - overdue as of a day: open and its due date is before that day;
 - days overdue: days past the due date while overdue, else 0.
@@ -14,6 +17,7 @@ The expressions take the invoice as any selectable with the invoice's columns (t
 an alias), so they work in correlated subqueries, joins and views alike.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -28,18 +32,23 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.core.money import ZERO
+from domain.erp.models.credit_notes import CreditNote
 from domain.erp.models.invoices import Invoice, Payment
 
 INVOICE: Table = Invoice.__table__  # type: ignore[assignment]
 PAYMENT: Table = Payment.__table__  # type: ignore[assignment]
+CREDIT_NOTE: Table = CreditNote.__table__  # type: ignore[assignment]
 
 Expression = ColumnElement[Any]
+# Zero in cents, so an amount due clamped at zero reads 0.00 like any other amount.
+NOTHING: Expression = literal_column("0.00")
 
 
 def today() -> Expression:
@@ -66,16 +75,41 @@ def amount_paid(invoice: Any = INVOICE) -> Expression:
     )
 
 
-def amount_due(invoice: Any = INVOICE, *, paid: Expression | None = None) -> Expression:
-    """Total minus payments; a void invoice owes nothing. `paid` overrides `amount_paid`
-    for statements that already joined the payments."""
+def amount_credited(invoice: Any = INVOICE) -> Expression:
+    """Credit notes issued against `invoice` (a correlated subquery on credit_note.invoice_id)."""
+    return func.coalesce(
+        select(func.sum(CREDIT_NOTE.c.total))
+        .where(CREDIT_NOTE.c.invoice_id == invoice.c.id)
+        .scalar_subquery(),
+        0,
+    )
+
+
+def amount_due(
+    invoice: Any = INVOICE,
+    *,
+    paid: Expression | None = None,
+    credited: Expression | None = None,
+) -> Expression:
+    """Total minus payments minus credit notes, never below zero; a void invoice owes
+    nothing. `paid` and `credited` override `amount_paid` and `amount_credited` for
+    statements that already joined the payments or credit notes."""
     received = amount_paid(invoice) if paid is None else paid
-    return case((invoice.c.status == "void", 0), else_=invoice.c.total - received)
+    taken_back = amount_credited(invoice) if credited is None else credited
+    return case(
+        (invoice.c.status == "void", 0),
+        else_=func.greatest(invoice.c.total - received - taken_back, NOTHING),
+    )
 
 
-def is_open(invoice: Any = INVOICE, *, paid: Expression | None = None) -> ColumnElement[bool]:
+def is_open(
+    invoice: Any = INVOICE,
+    *,
+    paid: Expression | None = None,
+    credited: Expression | None = None,
+) -> ColumnElement[bool]:
     """Something is still due on `invoice`."""
-    return amount_due(invoice, paid=paid) > 0
+    return amount_due(invoice, paid=paid, credited=credited) > 0
 
 
 def is_overdue(
@@ -83,13 +117,14 @@ def is_overdue(
     as_of: date | Expression | None = None,
     *,
     paid: Expression | None = None,
+    credited: Expression | None = None,
 ) -> ColumnElement[bool]:
     """Something is due and the due date is before `as_of` (today by default).
 
     Amount-based on purpose: an invoice with nothing left to pay (a zero total, say) is
     never overdue, whatever its stored status says.
     """
-    return and_(is_open(invoice, paid=paid), invoice.c.due_on < on(as_of))
+    return and_(is_open(invoice, paid=paid, credited=credited), invoice.c.due_on < on(as_of))
 
 
 def days_overdue(
@@ -97,16 +132,22 @@ def days_overdue(
     as_of: date | Expression | None = None,
     *,
     paid: Expression | None = None,
+    credited: Expression | None = None,
 ) -> Expression:
     """Days past the due date while overdue, 0 otherwise."""
-    return case((is_overdue(invoice, as_of, paid=paid), on(as_of) - invoice.c.due_on), else_=0)
+    return case(
+        (is_overdue(invoice, as_of, paid=paid, credited=credited), on(as_of) - invoice.c.due_on),
+        else_=0,
+    )
 
 
 def invoice_amounts(ids: Expression, as_of: date | Expression | None = None) -> Any:
-    """Paid, due, overdue and days overdue of the invoices whose ids are in the array `ids`."""
+    """Paid, credited, due, overdue and days overdue of the invoices whose ids are in the
+    array `ids`."""
     return select(
         INVOICE.c.id,
         amount_paid().label("paid"),
+        amount_credited().label("credited"),
         amount_due().label("due"),
         is_overdue(as_of=as_of).label("overdue"),
         days_overdue(as_of=as_of).label("days_overdue"),
@@ -147,7 +188,28 @@ async def amount_due_of(session: AsyncSession | AsyncConnection, invoice_id: int
     return (await amounts_due(session, [invoice_id])).get(invoice_id, ZERO)
 
 
+@dataclass(frozen=True)
+class Amounts:
+    paid: Decimal
+    credited: Decimal
+    due: Decimal
+
+
+async def amounts_of(session: AsyncSession | AsyncConnection, invoice_id: int) -> Amounts:
+    """Paid, credited and due of one invoice, in one statement (zeros when it does not exist)."""
+    row = (await session.execute(invoice_amounts(id_array([invoice_id])))).first()
+    if row is None:
+        return Amounts(ZERO, ZERO, ZERO)
+    return Amounts(Decimal(row.paid), Decimal(row.credited), Decimal(row.due))
+
+
 async def amount_paid_of(session: AsyncSession | AsyncConnection, invoice_id: int) -> Decimal:
     """What has been received on one invoice."""
     paid = await session.scalar(select(amount_paid()).where(INVOICE.c.id == invoice_id))
     return Decimal(paid or ZERO)
+
+
+async def amount_credited_of(session: AsyncSession | AsyncConnection, invoice_id: int) -> Decimal:
+    """What credit notes have taken back of one invoice."""
+    credited = await session.scalar(select(amount_credited()).where(INVOICE.c.id == invoice_id))
+    return Decimal(credited or ZERO)

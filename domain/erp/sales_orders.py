@@ -7,7 +7,8 @@ the server, so a client can never set what it pays.
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from domain.core import archiving, assignments, references, validation
 from domain.core.errors import Conflict, DomainError, Problems
 from domain.core.journal import Journal, apply_changes
 from domain.crm import customers
+from domain.crm.models import Customer
 from domain.erp import credit, price_lists, pricing, stock_ledger, stock_position
 from domain.erp.models.sales_orders import SalesOrder, SalesOrderLine
 from domain.erp.models.stock import StockItem, StockLevel, Warehouse
@@ -34,6 +36,14 @@ class LineRequest:
 
 
 @dataclass(frozen=True)
+class Priced:
+    """Lines priced for a customer: the tax rate and each line's prices, in request order."""
+
+    tax_rate: Decimal
+    lines: Sequence[pricing.PricedLine]
+
+
+@dataclass(frozen=True)
 class OrderRequest:
     customer_id: int
     lines: Sequence[LineRequest]
@@ -42,6 +52,8 @@ class OrderRequest:
     notes: str | None = None
     # Who is responsible when nobody is named (a won deal's owner); default: account manager.
     default_sales_rep_id: int | None = None
+    # Prices promised before (an accepted quote), taken instead of today's.
+    quoted: Priced | None = None
 
 
 async def place(*, session: AsyncSession, journal: Journal, request: OrderRequest) -> SalesOrder:
@@ -240,24 +252,11 @@ async def _create(
         problems.collect(error)
     problems.raise_if_any()
 
-    today = datetime.now(UTC).date()
-    rules = await price_lists.rules_for(session, currency=customer.currency, on=today)
-    list_prices = await price_lists.list_prices(
-        session, items.values(), currency=customer.currency, on=today
+    priced = request.quoted or await price_for(
+        session, customer, items, request.lines, on=datetime.now(UTC).date()
     )
-    tax_rate = pricing.tax_rate_for(customer.country)
-    priced = [
-        pricing.price_line(
-            list_price=list_prices[line.stock_item_id],
-            category=items[line.stock_item_id].category,
-            quantity=line.quantity,
-            tier=customer.tier,
-            rules=rules,
-            tax_rate=tax_rate,
-        )
-        for line in request.lines
-    ]
-    totals = pricing.order_totals(priced)
+    tax_rate = priced.tax_rate
+    totals = pricing.order_totals(priced.lines)
     if status != "draft":
         await credit.ensure_within_limit(session, customer, totals.total)
 
@@ -292,10 +291,42 @@ async def _create(
             line_total=price.line_total,
             tax_amount=price.tax_amount,
         )
-        for position, (line, price) in enumerate(zip(request.lines, priced, strict=True))
+        for position, (line, price) in enumerate(zip(request.lines, priced.lines, strict=True))
     )
     await session.flush()
     return order
+
+
+async def price_for(
+    session: AsyncSession,
+    customer: Customer,
+    items: Mapping[int, StockItem],
+    lines: Sequence[LineRequest],
+    *,
+    on: date,
+) -> Priced:
+    """`lines` priced for `customer` as an order taken on `on` is: the item's list price in
+    the customer's currency, the best rule of its tier in that currency's price list, the
+    VAT of its country (NO_PRICE_LIST, NO_RATE when they cannot be)."""
+    rules = await price_lists.rules_for(session, currency=customer.currency, on=on)
+    list_prices = await price_lists.list_prices(
+        session, items.values(), currency=customer.currency, on=on
+    )
+    tax_rate = pricing.tax_rate_for(customer.country)
+    return Priced(
+        tax_rate,
+        [
+            pricing.price_line(
+                list_price=list_prices[line.stock_item_id],
+                category=items[line.stock_item_id].category,
+                quantity=line.quantity,
+                tier=customer.tier,
+                rules=rules,
+                tax_rate=tax_rate,
+            )
+            for line in lines
+        ],
+    )
 
 
 async def sellable_items(

@@ -1,6 +1,9 @@
 """The books (schema `finance`): chart of accounts, journals, entries and their lines, closed
 periods with their frozen totals, and exchange rates.
 
+Supplier bills and supplier payments live here too: what is owed to suppliers, next to the
+payable lines that book it.
+
 Invariants the database holds itself (migration 0016): every entry balances at commit (a
 deferred constraint trigger sums its lines), entries and lines are never updated or deleted
 (a correction is a reversal entry), a line is either a debit or a credit.
@@ -27,6 +30,8 @@ from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of, trigram_i
 SCHEMA = "finance"
 ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
 ENTRY_KINDS = ("posting", "manual", "reversal", "closing", "revaluation")
+# A supplier bill: open until paid in part or in full; void only while nothing is paid.
+BILL_STATUSES = ("open", "partially_paid", "paid", "void")
 # Company units per unit of a foreign currency: eight decimals, as central banks publish them.
 Rate = Numeric(18, 8)
 
@@ -102,6 +107,12 @@ class JournalLine(Base):
         # Lines arrive in date order, so a block range index finds a month's lines (a close,
         # a balance after the last close) for almost nothing on every insert.
         Index("ix_journal_line_entry_date_brin", "entry_date", postgresql_using="brin"),
+        # Only payable lines name a bill: the other lines of a large ledger stay out of it.
+        Index(
+            "ix_journal_line_supplier_bill_id",
+            "supplier_bill_id",
+            postgresql_where=text("supplier_bill_id IS NOT NULL"),
+        ),
         {"schema": SCHEMA},
     )
 
@@ -124,6 +135,10 @@ class JournalLine(Base):
     )
     supplier_id: Mapped[int | None] = fk("erp.supplier.id", ondelete="RESTRICT")
     invoice_id: Mapped[int | None] = fk("erp.invoice.id", ondelete="RESTRICT")
+    # The supplier bill a payable line books or settles (indexed above, where present).
+    supplier_bill_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("finance.supplier_bill.id", ondelete="RESTRICT")
+    )
 
 
 class ClosedPeriod(Base):
@@ -201,3 +216,93 @@ class ExchangeRate(Base):
     valid_on: Mapped[date] = mapped_column(Date)
     rate: Mapped[Decimal] = mapped_column(Rate)
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
+
+class SupplierBill(Base):
+    """A supplier's invoice for goods received on a purchase order: what it bills per order
+    line, matched against what was received and ordered (`domain.finance.supplier_bills`)."""
+
+    __tablename__ = "supplier_bill"
+    __table_args__ = (
+        one_of("status", "status", BILL_STATUSES),
+        CheckConstraint("net >= 0 AND tax >= 0", name="amounts_non_negative"),
+        CheckConstraint("total = net + tax", name="total_adds_up"),
+        CheckConstraint("tax_rate >= 0 AND tax_rate < 1", name="tax_rate_range"),
+        CheckConstraint("due_on >= bill_date", name="due_after_bill"),
+        # A supplier numbers its own invoices; a voided bill's number may be entered again.
+        Index(
+            "uq_supplier_bill_supplier_number",
+            "supplier_id",
+            "number",
+            unique=True,
+            postgresql_where=text("status <> 'void'"),
+        ),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    # The supplier's own invoice number.
+    number: Mapped[str] = mapped_column(String(40))
+    # Indexed by the unique index above.
+    supplier_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("erp.supplier.id", ondelete="RESTRICT")
+    )
+    purchase_order_id: Mapped[int] = fk("erp.purchase_order.id", ondelete="RESTRICT")
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    currency: Mapped[str] = mapped_column(String(3))
+    bill_date: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    tax_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    net: Mapped[Decimal]
+    tax: Mapped[Decimal]
+    total: Mapped[Decimal]
+    # Billed minus the order's cost of the billed units, over every line (negative: cheaper).
+    price_difference: Mapped[Decimal]
+    void_reason: Mapped[str | None] = mapped_column(String(500))
+    voided_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
+    created_at: Mapped[CreatedAt]
+
+
+class SupplierBillLine(Base):
+    """Units of one purchase order line billed, at the supplier's price and the order's cost."""
+
+    __tablename__ = "supplier_bill_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0 AND unit_cost >= 0", name="prices_non_negative"),
+        CheckConstraint("net >= 0", name="net_non_negative"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    supplier_bill_id: Mapped[int] = fk("finance.supplier_bill.id", ondelete="CASCADE")
+    purchase_order_line_id: Mapped[int] = fk("erp.purchase_order_line.id", ondelete="RESTRICT")
+    stock_item_id: Mapped[int] = fk("erp.stock_item.id", ondelete="RESTRICT")
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal]
+    # The order line's cost per unit: what its receipts booked.
+    unit_cost: Mapped[Decimal]
+    net: Mapped[Decimal]
+    price_difference: Mapped[Decimal]
+
+
+class SupplierPayment(Base):
+    """Money paid to a supplier against one bill, never more than is due on it."""
+
+    __tablename__ = "supplier_payment"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    supplier_bill_id: Mapped[int] = fk("finance.supplier_bill.id", ondelete="RESTRICT")
+    supplier_id: Mapped[int] = fk("erp.supplier.id", ondelete="RESTRICT")
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(String(3))
+    paid_at: Mapped[datetime]
+    reference: Mapped[str | None] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
+    created_at: Mapped[CreatedAt]

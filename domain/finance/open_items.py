@@ -5,8 +5,9 @@ Aging buckets count days past due at the report's date: not yet due (0 or fewer 
 1–30, 31–60, 61–90 and over 90. Receivables age by invoice: the receivable lines of an
 invoice (its posting, payments, a void) net to what is still open on it, due on the
 invoice's due date; a receivable line without an invoice (an entry by hand) is due on its
-own date. Customer-owned lines carry the record rules (`domain.core.access`): a sales rep's
-report holds only the customers they manage.
+own date. Payables age by supplier bill in the same way. Customer-owned lines carry the
+record rules (`domain.core.access`): a sales rep's report holds only the customers they
+manage.
 """
 
 from datetime import date
@@ -36,7 +37,13 @@ from domain.core.access import Viewer, record_rule
 from domain.crm.models import Customer
 from domain.erp.models import Invoice, Payment, Supplier
 from domain.finance.balances import amount, day, frozen_through, zero
-from domain.finance.models import Account, JournalEntry, JournalLine, OpenReceivable
+from domain.finance.models import (
+    Account,
+    JournalEntry,
+    JournalLine,
+    OpenReceivable,
+    SupplierBill,
+)
 
 ACCOUNT: Table = Account.__table__  # type: ignore[assignment]
 ENTRY: Table = JournalEntry.__table__  # type: ignore[assignment]
@@ -46,6 +53,7 @@ SUPPLIER: Table = Supplier.__table__  # type: ignore[assignment]
 INVOICE: Table = Invoice.__table__  # type: ignore[assignment]
 PAYMENT: Table = Payment.__table__  # type: ignore[assignment]
 OPEN: Table = OpenReceivable.__table__  # type: ignore[assignment]
+BILL: Table = SupplierBill.__table__  # type: ignore[assignment]
 
 # Bucket columns, youngest first, with the days past due each holds (None: no bound).
 BUCKETS = (
@@ -194,48 +202,45 @@ def payables_aging(as_of: date) -> Select[Any]:
     """What was owed to each supplier at `as_of`, by days past due: the totals row, the
     payables booked without a supplier, then every supplier, largest total first.
 
-    Supplier bills do not exist yet, so nothing says when an amount falls due: each credit
-    to payables counts as due on its entry date, and what was paid settles the oldest credits
-    first (balance forward), so the open amount sits in the newest ones. A supplier paid in
-    advance (a debit balance) shows it, negative, as not due. Bills with due dates will age
-    by bill instead, like receivables age by invoice.
+    Payables age by bill, as receivables age by invoice: the payable lines of a bill (its
+    posting, its payments, a void) net to what is still open on it, due on the bill's due
+    date; a payable line without a bill (an entry by hand) is due on its own date, and a
+    debit without a bill (paid by hand in advance) counts, negative, in the bucket of its
+    date.
     """
-    lines = (
-        select(LINE.c.id, LINE.c.supplier_id, LINE.c.entry_date, LINE.c.debit, LINE.c.credit)
-        .where(LINE.c.account_id == _account("payable"), LINE.c.entry_date <= day(as_of))
-        .cte("payable_lines")
-    )
-    owed = (
-        select(lines.c.supplier_id, func.sum(lines.c.credit - lines.c.debit).label("owed"))
-        .group_by(lines.c.supplier_id)
-        .subquery()
-    )
-    newer = (
-        func.sum(lines.c.credit).over(
-            partition_by=lines.c.supplier_id,
-            order_by=(lines.c.entry_date.desc(), lines.c.id.desc()),
-        )
-        - lines.c.credit
-    )
-    credits = (
-        select(lines.c.supplier_id, lines.c.entry_date, lines.c.credit, newer.label("newer"))
-        .where(lines.c.credit > 0)
-        .subquery()
-    )
-    still_open = func.greatest(zero(), func.least(credits.c.credit, owed.c.owed - credits.c.newer))
-    matched = owed.c.supplier_id.is_not_distinct_from(credits.c.supplier_id)
-    items = union_all(
+    items = (
         select(
-            credits.c.supplier_id.label("party_id"),
-            still_open.label("amount"),
-            (day(as_of) - credits.c.entry_date).label("days"),
-        ).join(owed, matched),
-        select(owed.c.supplier_id, owed.c.owed, literal(0, Integer)).where(owed.c.owed < 0),
-    ).subquery()
+            LINE.c.supplier_id,
+            LINE.c.supplier_bill_id,
+            case((LINE.c.supplier_bill_id.is_(None), LINE.c.id)).label("item"),
+            LINE.c.entry_date.label("booked_on"),
+            (LINE.c.credit - LINE.c.debit).label("amount"),
+        )
+        .where(LINE.c.account_id == _account("payable"), LINE.c.entry_date <= day(as_of))
+        .subquery()
+    )
+    open_amount = func.sum(items.c.amount)
+    per_item = (
+        select(
+            func.max(items.c.supplier_id).label("party_id"),
+            items.c.supplier_bill_id,
+            open_amount.label("amount"),
+            func.min(items.c.booked_on).label("booked_on"),
+        )
+        .group_by(items.c.supplier_bill_id, items.c.item)
+        .having(open_amount != 0)
+        .subquery()
+    )
+    due_on = func.coalesce(BILL.c.due_on, per_item.c.booked_on)
+    aged = (
+        select(per_item.c.party_id, per_item.c.amount, (day(as_of) - due_on).label("days"))
+        .select_from(per_item.outerjoin(BILL, BILL.c.id == per_item.c.supplier_bill_id))
+        .subquery()
+    )
     per_supplier = (
-        select(items.c.party_id, *_buckets(items.c.amount, items.c.days))
-        .group_by(items.c.party_id)
-        .having(func.sum(func.abs(items.c.amount)) != 0)
+        select(aged.c.party_id, *_buckets(aged.c.amount, aged.c.days))
+        .group_by(aged.c.party_id)
+        .having(func.sum(func.abs(aged.c.amount)) != 0)
         .cte("per_supplier")
     )
     return _report(per_supplier, SUPPLIER, first=None, after=None)

@@ -40,6 +40,7 @@ class Line:
     customer_id: int | None = None
     supplier_id: int | None = None
     invoice_id: int | None = None
+    supplier_bill_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,16 @@ def debit(
     customer_id: int | None = None,
     supplier_id: int | None = None,
     invoice_id: int | None = None,
+    supplier_bill_id: int | None = None,
 ) -> Line:
     """`amount` on the debit side (a negative amount on the credit side)."""
-    line = Line(account, customer_id=customer_id, supplier_id=supplier_id, invoice_id=invoice_id)
+    line = Line(
+        account,
+        customer_id=customer_id,
+        supplier_id=supplier_id,
+        invoice_id=invoice_id,
+        supplier_bill_id=supplier_bill_id,
+    )
     return replace(line, debit=amount) if amount >= 0 else replace(line, credit=-amount)
 
 
@@ -78,10 +86,16 @@ def credit(
     customer_id: int | None = None,
     supplier_id: int | None = None,
     invoice_id: int | None = None,
+    supplier_bill_id: int | None = None,
 ) -> Line:
     """`amount` on the credit side (a negative amount on the debit side)."""
     return debit(
-        account, -amount, customer_id=customer_id, supplier_id=supplier_id, invoice_id=invoice_id
+        account,
+        -amount,
+        customer_id=customer_id,
+        supplier_id=supplier_id,
+        invoice_id=invoice_id,
+        supplier_bill_id=supplier_bill_id,
     )
 
 
@@ -154,6 +168,7 @@ async def post(
                     "customers": [line.customer_id for line in lines],
                     "suppliers": [line.supplier_id for line in lines],
                     "invoices": [line.invoice_id for line in lines],
+                    "bills": [line.supplier_bill_id for line in lines],
                 },
             )
         ).one()
@@ -184,15 +199,15 @@ WITH entry AS (
 written AS (
   INSERT INTO finance.journal_line (
     entry_id, line_no, account_id, entry_date, debit, credit, currency, amount_currency,
-    customer_id, supplier_id, invoice_id)
+    customer_id, supplier_id, invoice_id, supplier_bill_id)
   SELECT entry.id, l.line_no, l.account_id, :entry_date, l.debit, l.credit, l.currency,
-         l.amount_currency, l.customer_id, l.supplier_id, l.invoice_id
+         l.amount_currency, l.customer_id, l.supplier_id, l.invoice_id, l.supplier_bill_id
   FROM entry, unnest(
     CAST(:accounts AS bigint[]), CAST(:debits AS numeric[]), CAST(:credits AS numeric[]),
     CAST(:currencies AS text[]), CAST(:amounts AS numeric[]), CAST(:customers AS bigint[]),
-    CAST(:suppliers AS bigint[]), CAST(:invoices AS bigint[])
+    CAST(:suppliers AS bigint[]), CAST(:invoices AS bigint[]), CAST(:bills AS bigint[])
   ) WITH ORDINALITY AS l (account_id, debit, credit, currency, amount_currency, customer_id,
-                          supplier_id, invoice_id, line_no))
+                          supplier_id, invoice_id, supplier_bill_id, line_no))
 SELECT id, number FROM entry"""
 )
 
@@ -259,6 +274,7 @@ async def reverse(
                     customer_id=line.customer_id,
                     supplier_id=line.supplier_id,
                     invoice_id=line.invoice_id,
+                    supplier_bill_id=line.supplier_bill_id,
                 )
                 for line in lines
             ],

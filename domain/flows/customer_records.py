@@ -2,7 +2,8 @@
 
 The document holds the customer's own row and every row that belongs to it, as stored:
 contacts, interactions, tickets, opportunities, campaign memberships, sales orders with their
-lines, deliveries with their lines, invoices with their lines, payments, and the audit trail
+lines, deliveries with their lines, invoices with their lines, payments, credit notes with
+their lines, returns with their lines, refunds, quotes with their lines, and the audit trail
 of changes to the customer record itself (earlier exports, being reads, are left out).
 PostgreSQL builds each part as JSON (`to_jsonb` of the rows), so the document shows every
 column, not a selection someone chose. Producing it is audited: who asked, and when.
@@ -44,6 +45,22 @@ PARTS: dict[str, str] = {
         "WHERE i.customer_id = :c ORDER BY t.id"
     ),
     "payments": "SELECT t FROM erp.payment t WHERE t.customer_id = :c ORDER BY t.id",
+    "creditNotes": "SELECT t FROM erp.credit_note t WHERE t.customer_id = :c ORDER BY t.id",
+    "creditNoteLines": (
+        "SELECT t FROM erp.credit_note_line t JOIN erp.credit_note n ON n.id = t.credit_note_id "
+        "WHERE n.customer_id = :c ORDER BY t.id"
+    ),
+    "salesReturns": "SELECT t FROM erp.sales_return t WHERE t.customer_id = :c ORDER BY t.id",
+    "salesReturnLines": (
+        "SELECT t FROM erp.sales_return_line t JOIN erp.sales_return r "
+        "ON r.id = t.sales_return_id WHERE r.customer_id = :c ORDER BY t.id"
+    ),
+    "refunds": "SELECT t FROM erp.refund t WHERE t.customer_id = :c ORDER BY t.id",
+    "quotes": "SELECT t FROM erp.quote t WHERE t.customer_id = :c ORDER BY t.id",
+    "quoteLines": (
+        "SELECT t FROM erp.quote_line t JOIN erp.quote q ON q.id = t.quote_id "
+        "WHERE q.customer_id = :c ORDER BY t.id"
+    ),
     "auditTrail": (
         "SELECT t FROM ops.audit_log t WHERE t.entity_type = 'customer' AND t.entity_id = :c "
         "AND t.action <> 'customer.exported' ORDER BY t.id"

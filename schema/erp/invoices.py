@@ -1,4 +1,5 @@
-"""Invoices: the type with what is paid and due, the root list, issuing and voiding."""
+"""Invoices: the type with its lines and what is paid, credited and due, the root list,
+issuing and voiding."""
 
 from datetime import date
 from decimal import Decimal
@@ -11,6 +12,7 @@ from strawberry import relay
 from domain.erp import invoices, receivables
 from domain.erp.invoice_states import INVOICE_STATUSES
 from domain.erp.models import Invoice as InvoiceModel
+from domain.erp.models import InvoiceLine as InvoiceLineModel
 from schema.core import filters, sql
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
@@ -19,12 +21,14 @@ from schema.core.mutations import mutation, retry_key
 from schema.core.nodes import TableNode, desc, row_value
 from schema.core.relations import Children, Computed, ToOne
 from schema.crm.customers import Customer
-from schema.erp.sales_orders import SalesOrder
+from schema.erp.sales_orders import SalesOrder, SalesOrderLine
 
 if TYPE_CHECKING:
+    from schema.erp.credit_notes import CreditNote
     from schema.erp.payments import Payment
 
 PaymentRef = Annotated["Payment", strawberry.lazy("schema.erp.payments")]
+CreditNoteRef = Annotated["CreditNote", strawberry.lazy("schema.erp.credit_notes")]
 
 InvoiceStatus = vocabulary_enum("InvoiceStatus", INVOICE_STATUSES, "Lifecycle of an invoice.")
 
@@ -35,12 +39,31 @@ ZERO = Decimal("0.00")
 AMOUNTS = sql.row_per_key("invoice_amounts", receivables.invoice_amounts, key="id")
 
 
+@strawberry.type(description="One line of an invoice: units of an order line, at its price.")
+class InvoiceLine(TableNode):
+    MODEL = InvoiceLineModel
+    id: relay.NodeID[int]
+    description: str = desc("What is billed.")
+    quantity: int = desc("Units billed.")
+    unit_price: Decimal = desc("Price per unit (the order line's).")
+    line_total: Decimal = desc("Unit price × quantity (net of tax).")
+    tax_amount: Decimal = desc("Tax on this line.")
+
+    invoice: "Invoice | None" = ToOne["Invoice"]("invoice_id").field("The invoice.")
+    order_line: SalesOrderLine | None = ToOne[SalesOrderLine]("sales_order_line_id").field(
+        "The order line billed."
+    )
+
+
 @strawberry.type(description="A bill to a customer.")
 class Invoice(TableNode):
     MODEL = InvoiceModel
     id: relay.NodeID[int]
     number: str = desc("Invoice number.")
-    status: InvoiceStatus = desc("Issued, partially paid, paid or void.")
+    status: InvoiceStatus = desc(
+        "Issued, partially paid, paid (nothing left due), credited (credit notes took back "
+        "all of it) or void."
+    )
     currency: str = desc("Currency.")
     issued_on: date = desc("Issue date.")
     due_on: date = desc("Payment due date.")
@@ -55,8 +78,12 @@ class Invoice(TableNode):
     )
     due_at: date = row_value(lambda invoice: invoice.c.due_on, "Due date (same as `dueOn`).")
     amount_paid: Decimal = Computed(AMOUNTS, "paid", ZERO).field("Sum of payments received.")
+    amount_credited: Decimal = Computed(AMOUNTS, "credited", ZERO).field(
+        "Sum of the credit notes issued against it."
+    )
     amount_due: Decimal = Computed(AMOUNTS, "due", ZERO).field(
-        "Total minus payments (zero for void invoices)."
+        "Total minus payments minus credit notes, never below zero (zero for void invoices; "
+        "what credit notes took back beyond it is owed to the customer as a refund)."
     )
     is_overdue: bool = Computed(AMOUNTS, "overdue", False).field(
         "Something is due and the due date has passed."
@@ -71,6 +98,12 @@ class Invoice(TableNode):
     payments: list[PaymentRef] = Children["Payment"](
         "invoice_id", order=("received_at", "id"), estimated_items=3
     ).field("Payments against this invoice, oldest first.")
+    lines: list[InvoiceLine] = Children[InvoiceLine](
+        "invoice_id", order=("id",), estimated_items=5
+    ).field("What it bills, line by line.")
+    credit_notes: list[CreditNoteRef] = Children["CreditNote"](
+        "invoice_id", order=("issued_on", "id"), estimated_items=2
+    ).field("Credit notes taking back part or all of it, oldest first.")
 
 
 @strawberry.input(description="Filters for invoices.")

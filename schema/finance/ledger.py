@@ -22,6 +22,7 @@ from schema.core.relations import Children, ToOne
 from schema.crm.customers import Customer
 from schema.erp.invoices import Invoice
 from schema.erp.suppliers import Supplier
+from schema.finance.supplier_bills import SupplierBill
 
 AccountType = vocabulary_enum(
     "AccountType", ACCOUNT_TYPES, "Which statement an account belongs to, and its normal side."
@@ -73,6 +74,9 @@ class JournalLine(TableNode):
     customer: Customer | None = ToOne[Customer]("customer_id").field("The customer concerned.")
     supplier: Supplier | None = ToOne[Supplier]("supplier_id").field("The supplier concerned.")
     invoice: Invoice | None = ToOne[Invoice]("invoice_id").field("The invoice it settles or bills.")
+    supplier_bill: SupplierBill | None = ToOne[SupplierBill]("supplier_bill_id").field(
+        "The supplier bill it books or settles (payable lines)."
+    )
 
 
 @strawberry.type(description="A balanced journal entry: posted once, never changed.")

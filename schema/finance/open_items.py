@@ -131,9 +131,9 @@ class PayablesAgingRow(AgingBuckets):
 
 
 @strawberry.type(
-    description="What was owed to suppliers at a day, from the ledger. Until supplier bills "
-    "bring due dates, every amount counts as due on the day it was booked, and payments "
-    "settle the oldest amounts first."
+    description="What was owed to suppliers at a day, from the ledger, by age: what is still "
+    "open on each supplier bill counts from the bill's due date; an amount booked by hand "
+    "without a bill counts from the day it was booked."
 )
 class PayablesAging:
     as_of: date = desc("The day the report is made as of (included).")

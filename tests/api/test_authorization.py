@@ -152,6 +152,60 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
             "INSERT INTO ops.import_job (kind, source, file_name, format, encoding, byte_count) "
             "VALUES ('customers', 'matrix', 'customers.csv', 'csv', 'utf-8', 0)"
         )
+        # Nor has it entered supplier bills yet: one, billing a unit received, and its payment.
+        bill = await connection.fetchval(
+            "WITH l AS (SELECT l.id, l.stock_item_id, l.unit_cost, o.id AS order_id, "
+            "o.supplier_id, o.currency FROM erp.purchase_order_line l "
+            "JOIN erp.purchase_order o ON o.id = l.purchase_order_id "
+            "WHERE l.quantity_received > 0 ORDER BY l.id LIMIT 1), "
+            "b AS (INSERT INTO finance.supplier_bill (number, supplier_id, purchase_order_id, "
+            "currency, bill_date, due_on, tax_rate, net, tax, total, price_difference) "
+            "SELECT 'MATRIX-1', supplier_id, order_id, currency, current_date, current_date, 0, "
+            "unit_cost, 0, unit_cost, 0 FROM l RETURNING id, supplier_id, total, currency), "
+            "bl AS (INSERT INTO finance.supplier_bill_line (supplier_bill_id, "
+            "purchase_order_line_id, stock_item_id, quantity, unit_price, unit_cost, net, "
+            "price_difference) SELECT b.id, l.id, l.stock_item_id, 1, l.unit_cost, l.unit_cost, "
+            "l.unit_cost, 0 FROM b, l) "
+            "SELECT id FROM b"
+        )
+        await connection.execute(
+            "INSERT INTO finance.supplier_payment (number, supplier_bill_id, supplier_id, amount, "
+            "currency, paid_at) SELECT 'SP-MATRIX', id, supplier_id, 0.01, currency, now() "
+            "FROM finance.supplier_bill WHERE id = $1",
+            bill,
+        )
+        # Nor has it corrected a sale or quoted: goods of one of the customer's invoiced
+        # lines came back, credited with a line, refunded; and a quote.
+        await connection.execute(
+            "WITH i AS (SELECT il.id AS line_id, il.invoice_id, il.sales_order_line_id, "
+            "v.currency, v.sales_order_id FROM erp.invoice_line il "
+            "JOIN erp.invoice v ON v.id = il.invoice_id WHERE v.customer_id = $1 "
+            "AND v.status <> 'void' AND il.sales_order_line_id IS NOT NULL ORDER BY il.id LIMIT 1), "
+            "r AS (INSERT INTO erp.sales_return (number, sales_order_id, customer_id, warehouse_id, "
+            "reason, received_at) SELECT 'RT-MATRIX', i.sales_order_id, $1, o.warehouse_id, "
+            "'Matrix', now() FROM i JOIN erp.sales_order o ON o.id = i.sales_order_id RETURNING id), "
+            "rl AS (INSERT INTO erp.sales_return_line (sales_return_id, sales_order_line_id, "
+            "quantity, credited_quantity) SELECT r.id, i.sales_order_line_id, 1, 1 FROM r, i), "
+            "n AS (INSERT INTO erp.credit_note (number, invoice_id, customer_id, sales_return_id, "
+            "currency, issued_on, reason, subtotal, tax_total, total, refund_amount) "
+            "SELECT 'CN-MATRIX', i.invoice_id, $1, r.id, i.currency, current_date, 'Matrix', 1, 0, "
+            "1, 1 FROM i, r RETURNING id, currency), "
+            "nl AS (INSERT INTO erp.credit_note_line (credit_note_id, invoice_line_id, description, "
+            "quantity, unit_price, line_total, tax_amount) SELECT n.id, i.line_id, 'Matrix', 1, 1, "
+            "1, 0 FROM n, i) "
+            "INSERT INTO erp.refund (number, credit_note_id, customer_id, amount, currency, paid_at) "
+            "SELECT 'RF-MATRIX', n.id, $1, 1, n.currency, now() FROM n",
+            customer,
+        )
+        await connection.execute(
+            "WITH q AS (INSERT INTO erp.quote (number, customer_id, currency, tax_rate, subtotal, "
+            "discount_total, tax_total, total, valid_until) SELECT 'QT-MATRIX', id, currency, 0, 1, "
+            "0, 0, 1, current_date FROM crm.customer WHERE id = $1 RETURNING id) "
+            "INSERT INTO erp.quote_line (quote_id, line_no, stock_item_id, quantity, list_price, "
+            "discount_percent, unit_price, line_total, tax_amount) "
+            "SELECT q.id, 1, (SELECT min(id) FROM erp.stock_item), 1, 1, 0, 1, 1, 0 FROM q",
+            customer,
+        )
         ids: dict[str, str] = {}
         for name in NODE_TYPES:
             table = CORE.type_map[name].extensions[DEFINITION].origin.MODEL.__table__
@@ -168,6 +222,8 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
                     "WHERE delivery_id IN (SELECT d.id FROM erp.delivery d JOIN erp.sales_order s "
                     f"ON s.id = d.sales_order_id WHERE s.customer_id = {customer})"
                 )
+            elif name == "InvoiceLine":
+                where = f"WHERE invoice_id IN (SELECT id FROM erp.invoice WHERE customer_id = {customer})"
             elif name == "Delivery":
                 where = f"WHERE sales_order_id IN (SELECT id FROM erp.sales_order WHERE customer_id = {customer})"
             elif name == "Campaign":

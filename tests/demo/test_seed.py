@@ -70,7 +70,8 @@ async def test_every_vocabulary_value_is_present(seeded: asyncpg.Connection) -> 
         "SELECT DISTINCT status FROM crm.campaign_member": ("targeted", "responded", "converted"),
         "SELECT DISTINCT status FROM erp.sales_order": ORDER_STATUSES,
         "SELECT DISTINCT status FROM erp.delivery": DELIVERY_STATUSES,
-        "SELECT DISTINCT status FROM erp.invoice": INVOICE_STATUSES,
+        # The demo issues no credit notes yet (docs/FINANCE.md, "Not yet"): none is credited.
+        "SELECT DISTINCT status FROM erp.invoice": set(INVOICE_STATUSES) - {"credited"},
         "SELECT DISTINCT status FROM erp.purchase_order": PURCHASE_ORDER_STATUSES,
     }
     for sql, expected in expectations.items():

@@ -57,6 +57,7 @@ class Line:
     customer: int | None = None
     supplier: int | None = None
     invoice: int | None = None
+    bill: int | None = None
 
 
 async def book(
@@ -82,8 +83,8 @@ async def book(
             amount = Decimal(line.debit) - Decimal(line.credit)
             await db.execute(
                 "INSERT INTO finance.journal_line (entry_id, line_no, account_id, entry_date, "
-                "debit, credit, currency, amount_currency, customer_id, supplier_id, invoice_id) "
-                "SELECT $1, $2, id, $3, $4, $5, 'EUR', $6, $7, $8, $9 "
+                "debit, credit, currency, amount_currency, customer_id, supplier_id, invoice_id, "
+                "supplier_bill_id) SELECT $1, $2, id, $3, $4, $5, 'EUR', $6, $7, $8, $9, $11 "
                 "FROM finance.account WHERE code = $10",
                 entry,
                 number,
@@ -95,6 +96,7 @@ async def book(
                 line.supplier,
                 line.invoice,
                 line.code,
+                line.bill,
             )
     return int(entry)
 
@@ -130,6 +132,39 @@ async def pay(
         Line("1100", debit=amount),
         Line("1200", credit=amount, customer=customer, invoice=invoice_id),
     )
+
+
+async def supplier_bill(
+    db: asyncpg.Connection, supplier: int, number: str, billed: date, due: date, total: str
+) -> int:
+    """A supplier bill of the past (no tax, for an order of its own), booked as the posting
+    rules book one."""
+    order = await db.fetchval(
+        "INSERT INTO erp.purchase_order (number, supplier_id, warehouse_id, status, total, "
+        "ordered_at) SELECT $1, $2, id, 'received', $3, now() FROM erp.warehouse ORDER BY id "
+        "LIMIT 1 RETURNING id",
+        f"PO-{number}",
+        supplier,
+        Decimal(total),
+    )
+    bill_id = await db.fetchval(
+        "INSERT INTO finance.supplier_bill (number, supplier_id, purchase_order_id, currency, "
+        "bill_date, due_on, tax_rate, net, tax, total, price_difference) "
+        "VALUES ($1, $2, $3, 'EUR', $4, $5, 0, $6, 0, $6, 0) RETURNING id",
+        number,
+        supplier,
+        order,
+        billed,
+        due,
+        Decimal(total),
+    )
+    await book(
+        db,
+        billed,
+        Line("2200", debit=total, supplier=supplier),
+        Line("2100", credit=total, supplier=supplier, bill=bill_id),
+    )
+    return int(bill_id)
 
 
 async def line_sums(db: asyncpg.Connection, as_of: date) -> dict[str, tuple[Decimal, Decimal]]:

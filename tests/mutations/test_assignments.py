@@ -137,6 +137,8 @@ BUILDERS: dict[str, Build] = {
     ),
     "customerUpdate": _customer_update,
     "salesOrderPlace": _order_place,
+    # A quote names its sales rep as the order it may become does.
+    "quoteCreate": _order_place,
     "salesOrderUpdate": _order_update,
     "opportunityCreate": lambda execute, world, who: _for_customer(
         execute, world, {"name": "Deal", "amount": "100.00", "owner": who}

@@ -9,7 +9,15 @@ from typing import Any
 import asyncpg
 
 from tests.mutations.conftest import Execute, World
-from tests.mutations.ledger_builders import Ask, Line, as_role, book, invoice, pay
+from tests.mutations.ledger_builders import (
+    Ask,
+    Line,
+    as_role,
+    book,
+    invoice,
+    pay,
+    supplier_bill,
+)
 from tests.mutations.ledger_builders import ask as ask  # a fixture
 from tests.mutations.operations import create_customer, key
 
@@ -174,44 +182,45 @@ async def test_a_statement_runs_from_the_opening_to_the_closing_balance(
     assert data == {"customer": {"statement": None}} and codes == [("BAD_USER_INPUT", "to")]
 
 
-async def test_payables_age_with_payments_settling_the_oldest_first(
+async def test_payables_age_by_each_bills_due_date(
     execute: Execute, world: World, db: asyncpg.Connection
 ) -> None:
     supplier = world.supplier
+    # number, billed, due, total — days past due at AS_OF in the comment
+    settled = await supplier_bill(db, supplier, "B-1", date(2026, 3, 1), date(2026, 3, 31), "1000")
+    part = await supplier_bill(
+        db, supplier, "B-2", date(2026, 5, 1), date(2026, 5, 21), "500"
+    )  # 40
+    await supplier_bill(db, supplier, "B-3", date(2026, 6, 15), date(2026, 7, 15), "250")  # -15
+    for bill, amount in ((settled, "1000"), (part, "200")):
+        await book(
+            db,
+            date(2026, 6, 20),
+            Line("2100", debit=amount, supplier=supplier, bill=bill),
+            Line("1100", credit=amount),
+        )
+    # Booked by hand without a bill: due on their own dates.
     await book(
         db,
-        date(2026, 3, 22),
-        Line("6300", debit="1000"),
-        Line("2100", credit="1000", supplier=supplier),
-    )  # 100 days
-    await book(
-        db,
-        date(2026, 5, 21),
-        Line("6300", debit="500"),
-        Line("2100", credit="500", supplier=supplier),
-    )  # 40 days
-    await book(
-        db,
-        date(2026, 6, 20),
-        Line("2100", debit="1200", supplier=supplier),
-        Line("1100", credit="1200"),
-    )
+        date(2026, 4, 16),
+        Line("6300", debit="70"),
+        Line("2100", credit="70", supplier=supplier),
+    )  # 75 days
     await book(db, date(2026, 6, 25), Line("6200", debit="80"), Line("2100", credit="80"))  # no one
     report = (await execute(PAYABLES, {"asOf": AS_OF.isoformat()}))["payablesAging"]
-    # 1,500 owed, 1,200 paid: the 1,000 of March is settled, 300 of May's 500 is still open.
     assert [(row["supplier"], amounts(row)) for row in report["suppliers"]] == [
-        ({"code": "S1"}, ("0.00", "0.00", "300.00", "0.00", "0.00", "300.00"))
+        ({"code": "S1"}, ("250.00", "0.00", "300.00", "70.00", "0.00", "620.00"))
     ]
-    assert report["unassigned"] == {"total": "80.00"} and report["total"] == {"total": "380.00"}
+    assert report["unassigned"] == {"total": "80.00"} and report["total"] == {"total": "700.00"}
     before_payment = (await execute(PAYABLES, {"asOf": "2026-06-19"}))["payablesAging"]
-    # A day before the payment: May's credit is 29 days old, March's 89.
+    # A day before the payments: B-1 is 80 days past due, B-2 29, the entry by hand 64.
     assert amounts(before_payment["suppliers"][0]) == (
-        "0.00",
+        "250.00",
         "500.00",
         "0.00",
-        "1000.00",
+        "1070.00",
         "0.00",
-        "1500.00",
+        "1820.00",
     )
 
 
