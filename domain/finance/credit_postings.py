@@ -20,8 +20,8 @@ from domain.core.journal import Entry, Journal, in_transaction
 from domain.core.money import money
 from domain.erp.models.credit_notes import CreditNote, Refund, SalesReturn
 from domain.finance import posting
-from domain.finance.posting import Posting, converted, credit, debit
-from domain.finance.posting_rules import _booked_rate, _in, _post_stock, _stock_value
+from domain.finance.posting import Posting, converted, credit, debit, settlement
+from domain.finance.posting_rules import _booked_rate, _post_stock, _stock_value
 from domain.finance.rates import COMPANY_CURRENCY, rate_on
 
 
@@ -95,15 +95,13 @@ async def refund_recorded(session: AsyncSession, journal: Journal, event: Entry)
             "BNK",
             paid_on,
             f"Refund {refund.number}",
-            [
-                _in(
-                    refund.currency,
-                    refund.amount,
-                    debit("refunds_due", owed, customer_id=refund.customer_id),
-                ),
-                _in(refund.currency, -refund.amount, credit("bank", bank)),
-                debit("exchange_differences", bank - owed),
-            ],
+            settlement(
+                refund.currency,
+                refund.amount,
+                bank=bank,
+                counter=debit("refunds_due", owed, customer_id=refund.customer_id),
+                received=False,
+            ),
             event=event.topic,
             source=("refund", refund.id),
         ),

@@ -99,6 +99,25 @@ def credit(
     )
 
 
+def in_currency(currency: str, amount: Decimal, line: Line) -> Line:
+    """`line`, noting what it was in the document's currency (`amount`, + for a debit)."""
+    return replace(line, currency=currency, amount_currency=amount)
+
+
+def settlement(
+    currency: str, amount: Decimal, *, bank: Decimal, counter: Line, received: bool
+) -> list[Line]:
+    """Money received (or paid out) in `currency`: the bank at `bank` (its EUR at the day's
+    rate) against `counter`, the account it settles at the EUR it was booked at (a
+    receivable, a payable, a refund owed); what the two differ by is an exchange gain or
+    loss. Money in lists the bank first, money out the account it settles."""
+    sign = 1 if received else -1
+    bank_line = in_currency(currency, sign * amount, debit("bank", sign * bank))
+    settled = in_currency(currency, -sign * amount, counter)
+    difference = credit("exchange_differences", sign * bank - (counter.credit - counter.debit))
+    return [bank_line, settled, difference] if received else [settled, bank_line, difference]
+
+
 def converted(lines: Sequence[Line], currency: str, rate: Decimal) -> list[Line]:
     """`lines` written in `currency`, turned into the company currency at `rate`. Rounding
     each line may leave a cent between the sides: the largest line takes it up."""

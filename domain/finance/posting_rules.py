@@ -6,7 +6,6 @@ Amounts come from the documents as stored (never from a client); stock moves at 
 `domain.erp.stock_ledger` computed for them (the `stock_value` of the event).
 """
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -20,7 +19,7 @@ from domain.erp.models.purchase_orders import PurchaseOrder
 from domain.erp.models.sales_orders import Delivery
 from domain.finance import posting
 from domain.finance.models import JournalLine
-from domain.finance.posting import Posting, converted, credit, debit
+from domain.finance.posting import Posting, converted, credit, debit, settlement
 from domain.finance.rates import COMPANY_CURRENCY, rate_on
 
 
@@ -97,20 +96,18 @@ async def payment_recorded(session: AsyncSession, journal: Journal, event: Entry
             "BNK",
             received_on,
             f"Payment {payment.number}",
-            [
-                _in(payment.currency, payment.amount, debit("bank", bank)),
-                _in(
-                    payment.currency,
-                    -payment.amount,
-                    credit(
-                        "receivable",
-                        relieved,
-                        customer_id=payment.customer_id,
-                        invoice_id=payment.invoice_id,
-                    ),
+            settlement(
+                payment.currency,
+                payment.amount,
+                bank=bank,
+                counter=credit(
+                    "receivable",
+                    relieved,
+                    customer_id=payment.customer_id,
+                    invoice_id=payment.invoice_id,
                 ),
-                credit("exchange_differences", bank - relieved),
-            ],
+                received=True,
+            ),
             event=event.topic,
             source=("payment", payment.id),
         ),
@@ -186,11 +183,6 @@ async def _post_stock(
 
 def _stock_value(event: Entry) -> Decimal:
     return Decimal(str(event.changes.get("stock_value", ZERO)))
-
-
-def _in(currency: str, amount: Decimal, line: posting.Line) -> posting.Line:
-    """`line`, noting what it was in the document's currency."""
-    return replace(line, currency=currency, amount_currency=amount)
 
 
 async def _booked_rate(session: AsyncSession, invoice_id: int) -> Decimal | None:

@@ -9,7 +9,6 @@ foreign currency the bill's value at its date's rate differs from what goods rec
 by more than the price: that difference is a price difference too.
 """
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -27,7 +26,7 @@ from domain.finance.models import (
     SupplierBillLine,
     SupplierPayment,
 )
-from domain.finance.posting import Posting, credit, debit
+from domain.finance.posting import Posting, credit, debit, in_currency, settlement
 from domain.finance.rates import COMPANY_CURRENCY, rate_on
 
 
@@ -55,8 +54,8 @@ async def bill_recorded(session: AsyncSession, journal: Journal, event: Entry) -
             [
                 debit("goods_received", at_cost, supplier_id=bill.supplier_id),
                 debit("price_differences", payable - tax - at_cost, supplier_id=bill.supplier_id),
-                _in(bill.currency, bill.tax, debit("input_vat", tax)),
-                _in(
+                in_currency(bill.currency, bill.tax, debit("input_vat", tax)),
+                in_currency(
                     bill.currency,
                     -bill.total,
                     credit(
@@ -105,20 +104,15 @@ async def supplier_payment_recorded(session: AsyncSession, journal: Journal, eve
             "BNK",
             paid_on,
             f"Payment {payment.number} of bill {bill.number}",
-            [
-                _in(
-                    payment.currency,
-                    payment.amount,
-                    debit(
-                        "payable",
-                        relieved,
-                        supplier_id=payment.supplier_id,
-                        supplier_bill_id=bill.id,
-                    ),
+            settlement(
+                payment.currency,
+                payment.amount,
+                bank=bank,
+                counter=debit(
+                    "payable", relieved, supplier_id=payment.supplier_id, supplier_bill_id=bill.id
                 ),
-                _in(payment.currency, -payment.amount, credit("bank", bank)),
-                debit("exchange_differences", bank - relieved),
-            ],
+                received=False,
+            ),
             event=event.topic,
             source=("supplier_payment", payment.id),
         ),
@@ -147,8 +141,3 @@ async def _relieved(session: AsyncSession, payment: SupplierPayment, rate: Decim
     if not row.owed:  # nothing booked on the bill: at the day's rate
         return money(payment.amount * rate)
     return money(row.booked * payment.amount / row.owed)
-
-
-def _in(currency: str, amount: Decimal, line: posting.Line) -> posting.Line:
-    """`line`, noting what it was in the document's currency."""
-    return replace(line, currency=currency, amount_currency=amount)
