@@ -209,6 +209,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rates_load.add_argument("file", help="the CSV file")
 
+    books = commands.add_parser(
+        "books",
+        help="the general ledger",
+        description="Checks on the books kept in the database (docs/FINANCE.md).",
+    )
+    book_commands = books.add_subparsers(dest="books_command", required=True, parser_class=_Parser)
+    book_commands.add_parser(
+        "check",
+        help="do the books agree with the operations?",
+        description="Run the reconciliation checks (every entry balances; inventory, "
+        "receivables, refunds due and payables agree with stock, invoices, credit notes and "
+        "bills; the trial balance sums to zero) and print how many records disagree with "
+        "each. Exits 1 when any does.",
+    )
+
     bi_role = commands.add_parser(
         "bi-role",
         help="create/update the read-only BI login role",

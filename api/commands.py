@@ -344,3 +344,14 @@ def rates(args: argparse.Namespace, settings: Settings) -> None:
     with endpoints(settings, need_redis=False) as found:
         count = load_rates(found.database_url, args.file)
     print(f"{count} exchange rate{'' if count == 1 else 's'} loaded")
+
+
+def books(args: argparse.Namespace, settings: Settings) -> None:
+    from api.books import check_books
+
+    with endpoints(settings, need_redis=False) as found:
+        disagreements = check_books(found.database_url)
+    for name, count in disagreements.items():
+        print(f"{'ok' if count == 0 else f'{count} disagree'}: {name}")
+    if any(disagreements.values()):
+        raise CliError("the books disagree with the operations")
