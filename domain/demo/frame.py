@@ -57,12 +57,13 @@ class Frame:
         base = np.datetime64(self.start.isoformat(), "D")
         return pd.Series(base + days.astype("timedelta64[D]")).dt.date
 
-    def business_seconds(self, n: int) -> np.ndarray:
-        """Times of day between 07:00 and 19:00, when people place orders and call."""
-        return self.rng.integers(7 * 3600, 19 * 3600, size=n)
+    def business_seconds(self, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
+        """Times of day between 07:00 and 19:00, when people place orders and call (drawn
+        from `rng` when a generator keeps its own stream)."""
+        return (rng or self.rng).integers(7 * 3600, 19 * 3600, size=n)
 
-    def pick(self, pool: np.ndarray, n: int) -> np.ndarray:
-        return pool[self.rng.integers(0, len(pool), size=n)]
+    def pick(self, pool: np.ndarray, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
+        return pool[(rng or self.rng).integers(0, len(pool), size=n)]
 
     def person_names(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         return self.pick(self.first_names, n), self.pick(self.last_names, n)

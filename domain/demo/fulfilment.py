@@ -104,6 +104,7 @@ def generate_deliveries(frame: Frame) -> None:
     frame.pools["shipment_failed"] = delivery_status[delivery_line_delivery - 1] == "failed"
     frame.pools["order_ship_day"] = np.full(n_orders, -1)
     frame.pools["order_ship_day"][delivery_order - 1] = ship_day
+    frame.pools["delivery_arrival_day"] = np.where(arrived, arrival, -1)
 
 
 def generate_invoices(frame: Frame) -> None:
@@ -198,6 +199,13 @@ def generate_invoices(frame: Frame) -> None:
     order_by = np.lexsort((when, invoice))
     invoice, amount, when = invoice[order_by], amount[order_by], when[order_by]
     m = len(invoice)
+    frame.pools.update(
+        invoice_order=order,
+        invoice_issued_day=issued,
+        payment_invoice=invoice,
+        payment_day=when,
+        payment_cents=amount,
+    )
     frame.tables["erp.payment"] = pd.DataFrame(
         {
             "id": np.arange(1, m + 1),

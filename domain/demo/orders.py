@@ -170,6 +170,7 @@ def generate_orders(frame: Frame) -> None:
         order_warehouse=warehouse,
         order_subtotal=subtotal,
         order_tax=tax_total,
+        order_tax_permille=order_tax_rate,
         line_order=line_order,
         line_item=items + 1,
         line_quantity=quantity,

@@ -81,4 +81,5 @@ def generate_people(frame: Frame) -> None:
     frame.pools["sales_reps"] = ids[(department == 2) & (status != "terminated")]
     frame.pools["support"] = ids[department == 4]
     frame.pools["marketing"] = ids[department == 3]
+    frame.pools["finance"] = ids[department == 5]
     frame.pools["warehouse"] = ids[department == 6]

@@ -23,7 +23,9 @@ from domain.core.access import Viewer
 from domain.core.journal import Journal
 from domain.core.model_base import SCHEMAS
 from domain.core.sessions import asyncpg_dsn, create_engine, session_factory
+from domain.demo.bills import generate_bills
 from domain.demo.catalog import generate_catalog
+from domain.demo.corrections import generate_corrections
 from domain.demo.customers import (
     generate_campaigns,
     generate_contacts,
@@ -35,6 +37,7 @@ from domain.demo.fulfilment import generate_deliveries, generate_invoices
 from domain.demo.orders import generate_orders
 from domain.demo.people import generate_people
 from domain.demo.pipeline import generate_campaign_members, generate_opportunities, generate_tickets
+from domain.demo.quotes import generate_quotes
 from domain.demo.stock import generate_purchase_orders, generate_stock
 from domain.finance import bulk_books, chart, closing, periods
 from domain.finance.models import JournalEntry
@@ -50,11 +53,14 @@ GENERATORS: tuple[Callable[[Frame], None], ...] = (
     generate_orders,
     generate_deliveries,
     generate_invoices,
+    generate_corrections,
     generate_purchase_orders,
+    generate_bills,
     generate_stock,
     generate_campaign_members,
     generate_opportunities,
     generate_tickets,
+    generate_quotes,
 )
 
 

@@ -1,8 +1,9 @@
 """Purchase orders, stock levels and the ledger that explains them.
 
 Every level equals the sum of its movements: an opening balance, receipts from purchase
-orders, shipments of deliveries (and the returns of failed ones), and reservations for the
-unshipped quantities of open (placed/confirmed) orders. Stock is valued at each item's
+orders, shipments of deliveries (and the returns of failed ones), goods customers sent back
+(`domain.demo.corrections`), and reservations for the unshipped quantities of open
+(placed/confirmed) orders. Stock is valued at each item's
 standard cost, in the levels and in the movements alike.
 """
 
@@ -123,7 +124,13 @@ def generate_stock(frame: Frame) -> None:
     shipped = np.bincount(
         shipped_key, weights=frame.pools["line_shipped"], minlength=len(key)
     ).astype(np.int64)
-    opening = on_hand - receipts + shipped
+    returned_key = (frame.pools["return_item"] - 1) * warehouses + (
+        frame.pools["return_warehouse"] - 1
+    )
+    returned = np.bincount(
+        returned_key, weights=frame.pools["return_quantity"], minlength=len(key)
+    ).astype(np.int64)
+    opening = on_hand - receipts + shipped - returned
     frame.tables["erp.stock_level"] = pd.DataFrame(
         {
             "id": np.arange(1, len(key) + 1),
@@ -183,7 +190,8 @@ def generate_stock(frame: Frame) -> None:
         }
     )
     movements = pd.concat(
-        [opening_rows, receipt_rows, *_shipment_rows(frame), reservation_rows], ignore_index=True
+        [opening_rows, receipt_rows, *_shipment_rows(frame), _return_rows(frame), reservation_rows],
+        ignore_index=True,
     )
     movements.insert(0, "id", np.arange(1, len(movements) + 1))
     movements["value"] = cents_to_text(
@@ -227,3 +235,21 @@ def _shipment_rows(frame: Frame) -> list[pd.DataFrame]:
         }
     )
     return [shipments, returns[failed]]
+
+
+def _return_rows(frame: Frame) -> pd.DataFrame:
+    """Units customers sent back (sales returns)."""
+    return pd.DataFrame(
+        {
+            "stock_item_id": frame.pools["return_item"],
+            "warehouse_id": frame.pools["return_warehouse"],
+            "kind": "return",
+            "delta_on_hand": frame.pools["return_quantity"],
+            "delta_reserved": 0,
+            "reason": frame.pools["return_reason"],
+            "sales_order_id": frame.pools["return_order"],
+            "delivery_id": None,
+            "purchase_order_id": None,
+            "occurred_at": pd.Series(frame.pools["return_received_at"]),
+        }
+    )

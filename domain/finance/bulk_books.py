@@ -29,9 +29,28 @@ CREATE TEMP TABLE plan_entry (
 CREATE TEMP TABLE plan_line (
   key bigint, position int, purpose text, debit numeric(14,2), credit numeric(14,2),
   currency text, amount_currency numeric(14,2), customer_id bigint, supplier_id bigint,
-  invoice_id bigint
+  invoice_id bigint, supplier_bill_id bigint
 ) ON COMMIT DROP
 """
+
+
+def _voided(table: str, source_type: str, recorded: str, voided: str) -> str:
+    """Documents voided: the entry their recording posted, mirrored on the day voided."""
+    return f"""
+WITH e AS (
+  INSERT INTO plan_entry (journal, kind, entry_date, event, source_type, source_id, reverses_key)
+  SELECT r.journal, 'reversal', (d.voided_at AT TIME ZONE 'UTC')::date, '{voided}',
+         '{source_type}', d.id, r.key
+  FROM {table} d
+  JOIN plan_entry r ON r.source_type = '{source_type}' AND r.source_id = d.id
+   AND r.event = '{recorded}'
+  WHERE d.status = 'void' AND d.voided_at IS NOT NULL
+  RETURNING key, reverses_key)
+INSERT INTO plan_line
+SELECT e.key, l.position, l.purpose, l.credit, l.debit, l.currency, -l.amount_currency,
+       l.customer_id, l.supplier_id, l.invoice_id, l.supplier_bill_id
+FROM e JOIN plan_line l ON l.key = e.reverses_key"""
+
 
 # Each rule: (what it posts, one statement filling the plan). `$1` is the company currency.
 _RULES: tuple[tuple[str, str], ...] = (
@@ -161,25 +180,121 @@ CROSS JOIN LATERAL (VALUES (1, 'inventory', opening.value), (2, 'opening_balance
   AS v (position, purpose, amount)""",
     ),
     (
-        "invoices voided",
+        "credit notes",
         """
 WITH e AS (
-  INSERT INTO plan_entry (journal, kind, entry_date, event, source_type, source_id, reverses_key)
-  SELECT 'SAL', 'reversal', (i.voided_at AT TIME ZONE 'UTC')::date, 'invoice.voided', 'invoice',
-         i.id, issued.key
-  FROM erp.invoice i
-  JOIN plan_entry issued ON issued.source_type = 'invoice' AND issued.source_id = i.id
-   AND issued.event = 'invoice.issued'
-  WHERE i.status = 'void' AND i.voided_at IS NOT NULL
-  RETURNING key, reverses_key)
+  INSERT INTO plan_entry (journal, kind, entry_date, description, event, source_type, source_id)
+  SELECT 'SAL', 'posting', n.issued_on, 'Credit note ' || n.number, 'credit_note.issued',
+         'credit_note', n.id
+  FROM erp.credit_note n WHERE n.currency = $1
+  RETURNING key, source_id)
 INSERT INTO plan_line
-SELECT e.key, l.position, l.purpose, l.credit, l.debit, l.currency, -l.amount_currency,
-       l.customer_id, l.supplier_id, l.invoice_id
-FROM e JOIN plan_line l ON l.key = e.reverses_key""",
+SELECT e.key, v.position, v.purpose, v.debit, v.credit, $1, v.debit - v.credit,
+       v.customer_id, NULL, v.invoice_id
+FROM e JOIN erp.credit_note n ON n.id = e.source_id
+CROSS JOIN LATERAL (VALUES
+  (1, 'sales_returns', n.subtotal, 0::numeric, n.customer_id, NULL::bigint),
+  (2, 'output_vat', n.tax_total, 0, NULL, NULL),
+  (3, 'receivable', 0, n.total - n.refund_amount, n.customer_id, n.invoice_id),
+  (4, 'refunds_due', 0, n.refund_amount, n.customer_id, NULL)
+) AS v (position, purpose, debit, credit, customer_id, invoice_id)""",
+    ),
+    (
+        "goods customers returned",
+        """
+WITH e AS (
+  INSERT INTO plan_entry (journal, kind, entry_date, description, event, source_type, source_id)
+  SELECT 'STK', 'posting', (r.received_at AT TIME ZONE 'UTC')::date, 'Returned: ' || r.number,
+         'sales_return.received', 'sales_return', r.id
+  FROM erp.sales_return r
+  RETURNING key, source_id)
+INSERT INTO plan_line
+SELECT e.key, v.position, v.purpose, greatest(v.amount, 0), greatest(-v.amount, 0), $1,
+       v.amount, NULL, NULL, NULL
+FROM e JOIN erp.sales_return r ON r.id = e.source_id
+CROSS JOIN LATERAL (
+  VALUES (1, 'inventory', r.stock_value), (2, 'cost_of_goods_sold', -r.stock_value)
+) AS v (position, purpose, amount)""",
+    ),
+    (
+        "refunds paid",
+        """
+WITH e AS (
+  INSERT INTO plan_entry (journal, kind, entry_date, description, event, source_type, source_id)
+  SELECT 'BNK', 'posting', (r.paid_at AT TIME ZONE 'UTC')::date, 'Refund ' || r.number,
+         'refund.recorded', 'refund', r.id
+  FROM erp.refund r WHERE r.currency = $1
+  RETURNING key, source_id)
+INSERT INTO plan_line
+SELECT e.key, v.position, v.purpose, greatest(v.amount, 0), greatest(-v.amount, 0), $1,
+       v.amount, v.customer_id, NULL, NULL
+FROM e JOIN erp.refund r ON r.id = e.source_id
+CROSS JOIN LATERAL (VALUES
+  (1, 'refunds_due', r.amount, r.customer_id),
+  (2, 'bank', -r.amount, NULL::bigint)
+) AS v (position, purpose, amount, customer_id)""",
+    ),
+    (
+        "supplier bills",
+        """
+WITH at_cost AS (
+  SELECT supplier_bill_id, sum(quantity * unit_cost) AS value
+  FROM finance.supplier_bill_line GROUP BY supplier_bill_id),
+e AS (
+  INSERT INTO plan_entry (journal, kind, entry_date, description, event, source_type, source_id)
+  SELECT 'PUR', 'posting', b.bill_date, 'Bill ' || b.number || ' for ' || o.number,
+         'supplier_bill.recorded', 'supplier_bill', b.id
+  FROM finance.supplier_bill b JOIN erp.purchase_order o ON o.id = b.purchase_order_id
+  WHERE b.currency = $1
+  RETURNING key, source_id)
+INSERT INTO plan_line
+SELECT e.key, v.position, v.purpose, greatest(v.amount, 0), greatest(-v.amount, 0), $1,
+       v.amount, NULL, v.supplier_id, NULL, v.bill_id
+FROM e JOIN finance.supplier_bill b ON b.id = e.source_id
+JOIN at_cost ON at_cost.supplier_bill_id = b.id
+CROSS JOIN LATERAL (VALUES
+  (1, 'goods_received', at_cost.value, b.supplier_id, NULL::bigint),
+  (2, 'price_differences', b.total - b.tax - at_cost.value, b.supplier_id, NULL),
+  (3, 'input_vat', b.tax, NULL, NULL),
+  (4, 'payable', -b.total, b.supplier_id, b.id)
+) AS v (position, purpose, amount, supplier_id, bill_id)""",
+    ),
+    (
+        "supplier payments",
+        """
+WITH e AS (
+  INSERT INTO plan_entry (journal, kind, entry_date, description, event, source_type, source_id)
+  SELECT 'BNK', 'posting', (p.paid_at AT TIME ZONE 'UTC')::date,
+         'Payment ' || p.number || ' of bill ' || b.number, 'supplier_payment.recorded',
+         'supplier_payment', p.id
+  FROM finance.supplier_payment p JOIN finance.supplier_bill b ON b.id = p.supplier_bill_id
+  WHERE p.currency = $1
+  RETURNING key, source_id)
+INSERT INTO plan_line
+SELECT e.key, v.position, v.purpose, greatest(v.amount, 0), greatest(-v.amount, 0), $1,
+       v.amount, NULL, v.supplier_id, NULL, v.bill_id
+FROM e JOIN finance.supplier_payment p ON p.id = e.source_id
+CROSS JOIN LATERAL (VALUES
+  (1, 'payable', p.amount, p.supplier_id, p.supplier_bill_id),
+  (2, 'bank', -p.amount, NULL::bigint, NULL::bigint)
+) AS v (position, purpose, amount, supplier_id, bill_id)""",
+    ),
+    ("invoices voided", _voided("erp.invoice", "invoice", "invoice.issued", "invoice.voided")),
+    (
+        "supplier bills voided",
+        _voided(
+            "finance.supplier_bill",
+            "supplier_bill",
+            "supplier_bill.recorded",
+            "supplier_bill.voided",
+        ),
     ),
 )
 
 _WRITE = """
+DELETE FROM plan_entry p WHERE NOT EXISTS (
+  SELECT 1 FROM plan_line l WHERE l.key = p.key AND (l.debit <> 0 OR l.credit <> 0));
+
 WITH numbered AS (
   SELECT key, row_number() OVER (ORDER BY entry_date, key) AS n FROM plan_entry)
 UPDATE plan_entry p SET id = numbered.n + $1 FROM numbered WHERE numbered.key = p.key;
@@ -197,10 +312,10 @@ ORDER BY p.id;
 
 INSERT INTO finance.journal_line (
   entry_id, line_no, account_id, entry_date, debit, credit, currency, amount_currency,
-  customer_id, supplier_id, invoice_id)
+  customer_id, supplier_id, invoice_id, supplier_bill_id)
 SELECT p.id, row_number() OVER (PARTITION BY p.id ORDER BY l.position), a.id, p.entry_date,
        l.debit, l.credit, l.currency, l.amount_currency, l.customer_id, l.supplier_id,
-       l.invoice_id
+       l.invoice_id, l.supplier_bill_id
 FROM plan_line l JOIN plan_entry p ON p.key = l.key
 JOIN finance.account a ON a.purpose = l.purpose
 WHERE l.debit <> 0 OR l.credit <> 0
@@ -211,6 +326,17 @@ _UNBALANCED = """
 SELECT count(*) FROM (
   SELECT entry_id FROM finance.journal_line GROUP BY entry_id
   HAVING sum(debit) <> sum(credit) OR count(*) < 2) broken"""
+
+
+# Documents that carry their own currency: those in another are left out.
+_IN_A_CURRENCY = (
+    "erp.invoice",
+    "erp.payment",
+    "erp.credit_note",
+    "erp.refund",
+    "finance.supplier_bill",
+    "finance.supplier_payment",
+)
 
 
 @dataclass
@@ -251,8 +377,10 @@ async def post_all(connection: asyncpg.Connection) -> BooksReport:
         entries=await connection.fetchval("SELECT count(*) FROM finance.journal_entry"),
         lines=await connection.fetchval("SELECT count(*) FROM finance.journal_line"),
         left_out=await connection.fetchval(
-            "SELECT (SELECT count(*) FROM erp.invoice WHERE currency <> $1) "
-            "+ (SELECT count(*) FROM erp.payment WHERE currency <> $1)",
+            "SELECT "
+            + " + ".join(
+                f"(SELECT count(*) FROM {table} WHERE currency <> $1)" for table in _IN_A_CURRENCY
+            ),
             COMPANY_CURRENCY,
         ),
     )

@@ -5,7 +5,8 @@ SELECT json_agg(c360 ORDER BY ord) FROM (
   SELECT ids.ord, json_build_object(
     'id', encode(convert_to('Customer:' || c.id, 'utf8'), 'base64'), 'code', c.code, 'name', c.name, 'tier', upper(c.tier), 'status', upper(c.status),
     'accountManager', (SELECT json_build_object('name', e.name, 'email', e.email) FROM erp.employee e WHERE e.id = c.account_manager_id),
-    'openBalance', (SELECT coalesce(sum(i.total - coalesce((SELECT sum(p.amount) FROM erp.payment p WHERE p.invoice_id = i.id), 0)), 0)
+    'openBalance', (SELECT coalesce(sum(greatest(i.total - coalesce((SELECT sum(p.amount) FROM erp.payment p WHERE p.invoice_id = i.id), 0)
+                      - coalesce((SELECT sum(n.total) FROM erp.credit_note n WHERE n.invoice_id = i.id), 0), 0)), 0)
                     FROM erp.invoice i WHERE i.customer_id = c.id AND i.status <> 'void'),
     'metrics', (SELECT json_build_object('lifetimeRevenue', m.lifetime_revenue, 'orderCount', m.order_count,
                 'averageOrderValue', m.average_order_value, 'lastOrderAt', m.last_order_at,
@@ -32,8 +33,9 @@ SELECT json_agg(c360 ORDER BY ord) FROM (
                   FROM erp.delivery d JOIN erp.delivery_line dl ON dl.delivery_id = d.id WHERE d.sales_order_id = o.id) s),
           'paymentStatus', (SELECT CASE WHEN count(*) = 0 THEN 'NOT_INVOICED' WHEN sum(x.due) <= 0 THEN 'PAID'
               WHEN bool_or(x.due > 0 AND x.due_on < current_date) THEN 'OVERDUE' WHEN sum(x.paid) > 0 THEN 'PARTIALLY_PAID' ELSE 'UNPAID' END
-            FROM (SELECT i.due_on, i.total - p.paid AS due, p.paid FROM erp.invoice i,
-                  LATERAL (SELECT coalesce(sum(p.amount), 0) AS paid FROM erp.payment p WHERE p.invoice_id = i.id) p
+            FROM (SELECT i.due_on, greatest(i.total - p.paid - n.credited, 0) AS due, p.paid FROM erp.invoice i,
+                  LATERAL (SELECT coalesce(sum(p.amount), 0) AS paid FROM erp.payment p WHERE p.invoice_id = i.id) p,
+                  LATERAL (SELECT coalesce(sum(n.total), 0) AS credited FROM erp.credit_note n WHERE n.invoice_id = i.id) n
                   WHERE i.sales_order_id = o.id AND i.status <> 'void') x),
           'lines', (SELECT coalesce(json_agg(json_build_object('quantity', l.quantity, 'unitPrice', l.unit_price, 'lineTotal', l.line_total,
                      'stockItem', json_build_object('sku', s.sku, 'name', s.name)) ORDER BY l.line_no), '[]')
@@ -42,7 +44,8 @@ SELECT json_agg(c360 ORDER BY ord) FROM (
                      'trackingNumber', d.tracking_number, 'shippedAt', d.shipped_at, 'deliveredAt', d.delivered_at)
                      ORDER BY d.shipped_at, d.id), '[]') FROM erp.delivery d WHERE d.sales_order_id = o.id),
           'invoices', (SELECT coalesce(json_agg(json_build_object('number', i.number, 'status', upper(i.status), 'total', i.total,
-                     'amountDue', CASE WHEN i.status = 'void' THEN 0 ELSE i.total - coalesce((SELECT sum(p.amount) FROM erp.payment p WHERE p.invoice_id = i.id), 0) END,
+                     'amountDue', CASE WHEN i.status = 'void' THEN 0 ELSE greatest(i.total - coalesce((SELECT sum(p.amount) FROM erp.payment p WHERE p.invoice_id = i.id), 0)
+                       - coalesce((SELECT sum(n.total) FROM erp.credit_note n WHERE n.invoice_id = i.id), 0), 0) END,
                      'dueAt', i.due_on) ORDER BY i.issued_on, i.id), '[]') FROM erp.invoice i WHERE i.sales_order_id = o.id)
         )) ORDER BY o.ordered_at DESC, o.id DESC), '[]')
         FROM (SELECT * FROM erp.sales_order o WHERE o.customer_id = c.id ORDER BY o.ordered_at DESC, o.id DESC LIMIT 10) o)

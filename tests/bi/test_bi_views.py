@@ -236,10 +236,13 @@ async def test_invoices_aging_buckets_what_is_due(admin: asyncpg.Connection) -> 
         low, high = bounds.get(row["aging_bucket"], (91, 10**6))
         assert low <= row["days_overdue"] <= high, dict(row)
         assert row["bucket_order"] == [*bounds, "90+"].index(row["aging_bucket"])
+    # What is due is what payments and credit notes left of an invoice, never below zero.
     due = await admin.fetchval(
-        "SELECT sum(i.total - coalesce((SELECT sum(amount) FROM erp.payment p "
-        "WHERE p.invoice_id = i.id), 0)) FROM erp.invoice i WHERE i.status <> 'void'"
+        "SELECT sum(greatest(i.total - coalesce((SELECT sum(amount) FROM erp.payment p "
+        "WHERE p.invoice_id = i.id), 0) - coalesce((SELECT sum(total) FROM erp.credit_note n "
+        "WHERE n.invoice_id = i.id), 0), 0)) FROM erp.invoice i WHERE i.status <> 'void'"
     )
+    assert await admin.fetchval("SELECT count(*) FROM erp.credit_note") > 0
     assert sum((row["amount_due"] for row in rows), Decimal(0)) == due
 
 

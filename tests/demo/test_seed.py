@@ -16,7 +16,9 @@ from domain.erp.delivery_states import DELIVERY_STATUSES
 from domain.erp.invoice_states import INVOICE_STATUSES
 from domain.erp.order_states import ORDER_STATUSES
 from domain.erp.purchase_order_states import PURCHASE_ORDER_STATUSES
+from domain.erp.quote_states import STORED_QUOTE_STATUSES
 from domain.finance import reconciliation
+from domain.finance.models import BILL_STATUSES
 
 TODAY = date(2026, 6, 30)
 HASHED_TABLES = (
@@ -70,9 +72,10 @@ async def test_every_vocabulary_value_is_present(seeded: asyncpg.Connection) -> 
         "SELECT DISTINCT status FROM crm.campaign_member": ("targeted", "responded", "converted"),
         "SELECT DISTINCT status FROM erp.sales_order": ORDER_STATUSES,
         "SELECT DISTINCT status FROM erp.delivery": DELIVERY_STATUSES,
-        # The demo issues no credit notes yet (docs/FINANCE.md, "Not yet"): none is credited.
-        "SELECT DISTINCT status FROM erp.invoice": set(INVOICE_STATUSES) - {"credited"},
+        "SELECT DISTINCT status FROM erp.invoice": INVOICE_STATUSES,
         "SELECT DISTINCT status FROM erp.purchase_order": PURCHASE_ORDER_STATUSES,
+        "SELECT DISTINCT status FROM finance.supplier_bill": BILL_STATUSES,
+        "SELECT DISTINCT status FROM erp.quote": STORED_QUOTE_STATUSES,
     }
     for sql, expected in expectations.items():
         assert await _values(seeded, sql) == set(expected), sql
@@ -90,6 +93,20 @@ async def test_business_facts_the_demo_must_show(seeded: asyncpg.Connection) -> 
         "won deals with orders": "SELECT count(*) FROM crm.opportunity WHERE stage = 'won' "
         "AND sales_order_id IS NOT NULL",
         "employees with managers": "SELECT count(*) FROM erp.employee WHERE manager_id IS NOT NULL",
+        "expired quotes": "SELECT count(*) FROM erp.quote WHERE status = 'sent' "
+        "AND valid_until < DATE '2026-06-30'",
+        "quotes that became orders": "SELECT count(*) FROM erp.quote q JOIN erp.sales_order o "
+        "ON o.id = q.sales_order_id AND o.ordered_at = q.decided_at",
+        "returns credited": "SELECT count(*) FROM erp.credit_note WHERE sales_return_id IS NOT NULL",
+        "refunds still owed": "SELECT count(*) FROM erp.credit_note n WHERE n.refund_amount > "
+        "(SELECT coalesce(sum(amount), 0) FROM erp.refund r WHERE r.credit_note_id = n.id)",
+        "overdue supplier bills": "SELECT count(*) FROM finance.supplier_bill "
+        "WHERE status IN ('open', 'partially_paid') AND due_on < DATE '2026-06-30'",
+        "bills with price differences": "SELECT count(*) FROM finance.supplier_bill "
+        "WHERE status <> 'void' AND price_difference <> 0",
+        "goods received not invoiced": "SELECT count(*) FROM erp.purchase_order o "
+        "WHERE o.status IN ('received', 'partially_received') AND NOT EXISTS "
+        "(SELECT 1 FROM finance.supplier_bill b WHERE b.purchase_order_id = o.id)",
     }
     for name, sql in facts.items():
         assert await seeded.fetchval(sql) > 0, name
@@ -151,12 +168,27 @@ async def test_money_adds_up(seeded: asyncpg.Connection) -> None:
               SELECT invoice_id, sum(line_total) AS net, sum(tax_amount) AS tax
               FROM erp.invoice_line GROUP BY 1) l ON l.invoice_id = i.id
             WHERE l.net <> i.subtotal OR l.tax <> i.tax_total""",
+        # Paid means nothing is left to pay: credit notes may have taken part of it back.
         "payments never exceed the invoice": """
             SELECT count(*) FROM erp.invoice i JOIN (
               SELECT invoice_id, sum(amount) AS paid FROM erp.payment GROUP BY 1) p
               ON p.invoice_id = i.id
-            WHERE p.paid > i.total OR (i.status = 'paid' AND p.paid <> i.total)
-               OR i.status = 'void'""",
+            LEFT JOIN (SELECT invoice_id, sum(total) AS credited FROM erp.credit_note
+                       GROUP BY 1) c ON c.invoice_id = i.id
+            WHERE p.paid > i.total OR i.status = 'void'
+               OR (i.status = 'paid' AND p.paid + coalesce(c.credited, 0) < i.total)""",
+        "credit notes equal their lines and never take back more than was billed": """
+            SELECT count(*) FROM erp.credit_note n
+            LEFT JOIN (SELECT credit_note_id, sum(line_total) AS net, sum(tax_amount) AS tax
+                       FROM erp.credit_note_line GROUP BY 1) l ON l.credit_note_id = n.id
+            JOIN erp.invoice i ON i.id = n.invoice_id
+            WHERE l.net <> n.subtotal OR l.tax <> n.tax_total OR n.total > i.total
+               OR (i.status = 'credited') <> (n.total = i.total)""",
+        "bill totals equal their lines": """
+            SELECT count(*) FROM finance.supplier_bill b JOIN (
+              SELECT supplier_bill_id, sum(net) AS net FROM finance.supplier_bill_line
+              GROUP BY 1) l ON l.supplier_bill_id = b.id
+            WHERE l.net <> b.net""",
     }
     for name, sql in checks.items():
         assert await seeded.fetchval(sql) == 0, name
