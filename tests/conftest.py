@@ -1,8 +1,9 @@
 """Test harness: a real PostgreSQL and a real Redis for the whole run.
 
 `DATABASE_URL` / `REDIS_URL` are used when set (a throw-away database is created on that
-server, so parallel runs never share one); otherwise embedded servers are started in a
-temporary directory and removed afterwards.
+server, so parallel runs never share one, and each xdist worker takes a Redis database of
+its own); otherwise embedded servers are started in a temporary directory and removed
+afterwards, one pair per worker.
 """
 
 import asyncio
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -65,6 +67,17 @@ async def _tune_for_tests(url: str) -> None:
         await connection.close()
 
 
+def _own_redis_database(url: str) -> str:
+    """On a shared Redis server, xdist worker gwN uses database N after the one given:
+    queues and keys of one worker never meet another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
 @pytest.fixture(scope="session")
 def services() -> Iterator[Services]:
     data_dir = Path(tempfile.mkdtemp(prefix="bizgraph-test-"))
@@ -82,6 +95,9 @@ def services() -> Iterator[Services]:
     if redis_url is None:
         redis = EmbeddedRedis(data_dir, persistent=False)
         redis_url = redis.start()
+    else:
+        redis_url = _own_redis_database(redis_url)
+        os.environ["REDIS_URL"] = redis_url  # for the processes tests start
     migrate.upgrade(database_url)
     try:
         yield Services(database_url, redis_url, postgres, redis, data_dir)
