@@ -24,6 +24,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from schema.analytics.replenishment import ReplenishmentQueries
 from schema.analytics.revenue_forecast import RevenueForecastQueries
+from schema.core import where
 from schema.core.compiled.runner import COMPILED_READS, CompiledReads
 from schema.core.execution import (
     ExecutionContext,
@@ -196,6 +197,8 @@ NODE_TYPES = [
     SupplierPayment,
 ]
 
+# The `where` inputs of every node type, made before the schema is: root lists name them.
+where.build_types(NODE_TYPES)
 
 CACHED_DOCUMENTS = 256
 

@@ -99,6 +99,27 @@ def items_to_reorder() -> tuple[FromClause, ColumnElement[Any], ColumnElement[bo
     return joined, cover, DEMAND_FORECAST.c.suggested_reorder_quantity > 0
 
 
+def lifetime_revenue(customer: Any) -> ColumnElement[Any]:
+    """A customer's lifetime revenue as its metrics hold it (null until computed)."""
+    return (
+        select(CUSTOMER_METRICS.c.lifetime_revenue)
+        .where(CUSTOMER_METRICS.c.customer_id == customer.c.id)
+        .correlate(customer)
+        .scalar_subquery()
+    )
+
+
+def expected_revenue_90d(customer: Any) -> ColumnElement[Any]:
+    """A customer's expected revenue of the next 90 days, as its forecast holds it (null
+    until computed)."""
+    return (
+        select(CUSTOMER_FORECAST.c.expected_revenue_90d)
+        .where(CUSTOMER_FORECAST.c.customer_id == customer.c.id)
+        .correlate(customer)
+        .scalar_subquery()
+    )
+
+
 def customers_by_lifetime_revenue() -> tuple[FromClause, ColumnElement[Any]]:
     """Customers with their lifetime revenue, as (rows to read, sort key); customers without
     computed metrics count as zero revenue."""

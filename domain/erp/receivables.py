@@ -67,9 +67,12 @@ def on(day: date | Expression | None) -> Expression:
 
 def amount_paid(invoice: Any = INVOICE) -> Expression:
     """Payments received on `invoice` (a correlated subquery on the payment.invoice_id index)."""
+    # Correlated to the invoice only: a statement over payments (payments whose invoice
+    # still owes something) must not have its own rows taken for the invoice's.
     return func.coalesce(
         select(func.sum(PAYMENT.c.amount))
         .where(PAYMENT.c.invoice_id == invoice.c.id)
+        .correlate(invoice)
         .scalar_subquery(),
         0,
     )
@@ -80,6 +83,7 @@ def amount_credited(invoice: Any = INVOICE) -> Expression:
     return func.coalesce(
         select(func.sum(CREDIT_NOTE.c.total))
         .where(CREDIT_NOTE.c.invoice_id == invoice.c.id)
+        .correlate(invoice)
         .scalar_subquery(),
         0,
     )
@@ -138,6 +142,18 @@ def days_overdue(
     return case(
         (is_overdue(invoice, as_of, paid=paid, credited=credited), on(as_of) - invoice.c.due_on),
         else_=0,
+    )
+
+
+def open_balance(customer: Any) -> Expression:
+    """What `customer` owes on all its invoices (a correlated subquery on
+    invoice.customer_id): the sum of their amounts due, as `customer_balances` reads it."""
+    return func.coalesce(
+        select(func.sum(amount_due()))
+        .where(INVOICE.c.customer_id == customer.c.id, INVOICE.c.status != "void")
+        .correlate(customer)
+        .scalar_subquery(),
+        NOTHING,
     )
 
 

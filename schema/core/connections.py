@@ -1,7 +1,8 @@
 """Root connections: keyset pages over a whole table, filtered and sorted, from one factory.
 
 `root_connection` makes the root field of a node type: its `first`/`after` arguments, its
-filter input (`schema.core.filters`) and its sort (`RootSort`: fixed, by date with an
+`where` input (`schema.core.where`: conditions across relations), its flat filter input
+(`schema.core.filters`) and its sort (`RootSort`: fixed, by date with an
 `orderBy: DateOrder` argument, or an input of the node's own), and a resolver that reads
 the page, counts the matches when `totalCount` is asked for, and prefetches everything the
 query selects below it, level by level.
@@ -17,12 +18,12 @@ import strawberry
 from graphql import get_named_type
 from strawberry.types import Info
 
-from domain.core.permissions import EVERYONE, PERMISSIONS
 from schema.core import sql
 from schema.core.compiled.planner import ROOT_READ, RootList
 from schema.core.nodes import TableNode, row_values
 from schema.core.pagination import After, Connection, First, build_connection, page_request
 from schema.core.prefetch import collect, prefetch_for
+from schema.core.where import where_of
 
 
 @strawberry.enum(description="Sort direction.")
@@ -117,32 +118,41 @@ def root_connection(
 ) -> Any:
     """The root field listing `node`'s table: `(first, after[, filter][, orderBy])`.
 
-    Nullable unless every role may read the node type, so a denial nulls this field only.
+    Nullable, so a denial (the node type, or what its `where` reads) nulls this field only.
     """
 
     async def resolve(
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        where: Any = None,
         filter: Any = None,
         order_by: Any = None,
     ) -> Connection[Any]:
         table = sql.table_of(node.MODEL)
         ordering = sort.ordering(order_by, table)
-        conditions = sql.conditions(filter, table, "filter")
+        conditions = sql.root_conditions(table, info.context.viewer, where, filter)
         return await root_page(info, node, ordering, conditions, first, after)
 
     parameters = [
         inspect.Parameter("info", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Info),
         _argument("first", First),
         _argument("after", After),
+        _argument(
+            "where",
+            _described(
+                where_of(node),
+                "Conditions on the records, their relations and derived values; all must hold.",
+            ),
+        ),
     ]
     if filter is not None:
         parameters.append(_argument("filter", _described(filter, "Filters.")))
     if sort.argument is not None:
         parameters.append(_argument("order_by", _described(sort.argument, sort.description)))
-    readable_by_all = PERMISSIONS[node.__name__].read == EVERYONE
-    returns = Connection[node] if readable_by_all else Connection[node] | None
+    # Nullable, so a denial nulls this field only: of a type some roles may not read, or
+    # refused for a `where` on something they may not read.
+    returns = Connection[node] | None
     resolve.__signature__ = inspect.Signature(parameters, return_annotation=returns)  # type: ignore[attr-defined]
     return strawberry.field(
         resolver=resolve,

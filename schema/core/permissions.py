@@ -103,10 +103,35 @@ class Denials:
             for member in _members(argument.type, arguments[name]):
                 if member in self.inputs:
                     fact = fact_of(*member)
-                    label = fact.label if fact is not None else ".".join(member)
+                    label = (
+                        fact.label
+                        if fact is not None
+                        else _INPUT_LABELS.get(member, ".".join(member))
+                    )
                     message = f"your roles may not read {label}: `{name}` may not use {member[1]}"
                     return message, name
         return None
+
+
+# Input members closed to some roles: the facts' sorts and filters (`RESTRICTED_INPUTS`), and
+# what each member of a `where` input reads (`schema.core.where` registers them before the
+# schema is built), with what to call it in the refusal.
+_INPUT_READERS: dict[tuple[str, str], frozenset[str]] = dict(RESTRICTED_INPUTS)
+_INPUT_LABELS: dict[tuple[str, str], str] = {}
+
+
+def restrict_inputs(readers: Mapping[tuple[str, str], tuple[frozenset[str], str]]) -> None:
+    """Close more input members: `(input type, member) -> (readers, what it reads)`."""
+    for key, (allowed, label) in readers.items():
+        _INPUT_READERS[key] = allowed
+        _INPUT_LABELS[key] = label
+    may_reveal.cache_clear()
+    _denials.cache_clear()
+
+
+def input_readers(type_name: str, member: str) -> frozenset[str] | None:
+    """The roles that may use an input member, when it is closed to some (else None)."""
+    return _INPUT_READERS.get((type_name, member))
 
 
 @cache
@@ -129,7 +154,7 @@ def may_reveal(input_type: GraphQLInputType) -> bool:
             pending += [get_named_type(field.type) for field in named.fields.values()]
         else:
             continue
-        if any((named.name, member) in RESTRICTED_INPUTS for member in members):
+        if any((named.name, member) in _INPUT_READERS for member in members):
             return True
     return False
 
@@ -171,7 +196,7 @@ def _denials(roles: frozenset[str]) -> Denials:
             key for key, readers in RESTRICTED_FIELDS.items() if not viewer.has_any(*readers)
         ),
         inputs=frozenset(
-            key for key, readers in RESTRICTED_INPUTS.items() if not viewer.has_any(*readers)
+            key for key, readers in _INPUT_READERS.items() if not viewer.has_any(*readers)
         ),
     )
 

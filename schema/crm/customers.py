@@ -9,7 +9,7 @@ values they compute come from the domain's read rules.
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -31,6 +31,7 @@ from schema.core.node_queries import one_node
 from schema.core.nodes import TableNode, desc
 from schema.core.pagination import Connection
 from schema.core.relations import Children, Computed, Page, RowOf, RowsOf, ToOne
+from schema.core.where import Derived
 
 if TYPE_CHECKING:
     from schema.analytics.customer_value import CustomerForecast, CustomerMetrics
@@ -78,6 +79,18 @@ CAMPAIGNS = sql.rows_per_key(
 @strawberry.type(description="A company or person the company sells to.")
 class Customer(TableNode):
     MODEL = CustomerModel
+    # What `where` may test besides the columns: figures the read rules and workers derive.
+    WHERE_OPERANDS: ClassVar[dict[str, Derived]] = {
+        "open_balance": Derived(Decimal, receivables.open_balance),
+        "lifetime_revenue": Derived(
+            Decimal, figures.lifetime_revenue, reveals=("CustomerMetrics", "lifetimeRevenue")
+        ),
+        "expected_revenue_90d": Derived(
+            Decimal,
+            figures.expected_revenue_90d,
+            reveals=("CustomerForecast", "expectedRevenue90d"),
+        ),
+    }
     id: relay.NodeID[int]
     code: str = desc("Customer number.")
     name: str = desc("Company or person name.")

@@ -4,7 +4,7 @@ issuing and voiding."""
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -20,6 +20,7 @@ from schema.core.ids import decode
 from schema.core.mutations import mutation, retry_key
 from schema.core.nodes import TableNode, desc, row_value
 from schema.core.relations import Children, Computed, ToOne
+from schema.core.where import Derived
 from schema.crm.customers import Customer
 from schema.erp.sales_orders import SalesOrder, SalesOrderLine
 
@@ -58,6 +59,14 @@ class InvoiceLine(TableNode):
 @strawberry.type(description="A bill to a customer.")
 class Invoice(TableNode):
     MODEL = InvoiceModel
+    # What `where` may test besides the columns: the amounts as the read rules derive them.
+    WHERE_OPERANDS: ClassVar[dict[str, Derived]] = {
+        "amount_paid": Derived(Decimal, receivables.amount_paid),
+        "amount_credited": Derived(Decimal, receivables.amount_credited),
+        "amount_due": Derived(Decimal, receivables.amount_due),
+        "is_overdue": Derived(bool, receivables.is_overdue),
+        "days_overdue": Derived(int, receivables.days_overdue),
+    }
     id: relay.NodeID[int]
     number: str = desc("Invoice number.")
     status: InvoiceStatus = desc(

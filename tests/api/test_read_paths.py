@@ -181,6 +181,7 @@ async def test_bad_nested_arguments_give_clear_errors(
     assert message in _errors(result)
 
 
+@pytest.mark.usefixtures("demo")  # the admin token names a seeded employee
 async def test_too_many_ids_are_refused(graphql: GraphQL) -> None:
     ids = [to_base64("Customer", i) for i in range(101)]
     result = await graphql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})

@@ -15,6 +15,7 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    GraphQLError,
     GraphQLField,
     GraphQLLeafType,
     GraphQLObjectType,
@@ -143,7 +144,14 @@ class Planner:
             return self._root_node(read, definition, node, arguments.get("id"), details)
         table = sql.table_of(read.node_type.MODEL)
         ordering = read.ordering(arguments.get("order_by"), table)
-        conditions = tuple(sql.conditions(arguments.get("filter"), table, "filter"))
+        try:
+            conditions = tuple(
+                sql.root_conditions(
+                    table, self.viewer, arguments.get("where"), arguments.get("filter")
+                )
+            )
+        except GraphQLError as error:  # the general path reports it
+            raise Unsupported("where") from error
         keyset = sql.Ordering(ordering.name, ordering.keys, ordering.descending)
         connection_type = _object_type(definition.type)
         connection, obj = self._connection(

@@ -33,6 +33,7 @@ from schema.core.sql.relations import (
     rows_per_key,
 )
 from schema.core.sql.roots import RootOrdering, RootPage, by_columns, by_expression, root_page
+from schema.core.sql.where import root_conditions, where_condition
 
 __all__ = [
     "KEYS",
@@ -56,6 +57,7 @@ __all__ = [
     "newest",
     "order_by",
     "page_per_parent",
+    "root_conditions",
     "root_page",
     "row_columns",
     "row_per_key",
@@ -64,4 +66,5 @@ __all__ = [
     "table_of",
     "text_search",
     "visible",
+    "where_condition",
 ]
