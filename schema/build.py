@@ -24,7 +24,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from schema.analytics.replenishment import ReplenishmentQueries
 from schema.analytics.revenue_forecast import RevenueForecastQueries
-from schema.core import where
+from schema.core import aggregates, where
 from schema.core.compiled.runner import COMPILED_READS, CompiledReads
 from schema.core.execution import (
     ExecutionContext,
@@ -56,7 +56,7 @@ from schema.erp.employees import (
     EmployeeQueries,
 )
 from schema.erp.invoices import Invoice, InvoiceLine, InvoiceMutations, InvoiceQueries
-from schema.erp.payments import Payment, PaymentMutations
+from schema.erp.payments import Payment, PaymentMutations, PaymentQueries
 from schema.erp.price_lists import PriceList, PriceListMutations, PriceListQueries, PriceRule
 from schema.erp.purchase_orders import (
     PurchaseOrder,
@@ -102,6 +102,7 @@ class Query(
     CustomerQueries,
     SalesOrderQueries,
     InvoiceQueries,
+    PaymentQueries,
     CreditNoteQueries,
     QuoteQueries,
     StockItemQueries,
@@ -197,8 +198,10 @@ NODE_TYPES = [
     SupplierPayment,
 ]
 
-# The `where` inputs of every node type, made before the schema is: root lists name them.
+# The `where` inputs of every node type and the aggregates' types, made before the schema
+# is: root lists and aggregate fields name them.
 where.build_types(NODE_TYPES)
+aggregates.build_types()
 
 CACHED_DOCUMENTS = 256
 

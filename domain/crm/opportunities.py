@@ -225,3 +225,8 @@ def _close_date(problems: Problems, value: date | None) -> None:
         earliest=today - timedelta(days=365),
         latest=validation.years_from_today(5),
     )
+
+
+def weighted_amount(opportunity: Any) -> Any:
+    """What a deal is worth to the pipeline: its amount times its win probability."""
+    return opportunity.c.amount * opportunity.c.probability / 100

@@ -50,7 +50,7 @@ from domain.core.access import Viewer
 from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS, RESTRICTED_INPUTS, fact_of
 
 FORBIDDEN = "FORBIDDEN"
-_WRAPPERS = ("Connection", "Edge")
+_WRAPPERS = ("Connection", "Edge", "Aggregate")
 
 
 def permission_type(graphql_type: GraphQLNamedType) -> str | None:

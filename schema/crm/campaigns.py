@@ -13,6 +13,7 @@ from domain.crm.models import Campaign as CampaignModel
 from domain.crm.models import CampaignMember as CampaignMemberModel
 from domain.crm.vocabulary import CAMPAIGN_CHANNELS, CAMPAIGN_STATUSES, MEMBER_STATUSES
 from schema.core import filters, sql
+from schema.core.aggregates import aggregate_field
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
@@ -102,6 +103,10 @@ class CampaignQueries:
         description="Campaigns by start date.",
         sort=by_date("starts_on"),
         filter=CampaignFilter,
+    )
+    campaign_members_aggregate = aggregate_field(
+        CampaignMember,
+        "Campaign memberships grouped, with counts per group (one statement).",
     )
 
 

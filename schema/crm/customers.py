@@ -22,6 +22,7 @@ from domain.crm.models import Customer as CustomerModel
 from domain.crm.vocabulary import CUSTOMER_KINDS, CUSTOMER_STATUSES, CUSTOMER_TIERS
 from domain.erp import receivables
 from schema.core import filters, sql
+from schema.core.aggregates import aggregate_field
 from schema.core.compiled.planner import ROOT_READ, RootNode
 from schema.core.connections import Direction, RootSort, root_connection
 from schema.core.enums import vocabulary_enum
@@ -234,6 +235,9 @@ class CustomerQueries:
         description="Customers, filtered and sorted (default by name).",
         sort=RootSort(_ordering, CustomerOrder, "Sort order."),
         filter=CustomerFilter,
+    )
+    customers_aggregate = aggregate_field(
+        Customer, "Customers grouped, with counts and sums per group (one statement)."
     )
 
 

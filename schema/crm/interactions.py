@@ -10,6 +10,7 @@ from domain.crm import interactions
 from domain.crm.models import Interaction as InteractionModel
 from domain.crm.vocabulary import INTERACTION_CHANNELS, INTERACTION_DIRECTIONS
 from schema.core import filters
+from schema.core.aggregates import aggregate_field
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
@@ -71,6 +72,9 @@ class InteractionQueries:
         description="Interactions by time.",
         sort=by_date("occurred_at"),
         filter=InteractionFilter,
+    )
+    interactions_aggregate = aggregate_field(
+        Interaction, "Interactions grouped, with counts and sums per group (one statement)."
     )
 
 

@@ -5,7 +5,7 @@ Winning a deal turns it into a sales order, a process across CRM and ERP: `schem
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -14,6 +14,7 @@ from domain.crm import opportunities
 from domain.crm.models import Opportunity as OpportunityModel
 from domain.crm.opportunity_stages import OPPORTUNITY_STAGES
 from schema.core import filters
+from schema.core.aggregates import Measured, aggregate_field
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
@@ -36,6 +37,10 @@ OpportunityStage = vocabulary_enum("OpportunityStage", OPPORTUNITY_STAGES, "Sale
 @strawberry.type(description="A potential deal in the sales pipeline.")
 class Opportunity(TableNode):
     MODEL = OpportunityModel
+    # What aggregates sum besides the columns: the pipeline's weighted value.
+    AGGREGATE_MEASURES: ClassVar[dict[str, Measured]] = {
+        "weighted_amount": Measured(opportunities.weighted_amount)
+    }
     id: relay.NodeID[int]
     name: str = desc("Name.")
     stage: OpportunityStage = desc("Pipeline stage.")
@@ -74,6 +79,9 @@ class OpportunityQueries:
         description="Opportunities by the time they were created.",
         sort=by_date("created_at"),
         filter=OpportunityFilter,
+    )
+    opportunities_aggregate = aggregate_field(
+        Opportunity, "Opportunities grouped, with counts and sums per group (one statement)."
     )
 
 

@@ -10,6 +10,7 @@ from domain.crm import tickets
 from domain.crm.models import Ticket as TicketModel
 from domain.crm.ticket_states import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
 from schema.core import filters
+from schema.core.aggregates import aggregate_field
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
@@ -78,6 +79,9 @@ class TicketQueries:
         description="Support tickets by opening time.",
         sort=by_date("opened_at"),
         filter=TicketFilter,
+    )
+    tickets_aggregate = aggregate_field(
+        Ticket, "Tickets grouped, with counts and sums per group (one statement)."
     )
 
 

@@ -14,6 +14,7 @@ from domain.erp.invoice_states import INVOICE_STATUSES
 from domain.erp.models import Invoice as InvoiceModel
 from domain.erp.models import InvoiceLine as InvoiceLineModel
 from schema.core import filters, sql
+from schema.core.aggregates import aggregate_field
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
@@ -136,6 +137,9 @@ class InvoiceQueries:
         description="Invoices by issue date.",
         sort=by_date("issued_on"),
         filter=InvoiceFilter,
+    )
+    invoices_aggregate = aggregate_field(
+        Invoice, "Invoices grouped, with counts and sums per group (one statement)."
     )
 
 

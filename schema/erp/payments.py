@@ -9,6 +9,7 @@ from strawberry import relay
 from domain.erp import payments
 from domain.erp.models import Payment as PaymentModel
 from domain.erp.models.invoices import PAYMENT_METHODS
+from schema.core.aggregates import aggregate_field
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
 from schema.core.mutations import enum_value, mutation, retry_key
@@ -60,6 +61,13 @@ def _payment(input: PaymentRecordInput) -> payments.PaymentRequest:
         currency=input.currency,
         reference=input.reference,
         received_at=input.received_at,
+    )
+
+
+@strawberry.type
+class PaymentQueries:
+    payments_aggregate = aggregate_field(
+        Payment, "Payments grouped, with counts and sums per group (one statement)."
     )
 
 

@@ -14,6 +14,7 @@ from domain.erp.models import SalesOrderLine as SalesOrderLineModel
 from domain.erp.order_states import ORDER_STATUSES
 from domain.flows import ordering
 from schema.core import filters, sql
+from schema.core.aggregates import aggregate_field
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
@@ -144,6 +145,9 @@ class SalesOrderQueries:
         description="Sales orders by order date.",
         sort=by_date("ordered_at"),
         filter=SalesOrderFilter,
+    )
+    sales_orders_aggregate = aggregate_field(
+        SalesOrder, "Sales orders grouped, with counts and sums per group (one statement)."
     )
 
 

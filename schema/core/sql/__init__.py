@@ -10,6 +10,7 @@ asyncpg. An import-linter contract keeps SQLAlchemy out of every other module of
 
 from sqlalchemy import Table
 
+from schema.core.sql.aggregates import AggregateRequest, aggregate_statement
 from schema.core.sql.base import (
     KEYS,
     LIMIT,
@@ -38,6 +39,7 @@ from schema.core.sql.where import root_conditions, where_condition
 __all__ = [
     "KEYS",
     "LIMIT",
+    "AggregateRequest",
     "BatchRead",
     "Condition",
     "Ordering",
@@ -47,6 +49,7 @@ __all__ = [
     "Sort",
     "Statement",
     "Table",
+    "aggregate_statement",
     "ascending",
     "by_columns",
     "by_expression",

@@ -2,8 +2,11 @@
 
 Relations become correlated `EXISTS` subqueries over an alias of their table, each with the
 record rule of that table for the viewer, so a condition never reaches a row the viewer
-could not list. Every comparison is two-valued (a missing value fails it, except `neq` and
-`isNull`), so `_not` and `every` mean what they say. Lists are one array parameter each.
+could not list. A missing value fails every comparison but `neq` and `isNull`: a comparison
+with NULL is unknown, which `AND`, `OR` and `WHERE` already treat as false, and `_not` and
+`every` negate the condition taken as false when unknown (`NOT coalesce(…, false)`). So each
+comparison stays a plain SQL comparison (an index can serve it, a derived value is computed
+once). Lists are one array parameter each.
 Nesting and size are bounded before anything is built (LIMIT_EXCEEDED).
 """
 
@@ -23,6 +26,7 @@ from sqlalchemy import (
     any_,
     exists,
     false,
+    func,
     literal,
     not_,
     or_,
@@ -123,7 +127,7 @@ def _logic(
     operator: str, given: Any, rows: _Rows, viewer: Viewer, path: str, depth: int, budget: _Budget
 ) -> Condition:
     if operator == "not":
-        return not_(_condition(given, rows, viewer, path, depth + 1, budget))
+        return _negated(_condition(given, rows, viewer, path, depth + 1, budget))
     conditions = [
         _condition(item, rows, viewer, f"{path}.{i}", depth + 1, budget)
         for i, item in enumerate(given)
@@ -160,7 +164,7 @@ def _quantified(
             found.append(~exists(select(literal(1)).select_from(child.rows).where(*below, inner)))
         else:  # every: none of them fails
             found.append(
-                ~exists(select(literal(1)).select_from(child.rows).where(*below, not_(inner)))
+                ~exists(select(literal(1)).select_from(child.rows).where(*below, _negated(inner)))
             )
     return found
 
@@ -187,7 +191,7 @@ def _comparisons(
         assert isinstance(comparison, w.Comparison)
         at = f"{path}.{name}"
         budget.spend(at)
-        found.append(_compare(comparison.operator, value, _plain(operand, spec, at), at))
+        found.append(compare(comparison.operator, value, _plain(operand, spec, at), at))
     return found
 
 
@@ -200,24 +204,28 @@ def _plain(operand: Any, spec: w.Operand, path: str) -> Any:
     return operand.value if isinstance(operand, Enum) else operand
 
 
-def _compare(name: str, value: ColumnElement[Any], operand: Any, path: str) -> Condition:
-    present = value.is_not(None)
+def _negated(condition: Condition) -> Condition:
+    """Not `condition`, an unknown one (a comparison with a missing value) taken as false."""
+    return not_(func.coalesce(condition, false()))
+
+
+def compare(name: str, value: ColumnElement[Any], operand: Any, path: str) -> Condition:
     if name == "is_null":
-        return value.is_(None) if operand else present
+        return value.is_(None) if operand else value.is_not(None)
     if name == "neq":
         return value.is_distinct_from(operand)
     if name == "in":
         if not operand:
             return false()
         kind = value.type if not isinstance(value.type, String) else String()
-        return and_(present, value == any_(literal(operand, ARRAY(kind))))
+        return value == any_(literal(operand, ARRAY(kind)))
     if name == "contains":
-        return and_(present, text_search([value], operand)) if operand else present
+        return text_search([value], operand) if operand else value.is_not(None)
     if name == "starts_with":
         escaped = operand.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return and_(present, value.ilike(escaped + "%"))
+        return value.ilike(escaped + "%")
     compared: Condition = _ORDERED[name](value, operand)
-    return and_(present, compared)
+    return compared
 
 
 _ORDERED = {
