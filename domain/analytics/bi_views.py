@@ -70,7 +70,8 @@ SELECT l.id AS line_id, o.id AS order_id, o.number AS order_number, o.status AS 
        o.sales_rep_id, rep.name AS sales_rep, w.code AS warehouse_code,
        l.line_no, l.stock_item_id, s.sku, s.name AS item_name, s.category,
        l.quantity, coalesce(shipped.quantity, 0) AS shipped_quantity,
-       l.list_price, l.discount_percent, l.unit_price, l.line_total, l.tax_amount, o.currency
+       l.list_price, l.discount_percent, l.unit_price, l.line_total, l.tax_amount, o.currency,
+       o.customer_tier AS tier_at_sale
 FROM erp.sales_order_line l
 JOIN erp.sales_order o ON o.id = l.sales_order_id
 JOIN crm.customer c ON c.id = o.customer_id

@@ -135,6 +135,8 @@ def generate_orders(frame: Frame) -> None:
             "id": ids,
             "number": [f"SO-{y}-{i:07d}" for y, i in zip(ordered_at.dt.year, ids, strict=True)],
             "customer_id": customer,
+            # The demo's tiers never change: each order was placed at today's tier.
+            "customer_tier": frame.pools["customer_tier"][customer - 1],
             "sales_rep_id": frame.pools["customer_manager"][customer - 1],
             "warehouse_id": warehouse,
             "status": status,

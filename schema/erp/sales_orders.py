@@ -21,7 +21,7 @@ from schema.core.ids import decode, decode_optional
 from schema.core.mutations import given, mutation, retry_key
 from schema.core.nodes import TableNode, desc
 from schema.core.relations import Children, Computed, ToOne
-from schema.crm.customers import Customer
+from schema.crm.customers import Customer, CustomerTier
 from schema.erp.employees import Employee
 from schema.erp.stock_items import StockItem
 from schema.erp.warehouses import Warehouse
@@ -85,6 +85,10 @@ class SalesOrder(TableNode):
     id: relay.NodeID[int]
     number: str = desc("Order number.")
     status: OrderStatus = desc("Lifecycle status.")
+    customer_tier: CustomerTier = desc(
+        "The customer's tier when the order was placed (its prices followed it); the "
+        "customer's tier today is `customer.tier`."
+    )
     currency: str = desc("Currency.")
     tax_rate: Decimal = desc("Tax rate applied (from the customer's country).")
     subtotal: Decimal = desc("Sum of line totals, net of tax.")

@@ -67,7 +67,7 @@ QUESTIONS: dict[str, tuple[str, dict[str, Any]]] = {
         """{ salesOrdersAggregate(
           where: {status: {in: [PLACED, CONFIRMED, FULFILLED]}}
           groupBy: [{field: ORDERED_AT, bucket: MONTH, timeZone: "Europe/Berlin"},
-                    {field: CUSTOMER__TIER}], limit: 1000) {
+                    {field: CUSTOMER_TIER}], limit: 1000) {
           groups { key count sum { subtotal } } } }""",
         {},
     ),

@@ -7,7 +7,17 @@ changes to list prices or tier rules never rewrite history.
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    FetchedValue,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.core.model_base import (
@@ -78,6 +88,7 @@ class SalesOrder(Base):
     __table_args__ = (
         external_key("sales_order"),
         one_of("status", "status", ORDER_STATUSES),
+        one_of("customer_tier", "customer_tier", CUSTOMER_TIERS),
         CheckConstraint(
             "subtotal >= 0 AND tax_total >= 0 AND total >= 0", name="totals_non_negative"
         ),
@@ -90,6 +101,10 @@ class SalesOrder(Base):
     id: Mapped[BigId]
     number: Mapped[str] = mapped_column(String(20), unique=True)
     customer_id: Mapped[int] = fk("crm.customer.id", ondelete="RESTRICT")
+    # The customer's tier when the order was placed (its prices followed it): history does
+    # not rewrite itself when the tier changes. A trigger fills it on every insert, whoever
+    # writes the order (the services, imports, the demo's bulk load).
+    customer_tier: Mapped[str] = mapped_column(String(20), server_default=FetchedValue())
     sales_rep_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
     warehouse_id: Mapped[int] = fk("erp.warehouse.id", ondelete="RESTRICT")
     status: Mapped[str] = mapped_column(
