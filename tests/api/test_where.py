@@ -332,18 +332,27 @@ def employee_ids(where: Any) -> Any:
     return {key: employee_ids(value) for key, value in where.items()}
 
 
+@pytest.fixture(scope="module")
+async def rep(db: asyncpg.Connection, tokens: Tokens) -> tuple[str, int]:
+    return await rep_token(db, tokens)
+
+
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     derandomize=True,
 )
 @given(where=predicates)
 async def test_random_predicates_agree_with_python(
-    graphql: GraphQL, company: Company, where: dict[str, Any]
+    graphql: GraphQL, company: Company, rep: tuple[str, int], where: dict[str, Any]
 ) -> None:
     expected = {customer["id"] for customer in company if holds(where, customer)}
     assert await ids(graphql, CUSTOMERS, employee_ids(where)) == expected, where
+    # A sales rep gets the same predicate over their own customers only.
+    token, employee = rep
+    theirs = {c["id"] for c in company if c["account_manager_id"] == employee}
+    assert await ids(graphql, CUSTOMERS, employee_ids(where), token=token) == expected & theirs
 
 
 def test_the_python_meaning_is_not_trivial() -> None:
