@@ -155,21 +155,40 @@ class Loaders:
         return self._loader(loader_key, f"children:{name}", batch)
 
     def page(
-        self, name: str, node: type[FromRow], key: str, sort: sql.Sort, request: PageRequest
+        self,
+        name: str,
+        node: type[FromRow],
+        key: str,
+        sort: sql.Sort,
+        request: PageRequest,
+        where: Any = None,
     ) -> DataLoader[int, PageRows]:
-        """One page per parent for all parents in ONE statement (`sql.page_per_parent`)."""
-        loader_key = ("page", name, request)
+        """One page per parent for all parents in ONE statement (`sql.page_per_parent`),
+        of the rows meeting `where` when given."""
+        conditions = None if where is None else repr(where)
+        loader_key = ("page", name, request, conditions)
         loader = self._loaders.get(loader_key)
         if loader is not None:
             return loader
         table = sql.table_of(node.MODEL)
         ordering = sort.on(table)
         has_after = request.after is not None
-        statement = self.statement(
-            ("page", name, has_after),
-            lambda: sql.page_per_parent(
-                table, key, ordering, has_after, self.visible(table), row_values(node)
-            ),
+
+        def rule() -> sql.Condition:
+            visible = self.visible(table)
+            if where is None:
+                return visible
+            return sql.all_of(visible, sql.where_condition(where, table, self.viewer))
+
+        def build() -> sql.Statement:
+            return sql.page_per_parent(table, key, ordering, has_after, rule(), row_values(node))
+
+        # Pages with conditions are compiled for this request only: their text depends on the
+        # conditions, and a process-wide cache would grow with every new one.
+        statement = (
+            self.statement(("page", name, has_after), build)
+            if where is None
+            else sql.compiled(build())
         )
         values: dict[str, Any] = {"limit": request.first + 1}
         if request.after is not None:

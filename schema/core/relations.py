@@ -27,7 +27,7 @@ resolver loads it through the same DataLoader, batched per level.
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast, get_args
 
 import strawberry
 from graphql import (
@@ -54,6 +54,7 @@ from schema.core.pagination import (
     build_connection,
     page_request,
 )
+from schema.core.where import as_input, input_of
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -256,22 +257,37 @@ class Page(Relation[Connection[T]]):
 
     def _resolver(self) -> Callable[..., object]:
         relation = self
+        # `Page["Invoice"](…)`: the node type's name, for the lazy `where` input it takes.
+        [shown] = get_args(getattr(self, "__orig_class__", Page[Any]))
+        name = getattr(shown, "__forward_arg__", None) or getattr(shown, "__name__", "")
+        where: Any = Annotated[
+            Annotated[f"{name}Where", strawberry.lazy("schema.core.where")] | None,
+            strawberry.argument(description="Conditions on the rows listed; all must hold."),
+        ]
 
-        def resolve(root: FromRow, info: Info, first: First = None, after: After = None) -> object:
-            return relation.resolve(root, info, {"first": first, "after": after})
+        def resolve(
+            root: FromRow, info: Info, first: First = None, after: After = None, where: Any = None
+        ) -> object:
+            return relation.resolve(root, info, {"first": first, "after": after, "where": where})
 
+        resolve.__annotations__["where"] = where
         return resolve
 
     def store_key(self, args: Arguments) -> Hashable:
-        return (self, args.get("first"), args.get("after"))
+        # Two aliases with the same conditions share one page; the input's repr names them.
+        where = args.get("where")
+        return (self, args.get("first"), args.get("after"), None if where is None else repr(where))
 
-    def prepare(self, args: Arguments) -> PageRequest:
-        return page_request(self.name, self.sort.name, args.get("first"), args.get("after"))
+    def prepare(self, args: Arguments) -> tuple[PageRequest, Any]:
+        request = page_request(self.name, self.sort.name, args.get("first"), args.get("after"))
+        where = args.get("where")
+        return request, None if where is None else as_input(where, input_of(self.target))
 
-    def loader(self, loaders: Loaders, prepared: PageRequest) -> DataLoader[Any, Any]:
-        return loaders.page(self.name, self.target, self.key, self.sort, prepared)
+    def loader(self, loaders: Loaders, prepared: tuple[PageRequest, Any]) -> DataLoader[Any, Any]:
+        request, where = prepared
+        return loaders.page(self.name, self.target, self.key, self.sort, request, where)
 
-    def convert(self, raw: PageRows | None, prepared: PageRequest) -> Connection[T]:
+    def convert(self, raw: PageRows | None, prepared: tuple[PageRequest, Any]) -> Connection[T]:
         rows = raw.rows if raw is not None else []
         target = self.target
         return build_connection(
@@ -279,7 +295,7 @@ class Page(Relation[Connection[T]]):
             [tuple(row[column] for column in self.sort.columns) for row in rows],
             connection=self.name,
             ordering=self.sort.name,
-            request=prepared,
+            request=prepared[0],
             total=raw.total if raw is not None else 0,
         )
 

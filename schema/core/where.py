@@ -114,6 +114,38 @@ class Derived:
     reveals: tuple[str, str] | None = None
 
 
+def as_input(value: Any, input_type: Any) -> Any:
+    """A `where` value as the input object strawberry would build: graphql-core gives
+    resolvers' arguments as strawberry objects, but the prefetch coerces them itself, to
+    dicts keyed by GraphQL names."""
+    if not isinstance(value, dict):
+        return value
+    definition = get_object_definition(input_type, strict=True)
+    given: dict[str, Any] = {}
+    for field in definition.fields:
+        name = field.graphql_name or to_camel_case(field.python_name)
+        if value.get(name) is not None:
+            given[field.python_name] = _converted(value[name], field.type)
+    return input_type(**given)
+
+
+def _converted(value: Any, field_type: Any) -> Any:
+    while isinstance(field_type, StrawberryOptional):
+        field_type = field_type.of_type
+    if isinstance(field_type, StrawberryList):
+        return [_converted(item, field_type.of_type) for item in value]
+    if isinstance(field_type, LazyType):
+        field_type = field_type.resolve_type()
+    if isinstance(value, dict):
+        return as_input(value, field_type)
+    return value
+
+
+def input_of(node_type: type) -> Any:
+    """The `where` input class of a node type (once built)."""
+    return getattr(sys.modules[__name__], where_name(node_type))
+
+
 def given(value: object) -> Iterator[tuple[Spec, str, Any]]:
     """(spec, GraphQL name, value) of each member of a `where` or comparison input set."""
     for definition in get_object_definition(value, strict=True).fields:

@@ -67,7 +67,7 @@ class Campaign(TableNode):
     performance: PerformanceRef | None = RowOf["CampaignPerformance"](
         PERFORMANCE, present="campaign_id"
     ).field("Results; null until the workers computed them.")
-    members: Connection["CampaignMember"] = Page["CampaignMember"](
+    members: Connection["CampaignMember"] | None = Page["CampaignMember"](
         "campaign_id", sort=sql.newest("added_at")
     ).field("Customers targeted by the campaign, latest added first.")
 

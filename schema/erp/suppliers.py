@@ -43,7 +43,7 @@ class Supplier(TableNode):
     stock_items: list[StockItem] = Children[StockItem](
         "supplier_id", order=("sku",), estimated_items=50
     ).field("Items this supplier is the preferred source of, by SKU.")
-    purchase_orders: Connection[PurchaseOrderRef] = Page["PurchaseOrder"](
+    purchase_orders: Connection[PurchaseOrderRef] | None = Page["PurchaseOrder"](
         "supplier_id", sort=sql.newest("ordered_at")
     ).field("Purchase orders sent to this supplier, newest first.")
 

@@ -88,7 +88,7 @@ class ImportJob(TableNode):
     finished_at: datetime | None = desc("When it finished; the file itself is deleted then.")
 
     created_by: Employee | None = ToOne[Employee]("created_by_id").field("Who uploaded it.")
-    problems: Connection[ImportProblem] = Page[ImportProblem](
+    problems: Connection[ImportProblem] | None = Page[ImportProblem](
         "job_id", sort=sql.ascending("line")
     ).field("Every problem found, by line (filled in when the job finishes).")
 

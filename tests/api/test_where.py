@@ -371,3 +371,51 @@ def test_the_python_meaning_is_not_trivial() -> None:
     assert holds({"_not": {"country": {"eq": "DE"}}}, customer)
     assert holds({"invoices": {"every": {"status": {"in": ["PAID"]}}}}, customer)
     assert not holds({"invoices": {"some": {"total": {"gt": "10"}}}}, customer)
+
+
+NESTED = """{ customers(first: 100, where: {orders: {some: {}}}) { edges { node { id
+  fulfilled: orders(first: 3, where: {status: {eq: FULFILLED}}) { totalCount
+    edges { node { status } } }
+  big: orders(first: 3, where: {total: {gte: "1000"}}) { totalCount edges { node { total } } }
+  all: orders(first: 3) { totalCount } } } } }"""
+
+
+async def test_nested_lists_take_where_too(graphql: GraphQL, db: asyncpg.Connection) -> None:
+    answer = await graphql(NESTED)
+    assert "errors" not in answer, answer["errors"]
+    counts = {
+        row["customer_id"]: row
+        for row in await db.fetch(
+            "SELECT customer_id, count(*) AS all, count(*) FILTER (WHERE status = 'fulfilled') "
+            "AS fulfilled, count(*) FILTER (WHERE total >= 1000) AS big "
+            "FROM erp.sales_order GROUP BY 1"
+        )
+    }
+    edges = answer["data"]["customers"]["edges"]
+    assert edges
+    for edge in edges:
+        node = edge["node"]
+        row = counts[int(from_base64(node["id"])[1])]
+        assert node["all"]["totalCount"] == row["all"]
+        assert node["fulfilled"]["totalCount"] == row["fulfilled"]
+        assert node["big"]["totalCount"] == row["big"]
+        assert {e["node"]["status"] for e in node["fulfilled"]["edges"]} <= {"FULFILLED"}
+        assert all(Decimal(e["node"]["total"]) >= 1000 for e in node["big"]["edges"])
+    assert any(
+        edge["node"]["fulfilled"]["totalCount"] < edge["node"]["all"]["totalCount"]
+        for edge in edges
+    )
+
+
+async def test_a_nested_where_on_what_one_may_not_read_nulls_that_list_only(
+    graphql: GraphQL, db: asyncpg.Connection, tokens: Tokens
+) -> None:
+    token, _ = await rep_token(db, tokens, "support")
+    answer = await graphql(
+        """{ customers(first: 2) { edges { node { code
+          tickets(first: 2, where: {salesOrder: {invoices: {some: {}}}}) { totalCount } } } } }""",
+        token=token,
+    )
+    assert {e["extensions"]["code"] for e in answer["errors"]} == {"FORBIDDEN"}
+    nodes = [edge["node"] for edge in answer["data"]["customers"]["edges"]]
+    assert nodes and all(node["code"] and node["tickets"] is None for node in nodes)

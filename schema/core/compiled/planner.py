@@ -253,7 +253,8 @@ class Planner:
             connection, obj = self._connection(
                 target, details, definition, details[0].node, relation.name, keyset
             )
-            return p.Paged(key, relation, connection, obj)
+            where = self._converted(definition, details[0].node).get("where")
+            return p.Paged(key, relation, connection, obj, where)
         if not isinstance(relation, (ToOne, Children, RowOf, RowsOf)):
             raise Unsupported(f"{relation!r} does not compile")
         obj = self.object(target, details)

@@ -111,6 +111,7 @@ class Paged:
     relation: Any  # schema.core.relations.Page
     connection: ConnectionPlan
     object: ObjectPlan | None
+    where: Any = None  # its `where` input, when given
 
 
 FieldPlan: TypeAlias = Column | Constant | Denied | Derived | Related | Paged

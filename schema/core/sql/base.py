@@ -10,6 +10,7 @@ from sqlalchemy import (
     Integer,
     Select,
     Table,
+    and_,
     bindparam,
 )
 
@@ -34,6 +35,11 @@ def table_of(model: type) -> Table:
     table = model.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
     return table
+
+
+def all_of(*conditions: Condition) -> Condition:
+    """Every one of the conditions."""
+    return and_(*conditions)
 
 
 def listed(rows: FromClause) -> list[Condition]:

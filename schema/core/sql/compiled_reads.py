@@ -49,6 +49,7 @@ from schema.core.sql.base import listed, table_of
 from schema.core.sql.orderings import order_by
 from schema.core.sql.relations import BatchRead
 from schema.core.sql.roots import RootOrdering
+from schema.core.sql.where import where_condition
 
 # PostgreSQL takes at most 100 arguments per function call: 50 keys and values per object.
 MAX_OBJECT_FIELDS = 50
@@ -254,6 +255,8 @@ class Renderer:
             self._visible(table, target, (relation.key, parent)),
             *listed(target),
         ]
+        if field.where is not None:
+            condition.append(where_condition(field.where, table, self.viewer, rows=target))
         count = (
             select(func.count())
             .select_from(target)

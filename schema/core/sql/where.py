@@ -87,9 +87,18 @@ def root_conditions(table: Table, viewer: Viewer, where: Any, filter: Any) -> li
     return found
 
 
-def where_condition(value: Any, table: Table, viewer: Viewer, argument: str = "where") -> Condition:
-    """The condition a `where` input sets on `table`'s rows, for this viewer."""
-    return _condition(value, _Rows(table, table), viewer, argument, 1, _Budget(argument))
+def where_condition(
+    value: Any,
+    table: Table,
+    viewer: Viewer,
+    argument: str = "where",
+    rows: FromClause | None = None,
+) -> Condition:
+    """The condition a `where` input sets on `table`'s rows (read as `rows`, an alias of
+    it, when given), for this viewer."""
+    return _condition(
+        value, _Rows(table if rows is None else rows, table), viewer, argument, 1, _Budget(argument)
+    )
 
 
 def _condition(
