@@ -36,6 +36,7 @@ from strawberry.types.base import StrawberryOptional, get_object_definition
 from strawberry.types.enum import StrawberryEnumDefinition
 
 from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS
+from schema.core.connections import Direction
 from schema.core.nodes import FromRow
 from schema.core.permissions import restrict_inputs
 from schema.core.relations import ESTIMATED_ITEMS
@@ -55,12 +56,6 @@ class TimeBucket(Enum):
     MONTH = "month"
     QUARTER = "quarter"
     YEAR = "year"
-
-
-@strawberry.enum(description="Sort direction of groups.")
-class GroupDirection(Enum):
-    ASC = "asc"
-    DESC = "desc"
 
 
 @dataclass(frozen=True)
@@ -117,8 +112,8 @@ def aggregate_field(node: type, description: str) -> Any:
         having: Any = None,
         sort_by: Any = None,
         direction: Annotated[
-            GroupDirection, strawberry.argument(description="Sort direction.")
-        ] = GroupDirection.ASC,
+            Direction, strawberry.argument(description="Sort direction.")
+        ] = Direction.ASC,
         limit: Annotated[
             int, strawberry.argument(description=f"At most this many groups (≤ {MAX_GROUPS}).")
         ] = DEFAULT_GROUPS,
@@ -143,7 +138,7 @@ def aggregate_field(node: type, description: str) -> Any:
             measures=built.measures,
             having=having,
             sort=None if sort_by is None else sort_by.value,
-            descending=direction == GroupDirection.DESC,
+            descending=direction == Direction.DESC,
             first=limit,
         )
         rows = await info.context.loaders.fetch_once(

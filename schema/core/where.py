@@ -366,12 +366,18 @@ def _members(
             if isinstance(relation, ToOne):
                 fields[field.python_name] = (
                     _ref(target) | None,
-                    _member(Nested(relation.key, target), f"The {name} meets these conditions."),
+                    _member(
+                        Nested(relation.key, target),
+                        f"{_sentence(field.description, name)} It meets these conditions.",
+                    ),
                 )
             elif isinstance(relation, (Children, Page)):
                 fields[field.python_name] = (
                     _ref(target, "ListWhere") | None,
-                    _member(Quantified(relation.key, target), f"Conditions on its {name}."),
+                    _member(
+                        Quantified(relation.key, target),
+                        f"{_sentence(field.description, name)} Conditions on them.",
+                    ),
                 )
             else:
                 continue
@@ -402,6 +408,12 @@ def _members(
     fields["or_"] = (_list_of(_ref(node_type)) | None, _logic("or", "At least one of these holds."))
     fields["not_"] = (_ref(node_type) | None, _logic("not", "This does not hold."))
     return fields, closed, reached
+
+
+def _sentence(description: str | None, name: str) -> str:
+    """A relation's own description as a sentence (its name when it has none)."""
+    text = (description or f"Its {name}").rstrip()
+    return text if text.endswith(".") else text + "."
 
 
 def _list_of(item: Any) -> Any:

@@ -15,7 +15,7 @@ from strawberry.relay import from_base64, to_base64
 from domain.core.sessions import asyncpg_dsn
 from domain.crm.vocabulary import CUSTOMER_STATUSES, CUSTOMER_TIERS
 from domain.erp.invoice_states import INVOICE_STATUSES as INVOICE_STATES
-from tests.api.conftest import GraphQL, Tokens
+from tests.api.conftest import GraphQL, StatementCounter, Tokens
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -419,3 +419,23 @@ async def test_a_nested_where_on_what_one_may_not_read_nulls_that_list_only(
     assert {e["extensions"]["code"] for e in answer["errors"]} == {"FORBIDDEN"}
     nodes = [edge["node"] for edge in answer["data"]["customers"]["edges"]]
     assert nodes and all(node["code"] and node["tickets"] is None for node in nodes)
+
+
+async def test_statements_do_not_grow_with_the_page(
+    graphql: GraphQL, statements: StatementCounter
+) -> None:
+    document = """query($first: Int) { customers(first: $first, where: {orders: {some: {}}}) {
+      totalCount edges { node { code
+        orders(first: 5, where: {status: {in: [FULFILLED, CONFIRMED]}}) {
+          totalCount edges { node { number customer { tier } } } }
+        invoices(first: 5, where: {amountDue: {gt: "0"}}) { edges { node { amountDue } } }
+      } } } }"""
+    counts = []
+    for first in (2, 50):
+        statements.reset()
+        answer = await graphql(document, {"first": first})
+        assert "errors" not in answer, answer["errors"]
+        assert len(answer["data"]["customers"]["edges"]) == first
+        counts.append(statements.count)
+    # One statement per list and level (the compiled path: one in all), whatever the page size.
+    assert counts[0] == counts[1] <= 6, counts
