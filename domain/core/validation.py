@@ -1,6 +1,8 @@
 """Input checks shared by every service. Each records a problem on a field and returns the
 cleaned value (or None), so one request reports all its problems at once."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -126,3 +128,35 @@ def past_instant(problems: Problems, field: str, value: datetime | None) -> date
 def years_from_today(years: int) -> date:
     today = date.today()
     return today.replace(year=today.year + years, day=min(today.day, 28))
+
+
+@dataclass(frozen=True)
+class MoneyMoved:
+    """Money received or paid out, checked: how much, its reference and when."""
+
+    amount: Decimal
+    reference: str | None
+    at: datetime
+
+
+def money_moved(
+    *,
+    amount_given: Decimal,
+    reference: str | None,
+    at: datetime | None,
+    at_field: str,
+    method: str | None = None,
+    methods: Sequence[str] = (),
+) -> MoneyMoved:
+    """A payment, refund or supplier payment as a client gave it: an amount above zero, a
+    reference of at most 100 characters, an instant not in the future (default now) and,
+    when `methods` are given, one of them as `method`. Every problem is reported at once."""
+    problems = Problems()
+    checked = amount(problems, "amount", amount_given, allow_zero=False)
+    cleaned = text(problems, "reference", reference, max_length=100, required=False)
+    moved_at = past_instant(problems, at_field, at)
+    if methods and method not in methods:
+        problems.add("method", f"must be one of {', '.join(methods)}")
+    problems.raise_if_any()
+    assert checked is not None
+    return MoneyMoved(checked, cleaned, moved_at)

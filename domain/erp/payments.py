@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import references, validation
-from domain.core.errors import DomainError, Problems
+from domain.core.errors import DomainError
 from domain.core.journal import Journal
 from domain.erp import receivables
 from domain.erp.invoice_states import INVOICE_MACHINE, status_after_payment
@@ -27,16 +27,15 @@ class PaymentRequest:
 
 async def record(*, session: AsyncSession, journal: Journal, request: PaymentRequest) -> Payment:
     """Allocate a payment to an invoice; the invoice becomes partially paid or paid."""
-    problems = Problems()
-    amount = validation.amount(problems, "amount", request.amount, allow_zero=False)
-    reference = validation.text(
-        problems, "reference", request.reference, max_length=100, required=False
+    moved = validation.money_moved(
+        amount_given=request.amount,
+        reference=request.reference,
+        at=request.received_at,
+        at_field="receivedAt",
+        method=request.method,
+        methods=PAYMENT_METHODS,
     )
-    received_at = validation.past_instant(problems, "receivedAt", request.received_at)
-    if request.method not in PAYMENT_METHODS:
-        problems.add("method", f"must be one of {', '.join(PAYMENT_METHODS)}")
-    problems.raise_if_any()
-    assert amount is not None
+    amount, reference, received_at = moved.amount, moved.reference, moved.at
     # Locked: two payments for the same invoice must see each other's amounts.
     invoice = await get_invoice(session, journal, request.invoice_id, field="invoice")
     _ensure_payable(invoice, request.currency)

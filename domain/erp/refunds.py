@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Table, any_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import references, validation
-from domain.core.errors import DomainError, NotFound, Problems
+from domain.core.errors import DomainError, NotFound
 from domain.core.journal import Journal
 from domain.core.money import ZERO
 from domain.crm.models import Customer
@@ -31,16 +31,15 @@ class RefundRequest:
 
 async def record(*, session: AsyncSession, journal: Journal, request: RefundRequest) -> Refund:
     """Pay out (part of) what a credit note owes the customer."""
-    problems = Problems()
-    amount = validation.amount(problems, "amount", request.amount, allow_zero=False)
-    reference = validation.text(
-        problems, "reference", request.reference, max_length=100, required=False
+    moved = validation.money_moved(
+        amount_given=request.amount,
+        reference=request.reference,
+        at=request.paid_at,
+        at_field="paidAt",
+        method=request.method,
+        methods=PAYMENT_METHODS,
     )
-    paid_at = validation.past_instant(problems, "paidAt", request.paid_at)
-    if request.method not in PAYMENT_METHODS:
-        problems.add("method", f"must be one of {', '.join(PAYMENT_METHODS)}")
-    problems.raise_if_any()
-    assert amount is not None
+    amount, reference, paid_at = moved.amount, moved.reference, moved.at
     credit_note = await _locked(session, journal, request.credit_note_id)
     owed = credit_note.refund_amount - await refunded(session, credit_note.id)
     if amount > owed:

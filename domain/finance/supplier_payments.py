@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.core import references, validation
-from domain.core.errors import DomainError, Problems
+from domain.core.errors import DomainError
 from domain.core.journal import Journal
 from domain.finance import payables
 from domain.finance.models import SupplierPayment
@@ -27,14 +27,13 @@ async def record(
     *, session: AsyncSession, journal: Journal, request: SupplierPaymentRequest
 ) -> SupplierPayment:
     """Pay a supplier's bill in part or in full; the bill becomes partially paid or paid."""
-    problems = Problems()
-    amount = validation.amount(problems, "amount", request.amount, allow_zero=False)
-    reference = validation.text(
-        problems, "reference", request.reference, max_length=100, required=False
+    moved = validation.money_moved(
+        amount_given=request.amount,
+        reference=request.reference,
+        at=request.paid_at,
+        at_field="paidAt",
     )
-    paid_at = validation.past_instant(problems, "paidAt", request.paid_at)
-    problems.raise_if_any()
-    assert amount is not None
+    amount, reference, paid_at = moved.amount, moved.reference, moved.at
     # Locked: two payments of the same bill must see each other's amounts.
     bill = await get_bill(session, request.bill_id, field="bill")
     payables.BILL_MACHINE.next(bill.status, "pay")  # a void or paid bill takes no money
