@@ -314,3 +314,30 @@ async def test_only_finance_credits_and_a_rep_sees_only_own_customers_notes(
         "query { creditNotes(first: 5) { edges { node { number } } } }", viewer=world.other_rep
     )
     assert listed["creditNotes"]["edges"] == []
+
+
+async def test_money_moved_is_checked_alike_everywhere_and_every_problem_is_told(
+    execute: Execute, world: World, db: asyncpg.Connection
+) -> None:
+    """Payments and refunds share one check (`validation.money_moved`): every problem of the
+    amount, the reference and the instant comes back at once, and nothing is written."""
+    customer = await create_customer(execute, tier="GOLD", country="DE")
+    item = await create_item(execute, world, sku="MOVED-1", price="100.00", stock=5)
+    _, invoice = await billed(execute, world, customer["id"], item, 1)
+    bad = {"amount": "0.001", "reference": "R" * 101, "receivedAt": "2999-01-01T00:00:00+00:00"}
+    paid = await execute(PAY, {"input": {"invoice": invoice["id"], **bad}})
+    assert sorted(e["field"] for e in paid["paymentRecord"]["errors"]) == [
+        "amount",
+        "receivedAt",
+        "reference",
+    ]
+    note = (await credit(execute, invoice["id"], amount="10.00"))["creditNote"]
+    bad["paidAt"] = bad.pop("receivedAt")
+    refunded = await execute(REFUND, {"input": {"creditNote": note["id"], **bad}})
+    assert sorted(e["field"] for e in refunded["refundRecord"]["errors"]) == [
+        "amount",
+        "paidAt",
+        "reference",
+    ]
+    assert await db.fetchval("SELECT count(*) FROM erp.payment") == 0
+    assert await db.fetchval("SELECT count(*) FROM erp.refund") == 0
