@@ -39,6 +39,7 @@ from schema.crm.contacts import Contact, ContactMutations
 from schema.crm.customers import Customer, CustomerMutations, CustomerQueries
 from schema.crm.interactions import Interaction, InteractionMutations, InteractionQueries
 from schema.crm.opportunities import Opportunity, OpportunityMutations, OpportunityQueries
+from schema.crm.segments import Segment, SegmentMutations, SegmentQueries
 from schema.crm.tickets import Ticket, TicketMutations, TicketQueries
 from schema.erp.credit_notes import (
     CreditNote,
@@ -100,6 +101,7 @@ from schema.flows.deals import DealMutations
 class Query(
     NodeQueries,
     CustomerQueries,
+    SegmentQueries,
     SalesOrderQueries,
     InvoiceQueries,
     PaymentQueries,
@@ -130,6 +132,7 @@ class Query(
 @strawberry.type(description="Business operations. Each takes one `input` and returns a payload.")
 class Mutation(
     CustomerMutations,
+    SegmentMutations,
     ContactMutations,
     InteractionMutations,
     CampaignMutations,
@@ -162,6 +165,7 @@ class Mutation(
 # Relay nodes are found through `types`: `node(id:)` may return any of them.
 NODE_TYPES = [
     Customer,
+    Segment,
     Contact,
     Interaction,
     Campaign,

@@ -7,7 +7,9 @@ import numpy as np
 
 # SQL for the UTC calendar day of an order: the same day whatever the session's time zone.
 ORDER_DAY = "(o.ordered_at AT TIME ZONE 'UTC')::date"
-SALES_STATUSES = "('placed', 'confirmed', 'fulfilled')"
+# Orders that count as sales (drafts are not sales yet, cancelled ones no longer).
+SALE_STATUSES = ("placed", "confirmed", "fulfilled")
+SALES_STATUSES = "(" + ", ".join(f"'{status}'" for status in SALE_STATUSES) + ")"
 
 
 def utc_today() -> date:

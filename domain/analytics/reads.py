@@ -9,8 +9,9 @@ workers (`domain.analytics.metrics`, `customer_forecast`, `replenishment`, `camp
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Table, any_, func, select
+from sqlalchemy import ARRAY, ColumnElement, FromClause, String, Table, any_, func, literal, select
 
+from domain.analytics.daily import SALE_STATUSES
 from domain.analytics.models import (
     CampaignMetrics,
     CustomerForecast,
@@ -20,10 +21,11 @@ from domain.analytics.models import (
     RevenueForecastPoint,
 )
 from domain.crm.models import Customer
-from domain.erp.models import StockItem
+from domain.erp.models import SalesOrder, StockItem
 
 CUSTOMER: Table = Customer.__table__  # type: ignore[assignment]
 STOCK_ITEM: Table = StockItem.__table__  # type: ignore[assignment]
+SALES_ORDER: Table = SalesOrder.__table__  # type: ignore[assignment]
 CUSTOMER_METRICS: Table = CustomerMetrics.__table__  # type: ignore[assignment]
 CUSTOMER_FORECAST: Table = CustomerForecast.__table__  # type: ignore[assignment]
 DEMAND_FORECAST: Table = DemandForecast.__table__  # type: ignore[assignment]
@@ -106,6 +108,22 @@ def lifetime_revenue(customer: Any) -> ColumnElement[Any]:
         .where(CUSTOMER_METRICS.c.customer_id == customer.c.id)
         .correlate(customer)
         .scalar_subquery()
+    )
+
+
+def revenue_since(customer: Any, since: ColumnElement[Any]) -> ColumnElement[Any]:
+    """What a customer bought since a day: the net of its orders that count as sales
+    (placed, confirmed, fulfilled), as the revenue figures count them."""
+    return func.coalesce(
+        select(func.sum(SALES_ORDER.c.subtotal))
+        .where(
+            SALES_ORDER.c.customer_id == customer.c.id,
+            SALES_ORDER.c.status == any_(literal(list(SALE_STATUSES), ARRAY(String))),
+            SALES_ORDER.c.ordered_at >= since,
+        )
+        .correlate(customer)
+        .scalar_subquery(),
+        0,
     )
 
 

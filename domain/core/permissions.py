@@ -73,6 +73,11 @@ PERMISSIONS: Mapping[str, Access] = {
     ),
     "Opportunity": Access(read=_roles(SALES, "marketing", "finance"), write=_roles(SALES)),
     "Ticket": Access(read=_roles(SALES, "support"), write=_roles(SALES, "support")),
+    # Saved customer questions with their revenue: read by those who read customer
+    # revenue, kept by sales management and marketing.
+    "Segment": Access(
+        read=_roles(SALES, "marketing", "finance"), write=_roles("sales_manager", "marketing")
+    ),
     # People
     "Employee": Access(read=EVERYONE, write=_roles("hr")),
     "Department": Access(read=EVERYONE, write=_roles("hr")),

@@ -5,6 +5,7 @@ ERP tables are referenced by name ("erp.employee.id"), never by class: CRM does 
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.core.model_base import (
@@ -235,3 +237,19 @@ class Ticket(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column(index=True)
     resolved_at: Mapped[datetime | None] = mapped_column()
+
+
+class Segment(Base):
+    """A saved group of customers: the conditions of a `where` on customers, as the API
+    took them (`definition`, keyed by GraphQL names), evaluated live whenever it is read."""
+
+    __tablename__ = "segment"
+    __table_args__ = ({"schema": SCHEMA},)
+
+    id: Mapped[BigId]
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_by_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
+    created_at: Mapped[CreatedAt]
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))

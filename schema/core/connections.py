@@ -9,7 +9,7 @@ query selects below it, level by level.
 """
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
@@ -48,6 +48,19 @@ class RootSort:
     ordering: Callable[[Any, sql.Table], sql.RootOrdering]
     argument: type | None = None
     description: str = ""
+
+
+@dataclass(frozen=True)
+class Narrow:
+    """One more argument of a root list narrowing its rows (`customers(segment:)`): its
+    name, type and description, and the conditions it sets (`conditions(info, value,
+    table)`, awaited: it may read what it stands for). Lists given one take the general
+    path."""
+
+    name: str
+    annotation: Any
+    description: str
+    conditions: Callable[[Info, Any, sql.Table], Awaitable[list[sql.Condition]]]
 
 
 def fixed(column: str) -> RootSort:
@@ -115,6 +128,7 @@ def root_connection(
     description: str,
     sort: RootSort,
     filter: type | None = None,
+    narrow: Narrow | None = None,
 ) -> Any:
     """The root field listing `node`'s table: `(first, after[, filter][, orderBy])`.
 
@@ -128,10 +142,13 @@ def root_connection(
         where: Any = None,
         filter: Any = None,
         order_by: Any = None,
+        **narrowed: Any,
     ) -> Connection[Any]:
         table = sql.table_of(node.MODEL)
         ordering = sort.ordering(order_by, table)
         conditions = sql.root_conditions(table, info.context.viewer, where, filter)
+        if narrow is not None and narrowed.get(narrow.name) is not None:
+            conditions += await narrow.conditions(info, narrowed[narrow.name], table)
         return await root_page(info, node, ordering, conditions, first, after)
 
     parameters = [
@@ -150,6 +167,8 @@ def root_connection(
         parameters.append(_argument("filter", _described(filter, "Filters.")))
     if sort.argument is not None:
         parameters.append(_argument("order_by", _described(sort.argument, sort.description)))
+    if narrow is not None:
+        parameters.append(_argument(narrow.name, _described(narrow.annotation, narrow.description)))
     # Nullable, so a denial nulls this field only: of a type some roles may not read, or
     # refused for a `where` on something they may not read.
     returns = Connection[node] | None
@@ -157,7 +176,7 @@ def root_connection(
     return strawberry.field(
         resolver=resolve,
         description=description,
-        metadata={ROOT_READ: RootList(node, sort.ordering)},
+        metadata={ROOT_READ: RootList(node, sort.ordering, narrow.name if narrow else None)},
     )
 
 

@@ -293,6 +293,21 @@ def read_denial(field: GraphQLField, viewer: Viewer, arguments: Mapping[str, Any
     return None if guard is None else guard.denial(viewer, arguments)
 
 
+def input_denial(viewer: Viewer, input_type: Any, value: Any) -> GraphQLError | None:
+    """FORBIDDEN when an input value (a saved `where`, say) uses a member the viewer's roles
+    may not use; None when they may."""
+    denied = denials(viewer).inputs
+    for member in _members(input_type, value):
+        if member in denied:
+            fact = fact_of(*member)
+            label = fact.label if fact is not None else _INPUT_LABELS.get(member, ".".join(member))
+            return GraphQLError(
+                f"your roles may not read {label}: the conditions use {member[1]}",
+                extensions={"code": FORBIDDEN},
+            )
+    return None
+
+
 def unreadable(viewer: Viewer, type_name: str) -> GraphQLError | None:
     """FORBIDDEN for an object of a type the viewer may not read, wherever an abstract field
     (`node`, `nodes`) would return one."""

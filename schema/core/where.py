@@ -141,6 +141,29 @@ def _converted(value: Any, field_type: Any) -> Any:
     return value
 
 
+def to_graphql(value: Any) -> Any:
+    """A `where` input object as the JSON a client would send (GraphQL names, enums by name,
+    IDs and amounts as text), to keep and coerce again later."""
+    if isinstance(value, list):
+        return [to_graphql(item) for item in value]
+    if isinstance(value, relay.GlobalID):
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "_name_") and hasattr(value, "_value_"):
+        return value.name
+    definition = get_object_definition(value)
+    if definition is None:
+        return value
+    return {
+        field.graphql_name or to_camel_case(field.python_name): to_graphql(member)
+        for field in definition.fields
+        if (member := getattr(value, field.python_name)) is not None
+    }
+
+
 def input_of(node_type: type) -> Any:
     """The `where` input class of a node type (once built)."""
     return getattr(sys.modules[__name__], where_name(node_type))

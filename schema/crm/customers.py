@@ -24,14 +24,14 @@ from domain.erp import receivables
 from schema.core import filters, sql
 from schema.core.aggregates import aggregate_field
 from schema.core.compiled.planner import ROOT_READ, RootNode
-from schema.core.connections import Direction, RootSort, root_connection
+from schema.core.connections import Direction, Narrow, RootSort, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
 from schema.core.mutations import enum_value, given, mutation, retry_key
 from schema.core.node_queries import one_node
 from schema.core.nodes import TableNode, desc
 from schema.core.pagination import Connection
-from schema.core.relations import Children, Computed, Page, RowOf, RowsOf, ToOne
+from schema.core.relations import ESTIMATED_ITEMS, Children, Computed, Page, RowOf, RowsOf, ToOne
 from schema.core.where import Derived
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from schema.crm.contacts import Contact
     from schema.crm.interactions import Interaction
     from schema.crm.opportunities import Opportunity
+    from schema.crm.segments import Segment
     from schema.crm.tickets import Ticket
     from schema.erp.employees import Employee
     from schema.erp.invoices import Invoice
@@ -59,6 +60,7 @@ PaymentRef = Annotated["Payment", strawberry.lazy("schema.erp.payments")]
 MetricsRef = Annotated["CustomerMetrics", strawberry.lazy("schema.analytics.customer_value")]
 ForecastRef = Annotated["CustomerForecast", strawberry.lazy("schema.analytics.customer_value")]
 StatementRef = Annotated["CustomerStatement", strawberry.lazy("schema.finance.open_items")]
+SegmentRef = Annotated["Segment", strawberry.lazy("schema.crm.segments")]
 
 CustomerKind = vocabulary_enum("CustomerKind", CUSTOMER_KINDS, "Company or private person.")
 CustomerTier = vocabulary_enum(
@@ -174,6 +176,15 @@ class Customer(TableNode):
         report: Any = info.schema.get_type_by_name("CustomerStatement")
         return await report.origin.of_customer(info, self.id, start, end)
 
+    @strawberry.field(
+        description="The saved segments this customer is in now (of those whose conditions "
+        "the viewer may use). One statement per customer: ask for it on one or a few.",
+        metadata={ESTIMATED_ITEMS: 5},
+    )
+    async def segments(self, info: Info) -> list[SegmentRef] | None:
+        segment: Any = info.schema.get_type_by_name("Segment")
+        return await segment.origin.of_customer(info, self.id)
+
 
 @strawberry.input(description="Filters for customers; all given conditions must hold.")
 class CustomerFilter:
@@ -217,6 +228,13 @@ def _ordering(order: CustomerOrder | None, table: sql.Table) -> sql.RootOrdering
     return sql.by_columns(table, order.field.value, descending=descending)
 
 
+async def _in_segment(info: Info, segment: relay.GlobalID, table: sql.Table) -> list[Any]:
+    # Segments are saved customer conditions: their module imports this one.
+    from schema.crm.segments import customers_in_segment
+
+    return await customers_in_segment(info, segment, table)
+
+
 @strawberry.type
 class CustomerQueries:
     @strawberry.field(
@@ -235,6 +253,9 @@ class CustomerQueries:
         description="Customers, filtered and sorted (default by name).",
         sort=RootSort(_ordering, CustomerOrder, "Sort order."),
         filter=CustomerFilter,
+        narrow=Narrow(
+            "segment", relay.GlobalID, "Only the customers of this saved segment.", _in_segment
+        ),
     )
     customers_aggregate = aggregate_field(
         Customer, "Customers grouped, with counts and sums per group (one statement)."

@@ -206,6 +206,10 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
             "SELECT q.id, 1, (SELECT min(id) FROM erp.stock_item), 1, 1, 0, 1, 1, 0 FROM q",
             customer,
         )
+        await connection.execute(
+            "INSERT INTO crm.segment (name, definition) "
+            """VALUES ('Matrix', '{"tier": {"in": ["GOLD", "SILVER"]}}')"""
+        )
         ids: dict[str, str] = {}
         for name in NODE_TYPES:
             table = CORE.type_map[name].extensions[DEFINITION].origin.MODEL.__table__

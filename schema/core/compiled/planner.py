@@ -66,6 +66,9 @@ class RootList:
 
     node_type: type[FromRow]
     ordering: Callable[[Any, Any], Any]
+    # An argument narrowing the rows by what it reads first (`segment`): given, the list
+    # takes the general path.
+    narrowing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,8 @@ class Planner:
         arguments = self._converted(definition, node)
         if isinstance(read, RootNode):
             return self._root_node(read, definition, node, arguments.get("id"), details)
+        if read.narrowing is not None and arguments.get(read.narrowing) is not None:
+            raise Unsupported(read.narrowing)
         table = sql.table_of(read.node_type.MODEL)
         ordering = read.ordering(arguments.get("order_by"), table)
         try:

@@ -35,6 +35,7 @@ from schema.core.sql.relations import (
     rows_per_key,
 )
 from schema.core.sql.roots import RootOrdering, RootPage, by_columns, by_expression, root_page
+from schema.core.sql.segments import all_rows, segment_figures, segments_holding
 from schema.core.sql.where import root_conditions, where_condition
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "Table",
     "aggregate_statement",
     "all_of",
+    "all_rows",
     "ascending",
     "by_columns",
     "by_expression",
@@ -68,6 +70,8 @@ __all__ = [
     "row_per_key",
     "rows_by_id",
     "rows_per_key",
+    "segment_figures",
+    "segments_holding",
     "table_of",
     "text_search",
     "visible",
