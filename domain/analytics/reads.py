@@ -111,19 +111,22 @@ def lifetime_revenue(customer: Any) -> ColumnElement[Any]:
     )
 
 
-def revenue_since(customer: Any, since: ColumnElement[Any]) -> ColumnElement[Any]:
-    """What a customer bought since a day: the net of its orders that count as sales
-    (placed, confirmed, fulfilled), as the revenue figures count them."""
-    return func.coalesce(
-        select(func.sum(SALES_ORDER.c.subtotal))
-        .where(
-            SALES_ORDER.c.customer_id == customer.c.id,
-            SALES_ORDER.c.status == any_(literal(list(SALE_STATUSES), ARRAY(String))),
-            SALES_ORDER.c.ordered_at >= since,
-        )
-        .correlate(customer)
-        .scalar_subquery(),
-        0,
+def _sales_since(since: ColumnElement[Any]) -> list[ColumnElement[bool]]:
+    """Orders that count as sales (placed, confirmed, fulfilled), placed since a moment."""
+    return [
+        SALES_ORDER.c.status == any_(literal(list(SALE_STATUSES), ARRAY(String))),
+        SALES_ORDER.c.ordered_at >= since,
+    ]
+
+
+def revenue_by_customer_since(since: ColumnElement[Any]) -> Any:
+    """What each customer bought since a moment, the net of its sales as the revenue figures
+    count them: (customer_id, revenue) of those who bought, in one pass over the orders."""
+    return (
+        select(SALES_ORDER.c.customer_id, func.sum(SALES_ORDER.c.subtotal).label("revenue"))
+        .where(*_sales_since(since))
+        .group_by(SALES_ORDER.c.customer_id)
+        .subquery("revenue")
     )
 
 

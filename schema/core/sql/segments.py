@@ -23,15 +23,25 @@ def segment_figures(where: Any, viewer: Viewer, since: datetime) -> Statement:
     """Members, revenue since `since` and expected 90-day revenue of the customers meeting
     `where`, beside the same sums over every customer the viewer may see: one scan."""
     member = where_condition(where, CUSTOMER, viewer, argument="definition")
-    revenue = figures.revenue_since(CUSTOMER, literal(since))
-    expected = func.coalesce(figures.expected_revenue_90d(CUSTOMER), 0)
-    return select(
-        func.count().filter(member).label("members"),
-        func.coalesce(func.sum(revenue).filter(member), 0).label("revenue"),
-        func.coalesce(func.sum(revenue), 0).label("all_revenue"),
-        func.coalesce(func.sum(expected).filter(member), 0).label("expected"),
-        func.coalesce(func.sum(expected), 0).label("all_expected"),
-    ).where(visible(viewer, CUSTOMER), *listed(CUSTOMER))
+    sales = figures.revenue_by_customer_since(literal(since))
+    forecast = figures.CUSTOMER_FORECAST
+    revenue = func.coalesce(sales.c.revenue, 0)
+    expected = func.coalesce(forecast.c.expected_revenue_90d, 0)
+    rows = CUSTOMER.outerjoin(sales, sales.c.customer_id == CUSTOMER.c.id).outerjoin(
+        forecast, forecast.c.customer_id == CUSTOMER.c.id
+    )
+    statement: Statement = (
+        select(
+            func.count().filter(member).label("members"),
+            func.coalesce(func.sum(revenue).filter(member), 0).label("revenue"),
+            func.coalesce(func.sum(revenue), 0).label("all_revenue"),
+            func.coalesce(func.sum(expected).filter(member), 0).label("expected"),
+            func.coalesce(func.sum(expected), 0).label("all_expected"),
+        )
+        .select_from(rows)
+        .where(visible(viewer, CUSTOMER), *listed(CUSTOMER))
+    )
+    return statement
 
 
 def segments_holding(customer_id: int, wheres: list[Any], viewer: Viewer) -> Statement:
