@@ -136,6 +136,41 @@ async def explain(database_url: str, statement: Compiled, values: Mapping[str, A
     return "\n".join(row[0] for row in rows)
 
 
+SEGMENT = "Gold and owing"
+SEGMENT_WHERE = {"tier": {"eq": "GOLD"}, "openBalance": {"gt": "0"}}
+
+
+async def segment_questions(run: Run) -> dict[str, tuple[str, dict[str, Any]]]:
+    """A saved segment (made here when the database has none of that name) and its
+    questions: its figures, and the first page of its customers with their count."""
+    listing = "{ segments(first: 100) { edges { node { id name } } } }"
+    found = [
+        edge["node"]["id"]
+        for edge in (await run(listing, {}))["segments"]["edges"]
+        if edge["node"]["name"] == SEGMENT
+    ]
+    if not found:
+        made = await run(
+            """mutation($input: SegmentCreateInput!) { segmentCreate(input: $input) {
+              segment { id } errors { code } } }""",
+            {"input": {"name": SEGMENT, "where": SEGMENT_WHERE}},
+        )
+        found = [made["segmentCreate"]["segment"]["id"]]
+    [segment] = found
+    return {
+        "segment GOLD and owing: figures (members)": (
+            """query($id: ID!) { node(id: $id) { ... on Segment { figures { members revenue12m
+              revenue12mShare expectedRevenue90d expectedRevenue90dShare } } } }""",
+            {"id": segment},
+        ),
+        "segment GOLD and owing: customers (first 50, with count)": (
+            """query($id: ID!) { customers(first: 50, segment: $id) {
+              totalCount edges { node { code } } } }""",
+            {"id": segment},
+        ),
+    }
+
+
 async def measure(database_url: str, repeat: int) -> None:
     engine = create_engine(database_url, pool_size=5)
     reads = RecordingReadPool(database_url, max_size=5)
@@ -158,13 +193,16 @@ async def measure(database_url: str, repeat: int) -> None:
         ),
     }
     print(f"machine: {platform.machine()}, {platform.python_version()}; {customers:,} customers")
+    questions = {**QUESTIONS, **await segment_questions(runner(schema, state, viewers["admin"]))}
     print("| question | viewer | rows or groups | median ms | p90 ms |")
     print("|---|---|---|---|---|")
-    for name, (document, variables) in QUESTIONS.items():
+    for name, (document, variables) in questions.items():
         for label, viewer in viewers.items():
             run = runner(schema, state, viewer)
             answer = await run(document, variables)
             [value] = answer.values()
+            if "figures" in value:
+                value = {"totalCount": value["figures"]["members"]}
             size = value.get("totalCount", len(value.get("groups", value.get("edges", []))))
             times = await timed(run, document, variables, repeat)
             print(
