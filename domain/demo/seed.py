@@ -38,6 +38,7 @@ from domain.demo.orders import generate_orders
 from domain.demo.people import generate_people
 from domain.demo.pipeline import generate_campaign_members, generate_opportunities, generate_tickets
 from domain.demo.quotes import generate_quotes
+from domain.demo.segments import generate_segments
 from domain.demo.stock import generate_purchase_orders, generate_stock
 from domain.finance import bulk_books, chart, closing, periods
 from domain.finance.models import JournalEntry
@@ -61,6 +62,7 @@ GENERATORS: tuple[Callable[[Frame], None], ...] = (
     generate_opportunities,
     generate_tickets,
     generate_quotes,
+    generate_segments,
 )
 
 

@@ -122,3 +122,13 @@ async def all_ids(graphql: GraphQL, document: str, variables: dict[str, Any]) ->
 
 def gid(type_name: str, key: int) -> str:
     return to_base64(type_name, key)
+
+
+async def test_the_demo_segments_fit_the_schema(graphql: GraphQL) -> None:
+    answer = await graphql(
+        "{ segments(first: 20) { edges { node { name figures { members revenue12m } } } } }"
+    )
+    assert "errors" not in answer, answer["errors"]
+    figures = {e["node"]["name"]: e["node"]["figures"] for e in answer["data"]["segments"]["edges"]}
+    assert {"Gold and platinum, owing", "Overdue with an open deal"} <= set(figures)
+    assert all(f["members"] > 0 for f in figures.values())
