@@ -62,9 +62,10 @@ class Segment(TableNode):
     @strawberry.field(
         description="Members, revenue of the last 12 months and expected revenue of the next "
         "90 days, with their shares of all customers' — as of now, for the customers the "
-        "viewer may see (one statement)."
+        "viewer may see (one statement). Null, with FORBIDDEN, when the conditions use "
+        "something the viewer may not read."
     )
-    async def figures(self, info: Info) -> SegmentFigures:
+    async def figures(self, info: Info) -> SegmentFigures | None:
         condition = conditions_of(info, dict(self.definition))  # type: ignore[call-overload]
         since = datetime.now(UTC) - timedelta(days=REVENUE_DAYS)
         [row] = await info.context.loaders.fetch_once(

@@ -234,6 +234,8 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
                 where = f"WHERE id IN (SELECT campaign_id FROM crm.campaign_member WHERE customer_id = {customer})"
             elif name == "Employee":
                 where = f"WHERE id = {rep}"
+            elif name == "Segment":
+                where = "WHERE name = 'Matrix'"  # conditions every reader may use
             key = await connection.fetchval(
                 f"SELECT min(id) FROM {table.schema}.{table.name} {where}"
             )
