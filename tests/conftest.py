@@ -128,11 +128,22 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+# Committed rows a test that builds its own data must not find: a fixture that seeds a
+# company has to empty the database after itself, or the next test on the same worker
+# (in any order xdist chooses) fails in ways that point nowhere near the cause.
+LEFTOVERS = (
+    "SELECT EXISTS (SELECT 1 FROM crm.customer) OR EXISTS (SELECT 1 FROM erp.employee) "
+    "OR EXISTS (SELECT 1 FROM finance.closed_period)"
+)
+LEFTOVERS_FOUND = "committed data of an earlier test is still here: its fixture must truncate_all"
+
+
 @pytest.fixture
 async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A session inside a transaction that is rolled back: domain tests leave nothing."""
     async with engine.connect() as connection:
         transaction = await connection.begin()
+        assert not await connection.scalar(text(LEFTOVERS)), LEFTOVERS_FOUND
         db = AsyncSession(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )

@@ -15,6 +15,7 @@ from api.bi_role import ensure_bi_role
 from domain.analytics import metrics
 from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
+from tests.conftest import truncate_all
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,14 @@ class BiRole:
 
 
 @pytest.fixture(scope="module")
-async def company(database_url: str, engine: AsyncEngine) -> None:
+async def company(database_url: str, engine: AsyncEngine) -> AsyncIterator[None]:
+    """A seeded company for a module's read-only tests; emptied afterwards, as tests that
+    commit (and tests on rolled-back sessions) expect to find the database."""
     await seed_database(database_url, customers=80, seed=5, today=date(2026, 6, 30), reset=True)
     async with engine.begin() as connection:
         await metrics.recompute_all(connection)
+    yield
+    await truncate_all(engine)
 
 
 async def drop_role(database_url: str, name: str) -> None:

@@ -23,6 +23,7 @@ from domain.erp.pricing import DEFAULT_PRICE_RULES
 from schema.build import build_schema
 from schema.core.context import AppState, Context
 from schema.core.loaders import Loaders
+from tests.conftest import LEFTOVERS, LEFTOVERS_FOUND
 
 Execute = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -61,6 +62,7 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture
 async def world(clean_db: AsyncEngine, db: asyncpg.Connection) -> World:
+    assert not await db.fetchval(LEFTOVERS), LEFTOVERS_FOUND
     # Departments say who does which work (assignments are checked against them).
     departments = {
         row["code"]: row["id"]
