@@ -1,4 +1,5 @@
-"""GraphiQL preloaded with the Customer 360 query, a real customer ID and request headers."""
+"""GraphiQL preloaded with the Customer 360 query, a real customer ID and request headers,
+and a tab per example of the questions the graph answers about many records."""
 
 import json
 import re
@@ -29,8 +30,84 @@ CUSTOMER_360 = """query Customer360($id: ID!) {
 """
 
 
+# One tab each, after the Customer 360: `where` across relations, grouped aggregates and
+# saved segments (docs/ANALYTICS.md explains them).
+EXAMPLES = (
+    """# Customers with an invoice more than 30 days overdue and an open deal.
+query OverdueWithOpenDeal {
+  customers(first: 50, where: {
+    invoices: {some: {daysOverdue: {gt: 30}}}
+    opportunities: {some: {stage: {in: [QUALIFICATION, PROPOSAL, NEGOTIATION]}}}
+  }) {
+    totalCount
+    edges { node { code name tier openBalance accountManager { name } } }
+  }
+}
+""",
+    """# Orders of GOLD customers, with the tier they had when they ordered.
+query GoldCustomersOrders {
+  salesOrders(first: 20, where: {customer: {tier: {eq: GOLD}}}) {
+    totalCount
+    edges { node { number orderedAt customerTier total customer { name tier } } }
+  }
+}
+""",
+    """# Revenue by month by tier at the time of sale (Berlin time).
+query RevenueByMonthByTier {
+  salesOrdersAggregate(
+    where: {status: {in: [PLACED, CONFIRMED, FULFILLED]}}
+    groupBy: [{field: ORDERED_AT, bucket: MONTH, timeZone: "Europe/Berlin"}, {field: CUSTOMER_TIER}]
+    limit: 1000
+  ) { truncated groups { key count sum { subtotal } } }
+}
+""",
+    """# Tickets by category by ISO week.
+query TicketsByCategoryByWeek {
+  ticketsAggregate(groupBy: [{field: CATEGORY}, {field: OPENED_AT, bucket: WEEK}], limit: 1000) {
+    truncated groups { key count }
+  }
+}
+""",
+    """# Weighted pipeline (amount x probability) by expected close month and owner.
+query WeightedPipeline {
+  opportunitiesAggregate(
+    where: {stage: {in: [PROSPECTING, QUALIFICATION, PROPOSAL, NEGOTIATION]}}
+    groupBy: [{field: EXPECTED_CLOSE_ON, bucket: MONTH}, {field: OWNER__NAME}]
+    limit: 1000
+  ) { truncated groups { key count sum { amount weightedAmount } } }
+}
+""",
+    """# Campaign responses and conversions by channel.
+query CampaignResponsesByChannel {
+  campaignMembersAggregate(groupBy: [{field: CAMPAIGN__CHANNEL}, {field: STATUS}]) {
+    groups { key count }
+  }
+}
+""",
+    """# Saved segments: members, revenue and expected revenue with their shares.
+query Segments {
+  segments(first: 10) {
+    edges { node {
+      name definition
+      figures { members revenue12m revenue12mShare expectedRevenue90d expectedRevenue90dShare }
+    } }
+  }
+}
+""",
+)
+
+
+def _tabs(variables: dict[str, str], headers: dict[str, str]) -> str:
+    """GraphiQL's `defaultTabs` (used while the browser has no tabs of its own stored)."""
+    shown = json.dumps(headers, indent=2) if headers else None
+    tabs = [{"query": CUSTOMER_360, "variables": json.dumps(variables, indent=2)}]
+    tabs += [{"query": document} for document in EXAMPLES]
+    text = json.dumps([{**tab, "headers": shown} if shown else tab for tab in tabs])
+    return text.replace("</", "<\\/")  # never ends the page's <script> early
+
+
 def customize(html: str, *, variables: dict[str, str], headers: dict[str, str]) -> str:
-    """Replace GraphiQL's welcome text with our document and preset variables and headers."""
+    """Replace GraphiQL's welcome text with our documents and preset variables and headers."""
     html = re.sub(
         r"const EXAMPLE_QUERY = `.*?`;",
         lambda _: f"const EXAMPLE_QUERY = {json.dumps(CUSTOMER_360)};",
@@ -41,6 +118,11 @@ def customize(html: str, *, variables: dict[str, str], headers: dict[str, str]) 
     html = html.replace(
         "parameters.variables,",
         f"parameters.variables || {json.dumps(json.dumps(variables, indent=2))},",
+        1,
+    )
+    html = html.replace(
+        "defaultEditorToolsVisibility: true,",
+        f"defaultEditorToolsVisibility: true, defaultTabs: {_tabs(variables, headers)},",
         1,
     )
     if headers:

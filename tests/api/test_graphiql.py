@@ -1,12 +1,19 @@
-"""GraphiQL opens with the Customer 360 document and a real customer to run it on."""
+"""GraphiQL opens with the Customer 360 document and a real customer to run it on, and a tab
+per example of the questions about many records."""
+
+import json
+import re
 
 import httpx
 import pytest
+from graphql import OperationDefinitionNode, parse
 from starlette.applications import Starlette
 from strawberry.relay import to_base64
 
 from api.app import create_app
+from api.graphiql import EXAMPLES
 from api.settings import Settings
+from tests.api.conftest import GraphQL
 
 
 @pytest.mark.usefixtures("demo")
@@ -15,6 +22,33 @@ async def test_graphiql_is_preloaded(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert "query Customer360($id: ID!)" in response.text
     assert to_base64("Customer", 1) in response.text
+    found = re.search(r"defaultTabs: (\[.*?\]),\n", response.text)
+    assert found is not None
+    tabs = json.loads(found.group(1))
+    assert [tab["query"] for tab in tabs[1:]] == list(EXAMPLES)
+    assert "query Customer360" in tabs[0]["query"]
+
+
+def _operation_name(document: str) -> str:
+    (operation,) = (
+        d for d in parse(document).definitions if isinstance(d, OperationDefinitionNode)
+    )
+    assert operation.name is not None
+    return operation.name.value
+
+
+@pytest.mark.parametrize(
+    "document",
+    EXAMPLES,
+    ids=[_operation_name(document) for document in EXAMPLES],
+)
+@pytest.mark.usefixtures("demo")
+async def test_every_example_tab_answers_on_the_demo(graphql: GraphQL, document: str) -> None:
+    result = await graphql(document)
+    assert "errors" not in result, result.get("errors")
+    (answer,) = result["data"].values()
+    rows = answer.get("edges", answer.get("groups"))
+    assert rows, f"the example shows nothing on the demo: {answer}"
 
 
 @pytest.fixture(scope="module")
