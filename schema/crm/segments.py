@@ -21,8 +21,8 @@ from domain.crm import segments
 from domain.crm.models import Segment as SegmentModel
 from schema.core import sql
 from schema.core.connections import RootSort, root_connection
-from schema.core.ids import decode_id
-from schema.core.mutations import mutation
+from schema.core.ids import decode, decode_id
+from schema.core.mutations import given, mutation
 from schema.core.nodes import TableNode, desc
 from schema.core.permissions import input_denial, refuse_unreadable
 from schema.core.where import as_input, input_of, to_graphql
@@ -58,6 +58,7 @@ class Segment(TableNode):
     description: str | None = desc("What it is for.")
     definition: JSON = desc("Its conditions, as a `CustomerWhere` value.")
     created_at: datetime = desc("When it was saved.")
+    version: int = desc("Increases with every change; send it back with segmentUpdate.")
 
     @strawberry.field(
         description="Members, revenue of the last 12 months and expected revenue of the next "
@@ -148,6 +149,33 @@ class SegmentCreateInput:
     )
 
 
+@strawberry.input(description="Changes to a segment; fields left out keep their value.")
+class SegmentUpdateInput:
+    id: strawberry.ID = strawberry.field(description="The segment.")
+    version: int = strawberry.field(description="The version you read; a newer one is a CONFLICT.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Name (unique, at most 100 characters)."
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="What it is for."
+    )
+    where: CustomerWhereRef | None = strawberry.field(
+        default=strawberry.UNSET, description="New conditions, replacing the old ones."
+    )
+
+
+def _segment_changes(input: SegmentUpdateInput) -> dict[str, object]:
+    values = given(input, "name", "description")
+    if input.where is not strawberry.UNSET:
+        values["definition"] = None if input.where is None else to_graphql(input.where)
+    return values
+
+
+@strawberry.input(description="The segment to delete.")
+class SegmentDeleteInput:
+    id: strawberry.ID = strawberry.field(description="The segment.")
+
+
 @strawberry.type
 class SegmentMutations:
     segment_create = mutation(
@@ -160,5 +188,26 @@ class SegmentMutations:
             name=input.name,
             description=input.description,
             definition=to_graphql(input.where),
+        ),
+    )
+    segment_update = mutation(
+        SegmentUpdateInput,
+        Segment,
+        "Rename a segment, describe it again or replace its conditions.",
+        lambda input, session, journal: segments.update(
+            session=session,
+            journal=journal,
+            segment_id=decode(input.id, "Segment", "id"),
+            version=input.version,
+            given=_segment_changes(input),
+        ),
+    )
+    segment_delete = mutation(
+        SegmentDeleteInput,
+        Segment,
+        "Delete a segment (its customers are not touched); the payload's segment is null "
+        "once it is gone.",
+        lambda input, session, journal: segments.delete(
+            session=session, journal=journal, segment_id=decode(input.id, "Segment", "id")
         ),
     )

@@ -132,3 +132,59 @@ async def test_the_demo_segments_fit_the_schema(graphql: GraphQL) -> None:
     figures = {e["node"]["name"]: e["node"]["figures"] for e in answer["data"]["segments"]["edges"]}
     assert {"Gold and platinum, owing", "Overdue with an open deal"} <= set(figures)
     assert all(f["members"] > 0 for f in figures.values())
+
+
+UPDATE = """mutation($input: SegmentUpdateInput!) { segmentUpdate(input: $input) {
+  segment { name description definition version } errors { field code } } }"""
+DELETE = """mutation($id: ID!) { segmentDelete(input: {id: $id}) {
+  segment { id } errors { field code } } }"""
+VERSION = """query($id: ID!) { node(id: $id) { ... on Segment { version } } }"""
+
+
+async def test_a_segment_is_renamed_redefined_and_deleted(
+    graphql: GraphQL, db: asyncpg.Connection, tokens: Tokens
+) -> None:
+    segment = (await create(graphql, "To be changed", GOLD_OWING))["segment"]["id"]
+    version = (await graphql(VERSION, {"id": segment}))["data"]["node"]["version"]
+
+    async def update(token: Any = None, **changes: Any) -> Any:
+        options = {} if token is None else {"token": token}
+        variables = {"input": {"id": segment, **changes}}
+        return (await graphql(UPDATE, variables, **options))["data"]["segmentUpdate"]
+
+    silver = {"tier": {"eq": "SILVER"}}
+    changed = await update(version=version, name="Silver", description="All of them", where=silver)
+    assert changed["errors"] == []
+    assert changed["segment"] == {
+        "name": "Silver",
+        "description": "All of them",
+        "definition": silver,
+        "version": version + 1,
+    }
+    # Its members follow the new conditions on the next read.
+    silver_ids = await ids_of(
+        db, "SELECT id FROM crm.customer WHERE tier = 'silver' AND archived_at IS NULL"
+    )
+    assert await all_ids(graphql, IN_SEGMENT, {"segment": segment}) == silver_ids
+    # A stale version, a taken name, no conditions, a reader who may not change segments:
+    # each refused, and nothing changed.
+    assert [e["code"] for e in (await update(version=version, name="x"))["errors"]] == ["CONFLICT"]
+    taken = await update(version=version + 1, name="Gold and platinum, owing")
+    assert [e["code"] for e in taken["errors"]] == ["DUPLICATE"]
+    emptied = await update(version=version + 1, where=None)
+    assert [(e["field"], e["code"]) for e in emptied["errors"]] == [("where", "VALIDATION")]
+    rep, _ = await rep_token(db, tokens)
+    assert [e["code"] for e in (await update(rep, version=version + 1, name="x"))["errors"]] == [
+        "FORBIDDEN"
+    ]
+    assert (await graphql(VERSION, {"id": segment}))["data"]["node"]["version"] == version + 1
+
+    deleted = (await graphql(DELETE, {"id": segment}))["data"]["segmentDelete"]
+    assert deleted == {"segment": None, "errors": []}
+    assert (await graphql(VERSION, {"id": segment}))["data"]["node"] is None
+    member = min(silver_ids)
+    assert {"name": "Silver"} not in (await graphql(SEGMENTS_OF, {"id": gid("Customer", member)}))[
+        "data"
+    ]["customer"]["segments"]
+    again = (await graphql(DELETE, {"id": segment}))["data"]["segmentDelete"]
+    assert [e["code"] for e in again["errors"]] == ["NOT_FOUND"]
