@@ -15,23 +15,18 @@ call to `rendered()`. What keeps the two from drifting is a test
 the affected views with the new text (`python -m domain.analytics.bi_views` prints it).
 """
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, func, literal_column
+from sqlalchemy import func, literal_column
 
 from domain.analytics.daily import SALES_STATUSES
 from domain.core.literal_sql import render, render_subquery
 from domain.erp import fulfilment_status, on_order, receivables, stock_position
 
 _INVOICE = receivables.INVOICE.alias("i")
-# The view sums payments and credit notes once per invoice, in a lateral subquery `due`.
-_PAID: ColumnElement[Any] = literal_column("due.paid")
-_CREDITED: ColumnElement[Any] = literal_column("due.credited")
 
 INVOICES_AGING = """
 SELECT i.id AS invoice_id, i.number AS invoice_number, i.status, i.customer_id,
        c.code AS customer_code, c.name AS customer_name, so.number AS sales_order_number,
-       i.currency, i.issued_on, i.due_on, i.total, due.paid AS amount_paid,
+       i.currency, i.issued_on, i.due_on, i.total, i.amount_paid::numeric AS amount_paid,
        {amount_due} AS amount_due, late.days AS days_overdue,
        CASE
            WHEN late.days = 0 THEN 'current'
@@ -47,14 +42,8 @@ SELECT i.id AS invoice_id, i.number AS invoice_number, i.status, i.customer_id,
            WHEN late.days <= 90 THEN 3
            ELSE 4
        END AS bucket_order,
-       due.credited AS amount_credited
+       i.amount_credited::numeric AS amount_credited
 FROM erp.invoice i
-CROSS JOIN LATERAL (
-    SELECT coalesce(sum(p.amount), 0) AS paid,
-           (SELECT coalesce(sum(n.total), 0) FROM erp.credit_note n
-            WHERE n.invoice_id = i.id) AS credited
-    FROM erp.payment p WHERE p.invoice_id = i.id
-) due
 CROSS JOIN LATERAL (SELECT {days_overdue} AS days) late
 JOIN crm.customer c ON c.id = i.customer_id
 LEFT JOIN erp.sales_order so ON so.id = i.sales_order_id
@@ -109,9 +98,9 @@ def rendered() -> dict[str, str]:
     item = stock_position.STOCK_ITEM.alias("s")
     return {
         "invoices_aging": INVOICES_AGING.format(
-            amount_due=render(receivables.amount_due(_INVOICE, paid=_PAID, credited=_CREDITED)),
-            days_overdue=render(receivables.days_overdue(_INVOICE, paid=_PAID, credited=_CREDITED)),
-            is_open=render(receivables.is_open(_INVOICE, paid=_PAID, credited=_CREDITED)),
+            amount_due=render(receivables.amount_due(_INVOICE)),
+            days_overdue=render(receivables.days_overdue(_INVOICE)),
+            is_open=render(receivables.is_open(_INVOICE)),
         ),
         "sales_order_lines": SALES_ORDER_LINES.format(
             sales_statuses=SALES_STATUSES,

@@ -14,9 +14,7 @@ included): a long full pass that started before an order cannot overwrite the fr
 figures a per-customer recompute wrote after it.
 """
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, literal_column, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.analytics.daily import SALES_STATUSES
@@ -24,14 +22,11 @@ from domain.analytics.rfm import segment_case_sql
 from domain.core.literal_sql import render
 from domain.erp import receivables
 
-# The receivables rules on invoice `i`, its joined payments `p` and credit notes `cn`
-# (`domain.erp.receivables`).
+# The receivables rules on invoice `i` (`domain.erp.receivables`).
 _INVOICE = receivables.INVOICE.alias("i")
-_PAID: ColumnElement[Any] = literal_column("coalesce(p.paid, 0)")
-_CREDITED: ColumnElement[Any] = literal_column("coalesce(cn.credited, 0)")
-AMOUNT_DUE = render(receivables.amount_due(_INVOICE, paid=_PAID, credited=_CREDITED))
-IS_OPEN = render(receivables.is_open(_INVOICE, paid=_PAID, credited=_CREDITED))
-IS_OVERDUE = render(receivables.is_overdue(_INVOICE, paid=_PAID, credited=_CREDITED))
+AMOUNT_DUE = render(receivables.amount_due(_INVOICE))
+IS_OPEN = render(receivables.is_open(_INVOICE))
+IS_OVERDUE = render(receivables.is_overdue(_INVOICE))
 
 _FIGURES = f"""
 orders AS (
@@ -46,10 +41,6 @@ balances AS (
            sum({AMOUNT_DUE}) AS open_balance,
            coalesce(sum({AMOUNT_DUE}) FILTER (WHERE {IS_OVERDUE}), 0) AS overdue_balance
     FROM erp.invoice i
-    LEFT JOIN (SELECT invoice_id, sum(amount) AS paid FROM erp.payment GROUP BY invoice_id) p
-           ON p.invoice_id = i.id
-    LEFT JOIN (SELECT invoice_id, sum(total) AS credited FROM erp.credit_note
-               GROUP BY invoice_id) cn ON cn.invoice_id = i.id
     WHERE {IS_OPEN} {{invoice_filter}}
     GROUP BY i.customer_id
 )"""

@@ -61,6 +61,8 @@ class Operand:
     column: str | None = None
     expression: Callable[[Any], Any] | None = None
     node_type: str | None = None  # for `id`: the type its global IDs name
+    # `exceeds(rows, n)`: the value > n for an int n >= 0, in a form an index serves.
+    exceeds: Callable[[Any, int], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class Derived:
     python_type: type
     expression: Callable[[Any], Any]
     reveals: tuple[str, str] | None = None
+    # The same comparison `> n` (n >= 0) rewritten for an index, where the domain has one.
+    exceeds: Callable[[Any, int], Any] | None = None
 
 
 def as_input(value: Any, input_type: Any) -> Any:
@@ -424,7 +428,10 @@ def _members(
         comparison = _comparison_of(derived.python_type, False)
         fields[python_name] = (
             comparison | None,
-            _member(Operand(expression=derived.expression), f"Its {name}, as the API shows it."),
+            _member(
+                Operand(expression=derived.expression, exceeds=derived.exceeds),
+                f"Its {name}, as the API shows it.",
+            ),
         )
         close(name, *(derived.reveals or (owner, name)))
     fields["and_"] = (_list_of(_ref(node_type)) | None, _logic("and", "Every one of these holds."))

@@ -66,7 +66,11 @@ class Invoice(TableNode):
         "amount_credited": Derived(Decimal, receivables.amount_credited),
         "amount_due": Derived(Decimal, receivables.amount_due),
         "is_overdue": Derived(bool, receivables.is_overdue),
-        "days_overdue": Derived(int, receivables.days_overdue),
+        "days_overdue": Derived(
+            int,
+            receivables.days_overdue,
+            exceeds=lambda rows, days: receivables.overdue_more_than(days, rows),
+        ),
     }
     id: relay.NodeID[int]
     number: str = desc("Invoice number.")

@@ -74,7 +74,7 @@ async def test_credit_by_lines_and_by_amount_reduces_what_is_due_everywhere(
     assert note["lines"] == [{"quantity": 1, "lineTotal": "90.00", "taxAmount": "17.10"}]
     assert note["invoice"] == {
         "status": "ISSUED",
-        "amountPaid": "0",
+        "amountPaid": "0.00",
         "amountCredited": "107.10",
         "amountDue": "321.30",
     }

@@ -200,8 +200,21 @@ def _comparisons(
         assert isinstance(comparison, w.Comparison)
         at = f"{path}.{name}"
         budget.spend(at)
-        found.append(compare(comparison.operator, value, _plain(operand, spec, at), at))
+        plain = _plain(operand, spec, at)
+        above = _lower_bound(comparison.operator, plain)
+        if spec.exceeds is not None and above is not None:
+            found.append(spec.exceeds(rows.rows, above))
+        else:
+            found.append(compare(comparison.operator, value, plain, at))
     return found
+
+
+def _lower_bound(operator: str, operand: Any) -> int | None:
+    """n when the comparison means `value > n` for a whole n >= 0 (`gt n`, `gte n + 1`)."""
+    if isinstance(operand, bool) or not isinstance(operand, int):
+        return None
+    bound = operand if operator == "gt" else operand - 1 if operator == "gte" else None
+    return bound if bound is not None and bound >= 0 else None
 
 
 def _plain(operand: Any, spec: w.Operand, path: str) -> Any:
