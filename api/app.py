@@ -42,6 +42,7 @@ def create_app(
         lock_timeout_ms=settings.lock_timeout_ms,
         connect_timeout_s=settings.db_connect_timeout_s,
         pool_timeout_s=settings.db_pool_timeout_s,
+        parallel_workers=settings.db_parallel_workers,
     )
     reads = ReadPool(
         settings.database_url,
@@ -50,6 +51,7 @@ def create_app(
         connect_timeout_s=settings.db_connect_timeout_s,
         pool_timeout_s=settings.db_pool_timeout_s,
         per_owner=settings.db_connections_per_client or None,
+        parallel_workers=settings.db_parallel_workers,
     )
     state = AppState(
         engine=engine, sessions=session_factory(engine), reads=reads, settings=settings

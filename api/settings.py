@@ -35,6 +35,10 @@ class Settings(SecuritySettings):
     db_connections_per_client: int = Field(
         default=10, alias="BIZGRAPH_DB_CONNECTIONS_PER_CLIENT", ge=0
     )
+    # A request's statement runs in its own backend: parallel workers speed one big scan on
+    # an idle server, but on a busy API they take the cores other requests need, and
+    # starting them costs (docs/PERFORMANCE.md, "Questions about many records").
+    db_parallel_workers: int = Field(default=0, alias="BIZGRAPH_DB_PARALLEL_WORKERS", ge=0)
     queue_name: str = Field(default="bizgraph:queue", alias="BIZGRAPH_QUEUE_NAME")
     log_level: str = Field(default="INFO", alias="BIZGRAPH_LOG_LEVEL")
     # The executor's fast paths (schema.core.execution); off, every field takes graphql-core's.

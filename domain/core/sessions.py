@@ -36,6 +36,7 @@ def create_engine(
     connect_timeout_s: float = 5.0,
     pool_timeout_s: float = 30.0,
     application_name: str = "bizgraph",
+    parallel_workers: int | None = None,
 ) -> AsyncEngine:
     """An async engine; a statement timeout bounds what any single statement may cost, a lock
     timeout how long one waits for another transaction's lock.
@@ -44,7 +45,8 @@ def create_engine(
     connection is refused) and never waits longer than `pool_timeout_s` for a free pooled
     connection. Without pre-ping, the first use of a connection the server dropped fails
     and SQLAlchemy then discards every older pooled connection, so the pool recovers by
-    itself once the server is back.
+    itself once the server is back. `parallel_workers` caps the parallel workers of one
+    statement (PostgreSQL's `max_parallel_workers_per_gather`; None: the server's).
     """
     # JIT compilation costs 10-50 ms per query and never pays off for short OLTP reads.
     server_settings = {"application_name": application_name, "jit": "off"}
@@ -52,6 +54,8 @@ def create_engine(
         server_settings["statement_timeout"] = str(statement_timeout_ms)
     if lock_timeout_ms is not None:
         server_settings["lock_timeout"] = str(lock_timeout_ms)
+    if parallel_workers is not None:
+        server_settings["max_parallel_workers_per_gather"] = str(parallel_workers)
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,

@@ -125,7 +125,10 @@ class RecordingReadPool(ReadPool):
 
 async def explain(database_url: str, statement: Compiled, values: Mapping[str, Any] | None) -> str:
     """The plan of a statement as it ran, with its timings and buffers."""
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    # As the API's read pool runs statements: without parallel workers.
+    connection = await asyncpg.connect(
+        asyncpg_dsn(database_url), server_settings={"max_parallel_workers_per_gather": "0"}
+    )
     try:
         rows = await connection.fetch(
             "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement.sql,
