@@ -72,6 +72,7 @@ from schema.erp.sales_orders import (
     SalesOrderQueries,
 )
 from schema.erp.stock_items import StockItem, StockItemMutations, StockItemQueries
+from schema.erp.stock_movements import StockMovement, StockMovementQueries
 from schema.erp.suppliers import Supplier, SupplierMutations, SupplierQueries
 from schema.erp.warehouses import Warehouse
 from schema.exchange.import_jobs import ImportJob, ImportJobMutations, ImportJobQueries
@@ -108,6 +109,7 @@ class Query(
     CreditNoteQueries,
     QuoteQueries,
     StockItemQueries,
+    StockMovementQueries,
     ReplenishmentQueries,
     EmployeeQueries,
     CampaignQueries,
@@ -200,6 +202,7 @@ NODE_TYPES = [
     SupplierBill,
     SupplierBillLine,
     SupplierPayment,
+    StockMovement,
 ]
 
 # The `where` inputs of every node type and the aggregates' types, made before the schema

@@ -84,6 +84,8 @@ PERMISSIONS: Mapping[str, Access] = {
     # Stock and purchasing
     "StockItem": _STOCK_ITEM,
     "StockLevel": _STOCK_ITEM,
+    # Movements carry values at cost: read where purchase costs are; written by operations.
+    "StockMovement": Access(read=_roles("warehouse", "finance"), write=frozenset()),
     "Warehouse": Access(
         read=_roles(SALES, "support", "finance", "warehouse"), write=_roles("warehouse")
     ),

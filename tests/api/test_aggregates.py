@@ -1,6 +1,7 @@
 """Grouped aggregates against SQL written by hand, to the cent, on the seeded demo company:
 revenue by month by tier, tickets by category by ISO week, the weighted pipeline by close
-month and owner, campaign responses by channel; their permissions, limits and cost."""
+month and owner, campaign responses by channel, goods shipped by category by month; their
+permissions, limits and cost."""
 
 from collections.abc import AsyncIterator
 from datetime import date
@@ -50,6 +51,15 @@ CAMPAIGNS = """{ campaignMembersAggregate(groupBy: [{field: CAMPAIGN__CHANNEL}, 
 CAMPAIGNS_SQL = """
 SELECT upper(k.channel), upper(m.status), count(*)
 FROM crm.campaign_member m JOIN crm.campaign k ON k.id = m.campaign_id GROUP BY 1, 2"""
+
+SHIPPED = """{ stockMovementsAggregate(where: {kind: {eq: SHIPMENT}},
+    groupBy: [{field: STOCK_ITEM__CATEGORY}, {field: OCCURRED_AT, bucket: MONTH}], limit: 1000)
+    { truncated groups { key count sum { deltaOnHand value } } } }"""
+SHIPPED_SQL = """
+SELECT upper(i.category), to_char(date_trunc('month', m.occurred_at AT TIME ZONE 'UTC'),
+       'YYYY-MM-DD'), count(*), sum(m.delta_on_hand), sum(m.value)
+FROM erp.stock_movement m JOIN erp.stock_item i ON i.id = m.stock_item_id
+WHERE m.kind = 'shipment' GROUP BY 1, 2"""
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +124,17 @@ async def test_campaign_responses_and_conversions_by_channel(
     assert found == expected
 
 
+async def test_goods_shipped_by_category_by_month(graphql: GraphQL, db: asyncpg.Connection) -> None:
+    answer = await graphql(SHIPPED)
+    found = {
+        (*g["key"], g["count"], int(g["sum"]["deltaOnHand"]), Decimal(g["sum"]["value"]))
+        for g in groups(answer)
+    }
+    expected = await by_hand(db, SHIPPED_SQL)
+    assert len(expected) > 20 and all(units < 0 for *_, units, _ in expected)
+    assert found == expected
+
+
 async def test_having_distinct_and_truncation(graphql: GraphQL, db: asyncpg.Connection) -> None:
     answer = await graphql(
         """{ salesOrdersAggregate(groupBy: [{field: CUSTOMER__COUNTRY}], distinct: [CUSTOMER__TIER],
@@ -170,6 +191,8 @@ async def test_a_sales_rep_aggregates_only_their_own_customers_records(
             "{ groups { count } } }",
             "where",
         ),
+        # Movements carry values at cost.
+        ("sales_rep", "{ stockMovementsAggregate { groups { count } } }", None),
     ],
 )
 async def test_what_one_may_not_read_cannot_be_aggregated(
