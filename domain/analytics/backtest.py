@@ -13,14 +13,19 @@ without gaps. Each origin fits on the history up to that day and forecasts the n
   days, which is why MASE is the figure to compare.
 - The baseline is the seasonal-naive forecast itself: every future day repeats the same
   weekday of the last observed week.
+- Interval coverage (`rolling`, for forecasters with an 80 % interval): the share of the
+  forecast days whose actual value fell inside the interval; about 0.8 when the interval
+  is honest.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 Forecaster = Callable[[np.ndarray, int], np.ndarray]
+# (history, horizon) -> (point forecast, lower and upper bound of its interval)
+IntervalForecaster = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
 SEASON = 7
 
 
@@ -35,6 +40,7 @@ class BacktestSettings:
 class Accuracy:
     mape: float | None
     mase: float | None
+    coverage: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,22 @@ def backtest(series: np.ndarray, forecaster: Forecaster, settings: BacktestSetti
         model.append((actual, forecaster(history, len(actual)), scale))
         baseline.append((actual, seasonal_naive(history, len(actual)), scale))
     return Backtest(model=accuracy(model), baseline=accuracy(baseline), origins=len(cuts))
+
+
+def rolling(
+    series: np.ndarray, forecaster: IntervalForecaster, settings: BacktestSettings
+) -> tuple[Accuracy, int]:
+    """Rolling-origin accuracy of a forecaster with intervals, and its number of origins."""
+    cuts = origins(len(series), settings)
+    forecasts: list[tuple[np.ndarray, np.ndarray, float]] = []
+    inside: list[np.ndarray] = []
+    for cut in cuts:
+        history, actual = series[:cut], series[cut : cut + settings.horizon]
+        mean, low, high = forecaster(history, len(actual))
+        forecasts.append((actual, mean, naive_scale(history)))
+        inside.append((actual >= low) & (actual <= high))
+    coverage = float(np.mean(np.concatenate(inside))) if inside else None
+    return replace(accuracy(forecasts), coverage=coverage), len(cuts)
 
 
 def accuracy(forecasts: list[tuple[np.ndarray, np.ndarray, float]]) -> Accuracy:

@@ -96,12 +96,37 @@ class ForecastRun(Base):
     mase: Mapped[float | None] = mapped_column()
     baseline_mape: Mapped[float | None] = mapped_column()
     baseline_mase: Mapped[float | None] = mapped_column()
+    # Share of backtest actuals inside the served model's 80 % interval.
+    interval_coverage: Mapped[float | None] = mapped_column()
+    # The day the forecast was made as of: history ends the day before.
+    as_of: Mapped[date | None] = mapped_column(Date)
     details: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[CreatedAt]
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class ForecastCandidate(Base):
+    """How one candidate method did in a run's backtest (`domain.analytics.forecasters`):
+    the served one has the lowest MASE."""
+
+    __tablename__ = "forecast_candidate"
+    __table_args__ = {"schema": SCHEMA}
+
+    run_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("analytics.forecast_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(40), primary_key=True)
+    mase: Mapped[float | None] = mapped_column()
+    mape: Mapped[float | None] = mapped_column()
+    interval_coverage: Mapped[float | None] = mapped_column()
+    origins: Mapped[int] = mapped_column()
+    seconds: Mapped[float] = mapped_column()
+    served: Mapped[bool] = mapped_column()
+    # Why the candidate could not be scored (its fit failed), if it could not.
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class RevenueForecastPoint(Base):

@@ -17,6 +17,7 @@ from domain.analytics.models import (
     CustomerForecast,
     CustomerMetrics,
     DemandForecast,
+    ForecastCandidate,
     ForecastRun,
     RevenueForecastPoint,
 )
@@ -32,6 +33,7 @@ DEMAND_FORECAST: Table = DemandForecast.__table__  # type: ignore[assignment]
 CAMPAIGN_METRICS: Table = CampaignMetrics.__table__  # type: ignore[assignment]
 FORECAST_RUN: Table = ForecastRun.__table__  # type: ignore[assignment]
 FORECAST_POINT: Table = RevenueForecastPoint.__table__  # type: ignore[assignment]
+FORECAST_CANDIDATE: Table = ForecastCandidate.__table__  # type: ignore[assignment]
 
 # Prefixes of the two halves of a `customer_figures` row.
 METRICS = "metrics_"
@@ -75,6 +77,15 @@ def newest_forecast_run(scope: str, key: str) -> Any:
         )
         .order_by(FORECAST_RUN.c.started_at.desc(), FORECAST_RUN.c.id.desc())
         .limit(1)
+    )
+
+
+def forecast_candidates(run_id: int) -> Any:
+    """How every candidate method did in a forecast run's backtest, best first."""
+    return (
+        select(FORECAST_CANDIDATE)
+        .where(FORECAST_CANDIDATE.c.run_id == run_id)
+        .order_by(FORECAST_CANDIDATE.c.mase.asc().nulls_last(), FORECAST_CANDIDATE.c.model)
     )
 
 

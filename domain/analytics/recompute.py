@@ -58,7 +58,10 @@ STEPS = {
         ),
         Step("campaigns", "recompute_campaigns", _campaigns, "campaign results"),
         Step(
-            "revenue", revenue_forecast.RUN, revenue_forecast.forecast_revenue, "revenue (Prophet)"
+            "revenue",
+            revenue_forecast.RUN,
+            revenue_forecast.forecast_revenue,
+            "revenue (the best of four methods per series, by backtest)",
         ),
         Step("demand", replenishment.RUN, replenishment.forecast_demand, "demand and reorders"),
     )

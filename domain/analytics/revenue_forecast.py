@@ -1,14 +1,17 @@
-"""Daily revenue forecasts (`analytics.forecast_run`, `revenue_forecast_point`) with Prophet.
+"""Daily revenue forecasts (`analytics.forecast_run`, `revenue_forecast_point`), each served
+by the method that did best in the series' own backtest.
 
 Series: net revenue of placed, confirmed and fulfilled orders per UTC day, for the whole
 company, per customer tier (the customer's current tier) and per product category (line
 totals). History runs from a series' first sale to the day before `as_of`; today is not
-over yet. Each series is fitted in the process pool, several at once, and every run stores
-its own rolling-origin backtest next to the seasonal-naive baseline's.
+over yet. Each series is scored in the process pool, several at once: every candidate of
+`domain.analytics.forecasters` is backtested from the same rolling origins, the one with the
+lowest MASE forecasts the series, and the run stores every candidate's scores.
 """
 
 import asyncio
 import json
+import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,15 +22,16 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from domain.analytics.backtest import Backtest, BacktestSettings, backtest
+from domain.analytics import forecasters
+from domain.analytics.backtest import Accuracy, BacktestSettings, rolling
 from domain.analytics.daily import ORDER_DAY, SALES_STATUSES, dense, utc_today
 from domain.analytics.progress import Progress, Silent
-from domain.analytics.prophet_model import DailyForecast, PointForecaster, fit_predict
+from domain.analytics.prophet_model import DailyForecast
 
 RUN = "forecast_revenue"
 HORIZON_DAYS = 90
 MIN_HISTORY_DAYS = 28
-BASELINE = "seasonal naive (same weekday last week)"
+BASELINE = forecasters.SEASONAL_NAIVE
 
 _SERIES = {
     "company": f"""
@@ -56,22 +60,53 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Scored:
+    """One candidate's backtest on a series."""
+
+    accuracy: Accuracy
+    origins: int
+    seconds: float
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class SeriesForecast:
     series: Series
+    model: str
     forecast: DailyForecast
-    backtest: Backtest
+    scores: dict[str, Scored]
     started_at: datetime
     finished_at: datetime
 
 
+def score(series: Series, method: forecasters.Method, settings: BacktestSettings) -> Scored:
+    """A candidate's rolling-origin backtest on `series`; a fit that fails scores nothing."""
+    started = time.perf_counter()
+
+    def forecast(history: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        made = method(series.first_day, history, horizon)
+        return made.mean, made.low, made.high
+
+    try:
+        accuracy, origins = rolling(series.values, forecast, settings)
+    except Exception as error:
+        message = f"{error.__class__.__name__}: {error}"
+        return Scored(Accuracy(None, None), 0, time.perf_counter() - started, message)
+    return Scored(accuracy, origins, time.perf_counter() - started)
+
+
 def forecast_series(series: Series, horizon: int, settings: BacktestSettings) -> SeriesForecast:
-    """Fit, forecast and backtest one series (runs in the process pool)."""
+    """Backtest every candidate on one series, and forecast it with the best (runs in the
+    process pool)."""
     started = datetime.now(UTC)
     if len(series.values) < MIN_HISTORY_DAYS:
         raise ValueError(f"only {len(series.values)} days of history (need {MIN_HISTORY_DAYS})")
-    forecast = fit_predict(series.first_day, series.values, horizon)
-    accuracy = backtest(series.values, PointForecaster(series.first_day), settings)
-    return SeriesForecast(series, forecast, accuracy, started, datetime.now(UTC))
+    scores = {
+        name: score(series, method, settings) for name, method in forecasters.CANDIDATES.items()
+    }
+    model = forecasters.choose({name: scored.accuracy for name, scored in scores.items()})
+    forecast = forecasters.CANDIDATES[model](series.first_day, series.values, horizon)
+    return SeriesForecast(series, model, forecast, scores, started, datetime.now(UTC))
 
 
 async def load_series(
@@ -128,7 +163,7 @@ async def forecast_revenue(
             return 0
         finally:
             progress.advance()
-        return await _store(engine, result)
+        return await _store(engine, result, as_of)
 
     points = sum(await asyncio.gather(*(one(s) for s in series)))
     if failures:
@@ -149,36 +184,65 @@ async def _store_failure(
         )
 
 
-async def _store(engine: AsyncEngine, result: SeriesForecast) -> int:
+async def _store(engine: AsyncEngine, result: SeriesForecast, as_of: date) -> int:
     series, forecast = result.series, result.forecast
-    model, baseline = result.backtest.model, result.backtest.baseline
+    served = result.scores[result.model].accuracy
+    baseline = result.scores[BASELINE].accuracy
     async with engine.begin() as connection:
         run_id = await connection.scalar(
             text(
                 """
                 INSERT INTO analytics.forecast_run (
                     scope, key, model, status, horizon_days, history_from, history_to,
-                    mape, mase, baseline_mape, baseline_mase, details, started_at, finished_at)
-                VALUES (:scope, :key, 'prophet', 'succeeded', :horizon, :history_from,
-                        :history_to, :mape, :mase, :baseline_mape, :baseline_mase,
-                        CAST(:details AS jsonb), :started_at, :finished_at)
+                    mape, mase, baseline_mape, baseline_mase, interval_coverage, as_of, details,
+                    started_at, finished_at)
+                VALUES (:scope, :key, :model, 'succeeded', :horizon, :history_from,
+                        :history_to, :mape, :mase, :baseline_mape, :baseline_mase, :coverage,
+                        :as_of, CAST(:details AS jsonb), :started_at, :finished_at)
                 RETURNING id
                 """
             ),
             {
                 "scope": series.scope,
                 "key": series.key,
+                "model": result.model,
                 "horizon": len(forecast.mean),
                 "history_from": series.first_day,
                 "history_to": series.first_day + timedelta(days=len(series.values) - 1),
-                "mape": model.mape,
-                "mase": model.mase,
+                "mape": served.mape,
+                "mase": served.mase,
                 "baseline_mape": baseline.mape,
                 "baseline_mase": baseline.mase,
+                "coverage": served.coverage,
+                "as_of": as_of,
                 "details": _details(result),
                 "started_at": result.started_at,
                 "finished_at": result.finished_at,
             },
+        )
+        await connection.execute(
+            text(
+                """
+                INSERT INTO analytics.forecast_candidate (run_id, model, mase, mape,
+                    interval_coverage, origins, seconds, served, error)
+                VALUES (:run_id, :model, :mase, :mape, :coverage, :origins, :seconds, :served,
+                        :error)
+                """
+            ),
+            [
+                {
+                    "run_id": run_id,
+                    "model": name,
+                    "mase": scored.accuracy.mase,
+                    "mape": scored.accuracy.mape,
+                    "coverage": scored.accuracy.coverage,
+                    "origins": scored.origins,
+                    "seconds": round(scored.seconds, 3),
+                    "served": name == result.model,
+                    "error": scored.error,
+                }
+                for name, scored in result.scores.items()
+            ],
         )
         days = [forecast.first_day + timedelta(days=i) for i in range(len(forecast.mean))]
         await connection.execute(
@@ -205,7 +269,7 @@ def _details(result: SeriesForecast) -> str:
     return json.dumps(
         {
             "baseline": BASELINE,
-            "backtest_origins": result.backtest.origins,
+            "backtest_origins": result.scores[BASELINE].origins,
             "fit_seconds": round((result.finished_at - result.started_at).total_seconds(), 3),
             "history_days": len(result.series.values),
         }

@@ -1,5 +1,6 @@
-"""Revenue forecasts of the company, a customer tier or a product category, with their
-backtests: read as the workers stored them, never computed on a request."""
+"""Revenue forecasts of the company, a customer tier or a product category, each served by
+the method that did best in its own backtest, with every candidate's scores: read as the
+workers stored them, never computed on a request."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from domain.analytics import reads as figures
+from domain.analytics.forecasters import SEASONAL_NAIVE as BASELINE
 from domain.crm.vocabulary import CUSTOMER_TIERS
 from domain.erp.models.stock import STOCK_CATEGORIES
 from schema.core.nodes import desc
@@ -51,15 +53,46 @@ class ForecastAccuracy:
         "Mean absolute error divided by the in-sample error of 'same day last week'; below "
         "1 beats that naive forecast."
     )
+    interval_coverage: float | None = desc(
+        "Share of the backtest's actual days inside the method's 80% interval (about 0.8 "
+        "when the interval is honest)."
+    )
 
 
-@strawberry.type(description="Daily revenue forecast with its backtest and the baseline's.")
+@strawberry.type(description="How one candidate method did in a forecast's backtest.")
+class ForecastCandidate:
+    model: str = desc(
+        "The method: seasonal_naive, theta, ets_damped (damped-trend exponential "
+        "smoothing) or prophet."
+    )
+    mase: float | None = desc("Its backtest MASE (null when it could not be fitted).")
+    mape: float | None = desc("Its backtest MAPE over days with revenue.")
+    interval_coverage: float | None = desc("Share of actual days inside its 80% interval.")
+    origins: int = desc("Backtest origins it was scored on.")
+    seconds: float = desc("Time its backtest took.")
+    served: bool = desc("Whether it is the method serving the forecast (the lowest MASE).")
+
+
+@strawberry.type(
+    description="Daily revenue forecast, served by the candidate with the lowest backtest "
+    "MASE, so never worse than seasonal naive's; with every candidate's scores."
+)
 class RevenueForecast:
     scope: ForecastScope = desc("Company, customer tier or product category.")
     key: str | None = desc("The tier or category (lower case); null for the company.")
-    model: str = desc("Forecasting model.")
+    model: str = desc("The method serving it (see `candidates`).")
+    mase: float | None = desc("Its backtest MASE (null when the history is too short).")
+    baseline_mase: float | None = desc("Seasonal naive's backtest MASE on the same origins.")
+    interval_coverage: float | None = desc(
+        "Share of the backtest's actual days inside its 80% interval."
+    )
+    as_of: date | None = desc("The day it was made as of (its history ends the day before).")
     history_from: date = desc("First day of the history the model learnt from.")
     history_to: date = desc("Last day of that history.")
+    candidates: list[ForecastCandidate] = strawberry.field(
+        description="Every candidate's backtest, best first.",
+        metadata={ESTIMATED_ITEMS: 4},
+    )
     points: list[RevenueForecastPoint] = strawberry.field(
         description="One point per day, from the day after history.",
         metadata={ESTIMATED_ITEMS: MAX_HORIZON_DAYS},
@@ -119,23 +152,48 @@ class RevenueForecastQueries:
             return None
         run = runs[0]
         points = await loaders.fetch_once(figures.forecast_points(run["id"], horizon_days))
+        candidates = await loaders.fetch_once(figures.forecast_candidates(run["id"]))
         return RevenueForecast(
             scope=scope,
             key=series_key or None,
             model=run["model"],
+            mase=run["mase"],
+            baseline_mase=run["baseline_mase"],
+            interval_coverage=run["interval_coverage"],
+            as_of=run["as_of"],
             history_from=run["history_from"],
             history_to=run["history_to"],
+            candidates=[
+                ForecastCandidate(
+                    model=c["model"],
+                    mase=c["mase"],
+                    mape=c["mape"],
+                    interval_coverage=c["interval_coverage"],
+                    origins=c["origins"],
+                    seconds=c["seconds"],
+                    served=c["served"],
+                )
+                for c in candidates
+            ],
             points=[
                 RevenueForecastPoint(
                     day=p["day"], revenue=p["revenue"], low=p["revenue_low"], high=p["revenue_high"]
                 )
                 for p in points
             ],
-            accuracy=ForecastAccuracy(method=run["model"], mape=run["mape"], mase=run["mase"]),
+            accuracy=ForecastAccuracy(
+                method=run["model"],
+                mape=run["mape"],
+                mase=run["mase"],
+                interval_coverage=run["interval_coverage"],
+            ),
             baseline=ForecastAccuracy(
                 method=run["details"].get("baseline", "seasonal naive"),
                 mape=run["baseline_mape"],
                 mase=run["baseline_mase"],
+                interval_coverage=next(
+                    (c["interval_coverage"] for c in candidates if c["model"] == BASELINE), None
+                ),
             ),
             computed_at=run["finished_at"],
         )

@@ -17,9 +17,10 @@ from tests.api.conftest import DEMO_TODAY, GraphQL, StatementCounter
 
 FORECAST = """query($scope: ForecastScope!, $key: String, $days: Int!) {
   revenueForecast(scope: $scope, key: $key, horizonDays: $days) {
-    scope key model historyFrom historyTo computedAt
+    scope key model mase baselineMase intervalCoverage asOf historyFrom historyTo computedAt
+    candidates { model mase mape intervalCoverage origins served }
     points { day revenue low high }
-    accuracy { method mape mase } baseline { method mape mase }
+    accuracy { method mape mase intervalCoverage } baseline { method mape mase }
   } }"""
 REORDER = """query($first: Int!) { itemsToReorder(first: $first) { totalCount edges { node {
   sku replenishment { method forecastDemand30d daysOfCover suggestedReorderQuantity
@@ -87,15 +88,33 @@ async def test_company_forecast_with_its_backtest(
     run = await analytics.fetchrow(
         "SELECT * FROM analytics.forecast_run WHERE scope = 'company' AND status = 'succeeded'"
     )
-    assert (forecast["scope"], forecast["key"], forecast["model"]) == ("COMPANY", None, "prophet")
+    assert (forecast["scope"], forecast["key"], forecast["model"]) == (
+        "COMPANY",
+        None,
+        run["model"],
+    )
+    assert forecast["asOf"] == DEMO_TODAY.isoformat()
     assert forecast["historyTo"] == (DEMO_TODAY.replace(day=29)).isoformat()
+    # Served: the candidate with the lowest backtest MASE, never worse than seasonal naive.
+    candidates = {c["model"]: c for c in forecast["candidates"]}
+    assert set(candidates) == {"seasonal_naive", "theta", "ets_damped", "prophet"}
+    assert [c["model"] for c in forecast["candidates"] if c["served"]] == [forecast["model"]]
+    assert forecast["mase"] == min(c["mase"] for c in candidates.values() if c["mase"] is not None)
+    assert forecast["mase"] <= forecast["baselineMase"] == candidates["seasonal_naive"]["mase"]
+    assert 0 <= forecast["intervalCoverage"] <= 1
+    assert forecast["intervalCoverage"] == candidates[forecast["model"]]["intervalCoverage"]
     assert len(forecast["points"]) == 30
     assert forecast["points"][0]["day"] == DEMO_TODAY.isoformat()
     for point in forecast["points"]:
         assert Decimal(point["low"]) <= Decimal(point["revenue"]) <= Decimal(point["high"])
-    assert forecast["accuracy"] == {"method": "prophet", "mape": run["mape"], "mase": run["mase"]}
+    assert forecast["accuracy"] == {
+        "method": run["model"],
+        "mape": run["mape"],
+        "mase": run["mase"],
+        "intervalCoverage": run["interval_coverage"],
+    }
     assert forecast["baseline"]["mase"] == run["baseline_mase"]
-    assert "seasonal naive" in forecast["baseline"]["method"]
+    assert forecast["baseline"]["method"] == "seasonal_naive"
     assert forecast["computedAt"] is not None
 
 

@@ -61,6 +61,19 @@ async def test_the_nightly_recompute_runs_every_step_in_the_worker(
             assert figures == (None, None, None, None), forecast
     company = next(f for f in forecasts if f["scope"] == "company")
     assert company["mase"] is not None
+    # Each series is served by its best candidate, never worse than seasonal naive.
+    served = await demo.fetch(
+        "SELECT r.model, r.mase, r.baseline_mase, array_agg(c.model ORDER BY c.model) AS tried, "
+        "array_agg(c.model) FILTER (WHERE c.served) AS chosen, "
+        "min(c.mase) AS best FROM analytics.forecast_run r "
+        "JOIN analytics.forecast_candidate c ON c.run_id = r.id GROUP BY r.id"
+    )
+    assert len(served) == len(forecasts)
+    for run in served:
+        assert run["tried"] == ["ets_damped", "prophet", "seasonal_naive", "theta"], run
+        assert run["chosen"] == [run["model"]], run
+        if run["baseline_mase"] is not None:
+            assert run["mase"] == run["best"] <= run["baseline_mase"], run
     details = await demo.fetchval(
         "SELECT details FROM ops.job_run WHERE name = 'forecast_customers'"
     )
