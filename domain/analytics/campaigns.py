@@ -2,10 +2,16 @@
 
 - targeted: every member; responded: members who responded or converted; converted:
   members marked converted.
+- the touch: when a member was added, or when the campaign started if the member was added
+  before; a campaign that has not started (planned) or was cancelled touches no one, and a
+  member added after the campaign's last day was not touched by it. An order is never
+  credited to a campaign before its start.
 - attributed revenue: net value of placed, confirmed and fulfilled orders a member placed
-  within 30 days after being added to the campaign (the touch). Attribution is last
-  touch: an order inside the windows of several campaigns counts once, for the most recent
-  touch, so campaign revenues never add up to more than the company's.
+  within 30 days after the touch, under three models side by side (each order counts
+  once in every model, so campaign revenues never add up to more than the company's):
+  last touch (the most recent touch before the order: `attributed_*`, which ROI uses),
+  first touch (the earliest whose window still holds the order: `first_touch_*`) and
+  linear (split evenly among every campaign whose window holds it: `linear_*`).
 - cost: the campaign's budget. ROI = (attributed revenue − cost) ÷ cost, on revenue (not
   margin); none when the cost is 0.
 
@@ -26,23 +32,38 @@ _SQL = f"""
 WITH affected AS (
     SELECT id FROM crm.campaign {{campaign_filter}}
 ), touches AS (
-    -- every touch of every customer who belongs to an affected campaign: the last touch
-    -- before an order may belong to another campaign
-    SELECT m.campaign_id, m.customer_id, m.added_at
+    -- every touch of every customer who belongs to an affected campaign: the other
+    -- touches before an order may belong to other campaigns
+    SELECT m.campaign_id, m.customer_id,
+           greatest(m.added_at, CAST(k.starts_on AS timestamp) AT TIME ZONE 'UTC') AS touched_at
     FROM crm.campaign_member m
-    WHERE m.customer_id IN (SELECT customer_id FROM crm.campaign_member
+    JOIN crm.campaign k ON k.id = m.campaign_id
+    WHERE k.status IN ('active', 'completed')
+      AND (k.ends_on IS NULL
+           OR m.added_at < CAST(k.ends_on + 1 AS timestamp) AT TIME ZONE 'UTC')
+      AND m.customer_id IN (SELECT customer_id FROM crm.campaign_member
                             WHERE campaign_id IN (SELECT id FROM affected))
-), attributed AS (
-    SELECT DISTINCT ON (o.id) o.id, o.subtotal, t.campaign_id
+), qualifying AS (
+    SELECT o.id, o.subtotal, t.campaign_id,
+           row_number() OVER (PARTITION BY o.id ORDER BY t.touched_at DESC, t.campaign_id)
+               AS from_last,
+           row_number() OVER (PARTITION BY o.id ORDER BY t.touched_at, t.campaign_id)
+               AS from_first,
+           count(*) OVER (PARTITION BY o.id) AS campaigns
     FROM erp.sales_order o
     JOIN touches t ON t.customer_id = o.customer_id
-     AND o.ordered_at >= t.added_at
-     AND o.ordered_at < t.added_at + make_interval(days => CAST(:window AS integer))
+     AND o.ordered_at >= t.touched_at
+     AND o.ordered_at < t.touched_at + make_interval(days => CAST(:window AS integer))
     WHERE o.status IN {SALES_STATUSES}
-    ORDER BY o.id, t.added_at DESC, t.campaign_id
 ), revenue AS (
-    SELECT campaign_id, count(*) AS orders, sum(subtotal) AS revenue
-    FROM attributed GROUP BY campaign_id
+    SELECT campaign_id,
+           count(*) FILTER (WHERE from_last = 1) AS orders,
+           coalesce(sum(subtotal) FILTER (WHERE from_last = 1), 0) AS revenue,
+           count(*) FILTER (WHERE from_first = 1) AS first_orders,
+           coalesce(sum(subtotal) FILTER (WHERE from_first = 1), 0) AS first_revenue,
+           sum(1.0 / campaigns) AS linear_orders,
+           sum(subtotal / campaigns) AS linear_revenue
+    FROM qualifying GROUP BY campaign_id
 ), members AS (
     SELECT campaign_id, count(*) AS targeted,
            count(*) FILTER (WHERE status IN ('responded', 'converted')) AS responded,
@@ -51,10 +72,13 @@ WITH affected AS (
     GROUP BY campaign_id
 )
 INSERT INTO analytics.campaign_metrics (
-    campaign_id, targeted, responded, converted, attributed_orders, attributed_revenue, cost,
-    roi, attribution_window_days, computed_at)
+    campaign_id, targeted, responded, converted, attributed_orders, attributed_revenue,
+    first_touch_orders, first_touch_revenue, linear_orders, linear_revenue, cost, roi,
+    attribution_window_days, computed_at)
 SELECT c.id, coalesce(m.targeted, 0), coalesce(m.responded, 0), coalesce(m.converted, 0),
-       coalesce(r.orders, 0), coalesce(r.revenue, 0), c.budget,
+       coalesce(r.orders, 0), coalesce(r.revenue, 0), coalesce(r.first_orders, 0),
+       coalesce(r.first_revenue, 0), round(coalesce(r.linear_orders, 0), 4),
+       round(coalesce(r.linear_revenue, 0), 2), c.budget,
        CASE WHEN c.budget > 0 THEN round((coalesce(r.revenue, 0) - c.budget) / c.budget, 4) END,
        CAST(:window AS integer), now()
 FROM crm.campaign c
@@ -64,7 +88,10 @@ LEFT JOIN revenue r ON r.campaign_id = c.id
 ON CONFLICT (campaign_id) DO UPDATE SET
     targeted = EXCLUDED.targeted, responded = EXCLUDED.responded,
     converted = EXCLUDED.converted, attributed_orders = EXCLUDED.attributed_orders,
-    attributed_revenue = EXCLUDED.attributed_revenue, cost = EXCLUDED.cost, roi = EXCLUDED.roi,
+    attributed_revenue = EXCLUDED.attributed_revenue,
+    first_touch_orders = EXCLUDED.first_touch_orders,
+    first_touch_revenue = EXCLUDED.first_touch_revenue, linear_orders = EXCLUDED.linear_orders,
+    linear_revenue = EXCLUDED.linear_revenue, cost = EXCLUDED.cost, roi = EXCLUDED.roi,
     attribution_window_days = EXCLUDED.attribution_window_days,
     computed_at = EXCLUDED.computed_at
 WHERE analytics.campaign_metrics.computed_at <= EXCLUDED.computed_at

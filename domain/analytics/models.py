@@ -174,8 +174,15 @@ class CampaignMetrics(Base):
     targeted: Mapped[int]
     responded: Mapped[int]
     converted: Mapped[int]
+    # Last touch: each order counted once, for the most recent touch before it.
     attributed_orders: Mapped[int]
     attributed_revenue: Mapped[Decimal]
+    # First touch: for the earliest touch whose window holds the order.
+    first_touch_orders: Mapped[int] = mapped_column(server_default=text("0"))
+    first_touch_revenue: Mapped[Decimal] = mapped_column(server_default=text("0"))
+    # Linear: an order split evenly among all campaigns whose window holds it.
+    linear_orders: Mapped[Decimal] = mapped_column(Numeric(12, 4), server_default=text("0"))
+    linear_revenue: Mapped[Decimal] = mapped_column(server_default=text("0"))
     cost: Mapped[Decimal]
     roi: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     attribution_window_days: Mapped[int]

@@ -26,7 +26,8 @@ REORDER = """query($first: Int!) { itemsToReorder(first: $first) { totalCount ed
   sku replenishment { method forecastDemand30d daysOfCover suggestedReorderQuantity
                       reorderLevel available onOrder computedAt } } } } }"""
 CAMPAIGNS = """query($first: Int!) { campaigns(first: $first) { edges { node { name
-  performance { targeted responded converted attributedOrders attributedRevenue cost roi
+  performance { targeted responded converted attributedOrders attributedRevenue
+                firstTouchOrders firstTouchRevenue linearOrders linearRevenue cost roi
                 attributionWindowDays computedAt } } } } }"""
 
 
@@ -195,6 +196,8 @@ async def test_campaign_performance_matches_the_stored_results(
             performance, row = edge["node"]["performance"], stored[edge["node"]["name"]]
             assert performance["targeted"] == row["targeted"] > 0
             assert performance["attributedRevenue"] == str(row["attributed_revenue"])
+            assert performance["firstTouchRevenue"] == str(row["first_touch_revenue"])
+            assert performance["linearOrders"] == str(row["linear_orders"])
             assert performance["cost"] == str(row["cost"])
             assert performance["attributionWindowDays"] == 30
     # Compiled, one statement; else campaigns page, performance.

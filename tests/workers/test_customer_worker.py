@@ -86,9 +86,13 @@ async def test_full_recompute_matches_a_python_computation(
 async def test_an_order_placed_updates_metrics_forecast_and_campaigns(
     database_url: str, redis_url: str, queue: str, engine: AsyncEngine, demo: asyncpg.Connection
 ) -> None:
+    # A running campaign: one that ended touches no member added after its last day.
+    campaign_id = await demo.fetchval(
+        "INSERT INTO crm.campaign (name, channel, status, budget, starts_on) "
+        "VALUES ('Running', 'email', 'active', 1000, current_date - 5) RETURNING id"
+    )
     await _everything_once(engine)
     customer_id = await _lead(demo)
-    campaign_id = await demo.fetchval("SELECT id FROM crm.campaign ORDER BY id LIMIT 1")
     # Attribution is last touch: this touch is the customer's latest (demo touches end at
     # midnight), so the order placed next belongs to this campaign.
     await demo.execute(
