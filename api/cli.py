@@ -6,6 +6,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import NoReturn
 
 from api.cli_errors import CliError
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="recompute analytics and forecasts now",
         description="Run analytics steps now in this process, each recorded as a run: "
         "metrics (customer metrics, RFM), customers (BG/NBD + Gamma-Gamma forecasts), "
-        "campaigns (campaign results), revenue (Prophet revenue forecasts with backtests), "
+        "campaigns (campaign results), revenue (revenue forecasts chosen by backtest), "
         "demand (demand forecasts and reorder suggestions).",
     )
     recompute.add_argument(
@@ -127,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         choices=["metrics", "customers", "campaigns", "revenue", "demand", "all"],
         help="what to recompute (repeatable; default all)",
+    )
+    recompute.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="compute as of the start of this day (UTC): every step uses the history "
+        "before it only (default: today)",
     )
 
     token = commands.add_parser(

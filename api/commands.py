@@ -5,6 +5,7 @@ import asyncio
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 
 from api import migrate as migrations
 from api.cli_errors import CliError
@@ -318,8 +319,10 @@ def worker(args: argparse.Namespace, settings: Settings) -> None:
 def recompute(args: argparse.Namespace, settings: Settings) -> None:
     from api.recompute import expand, run_sync
 
+    if args.as_of is not None and args.as_of > date.today():
+        raise CliError(f"--as-of {args.as_of} is in the future: nothing is known about it yet")
     with endpoints(settings, need_redis=False) as found:
-        failed = run_sync(found.database_url, expand(args.what))
+        failed = run_sync(found.database_url, expand(args.what), as_of=args.as_of)
     if failed:
         raise CliError(f"recompute failed for: {', '.join(failed)} (see ops.job_run)")
 

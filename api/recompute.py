@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from typing import Any
 
 ALL = "all"
@@ -42,8 +43,15 @@ class _Bar:
         self.bar.close()
 
 
-async def run(database_url: str, steps: Sequence[str], *, show_progress: bool = True) -> list[str]:
-    """Run `steps`; print one line per step; return the names of the steps that failed."""
+async def run(
+    database_url: str,
+    steps: Sequence[str],
+    *,
+    show_progress: bool = True,
+    as_of: date | None = None,
+) -> list[str]:
+    """Run `steps` (as of the start of `as_of`, default today); print one line per step;
+    return the names of the steps that failed."""
     from domain.analytics.prophet_model import quiet
     from domain.analytics.recompute import STEPS, run_step
     from domain.core.sessions import create_engine
@@ -61,7 +69,7 @@ async def run(database_url: str, steps: Sequence[str], *, show_progress: bool = 
             bar = _Bar(STEPS[name].description, show)
             started = time.perf_counter()
             try:
-                record = await run_step(engine, name, executor=pool, progress=bar)
+                record = await run_step(engine, name, executor=pool, progress=bar, as_of=as_of)
             except Exception as error:
                 bar.close()
                 print(f"{name}: failed ({error.__class__.__name__}: {error})", flush=True)
@@ -76,5 +84,5 @@ async def run(database_url: str, steps: Sequence[str], *, show_progress: bool = 
     return failed
 
 
-def run_sync(database_url: str, steps: Sequence[str]) -> list[str]:
-    return asyncio.run(run(database_url, steps))
+def run_sync(database_url: str, steps: Sequence[str], *, as_of: date | None = None) -> list[str]:
+    return asyncio.run(run(database_url, steps, as_of=as_of))

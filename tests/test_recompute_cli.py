@@ -41,3 +41,24 @@ async def test_chosen_steps_run_and_are_recorded(database_url: str, clean_db: As
         ("recompute_all_metrics", "succeeded"),
         ("recompute_campaigns", "succeeded"),
     ]
+
+
+async def test_steps_run_as_of_a_past_day_and_not_of_a_future_one(
+    database_url: str, clean_db: AsyncEngine
+) -> None:
+    future = _recompute("--as-of", "2999-01-01", database_url=database_url)
+    assert future.returncode != 0
+    assert "in the future" in future.stderr
+    assert "Traceback" not in future.stderr
+    malformed = _recompute("--as-of", "yesterday", database_url=database_url)
+    assert malformed.returncode == 2 and "--as-of" in malformed.stderr
+    past = _recompute("--what", "metrics", "--as-of", "2026-01-31", database_url=database_url)
+    assert past.returncode == 0, past.stderr
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        details = await connection.fetchval(
+            "SELECT details FROM ops.job_run WHERE name = 'recompute_all_metrics'"
+        )
+    finally:
+        await connection.close()
+    assert '"as_of": "2026-01-31"' in details

@@ -104,7 +104,7 @@ async def recompute_steps(ctx: dict[str, Any], names: list[str]) -> list[str]:
 
 async def recompute_step(ctx: dict[str, Any], name: str) -> int:
     """One step over all data on demand (e.g. `metrics` after a bulk import), as a run."""
-    run = await recompute.run_step(_engine(ctx), name, executor=_pool(ctx))
+    run = await recompute.run_step(_engine(ctx), name, executor=_pool(ctx), as_of=ctx.get("as_of"))
     return run.rows
 
 
@@ -118,7 +118,9 @@ async def _run_steps(ctx: dict[str, Any], names: list[str]) -> list[str]:
     failed = []
     for name in names:
         try:
-            run = await recompute.run_step(_engine(ctx), name, executor=_pool(ctx))
+            run = await recompute.run_step(
+                _engine(ctx), name, executor=_pool(ctx), as_of=ctx.get("as_of")
+            )
             log.info("recomputed %s: %s rows", name, run.rows)
         except Exception:
             # Recorded as a failed run already; the other steps still deserve their turn.

@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 from typing import Any, ClassVar
 
 from arq import cron, func
@@ -35,9 +36,17 @@ def pool_size() -> int:
     return int(os.environ.get("BIZGRAPH_WORKER_PROCESSES") or os.cpu_count() or 1)
 
 
+def analytics_as_of() -> date | None:
+    """`BIZGRAPH_ANALYTICS_AS_OF` (YYYY-MM-DD): whole-data steps run as of that day instead
+    of today (to replay a past night, and for tests on a company whose history ended then)."""
+    value = os.environ.get("BIZGRAPH_ANALYTICS_AS_OF")
+    return date.fromisoformat(value) if value else None
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     database_url = ctx.get("database_url") or os.environ["DATABASE_URL"]
     ctx["engine"] = create_engine(database_url, pool_size=5, application_name="bizgraph-worker")
+    ctx["as_of"] = analytics_as_of()
     ctx["pool"] = ProcessPoolExecutor(
         max_workers=pool_size(),
         mp_context=multiprocessing.get_context("spawn"),

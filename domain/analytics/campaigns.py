@@ -12,6 +12,9 @@
   last touch (the most recent touch before the order: `attributed_*`, which ROI uses),
   first touch (the earliest whose window still holds the order: `first_touch_*`) and
   linear (split evenly among every campaign whose window holds it: `linear_*`).
+- as of a day (`recompute_all(as_of=…)`): only members added and orders placed before that
+  day count; a member's responded or converted status and a
+  campaign's status are today's (their history is not kept).
 - cost: the campaign's budget. ROI = (attributed revenue − cost) ÷ cost, on revenue (not
   margin); none when the cost is 0.
 
@@ -20,6 +23,8 @@ once per batch of events (a campaign's figures span all its members' orders, so 
 about as much for one customer as for hundreds); the nightly run recomputes them all. As
 with customer metrics, a row is never replaced by figures from an older snapshot.
 """
+
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,6 +36,8 @@ ATTRIBUTION_WINDOW_DAYS = 30
 _SQL = f"""
 WITH affected AS (
     SELECT id FROM crm.campaign {{campaign_filter}}
+), bounds AS (
+    SELECT coalesce(CAST(:until AS timestamptz), 'infinity') AS until
 ), touches AS (
     -- every touch of every customer who belongs to an affected campaign: the other
     -- touches before an order may belong to other campaigns
@@ -39,6 +46,7 @@ WITH affected AS (
     FROM crm.campaign_member m
     JOIN crm.campaign k ON k.id = m.campaign_id
     WHERE k.status IN ('active', 'completed')
+      AND m.added_at < (SELECT until FROM bounds)
       AND (k.ends_on IS NULL
            OR m.added_at < CAST(k.ends_on + 1 AS timestamp) AT TIME ZONE 'UTC')
       AND m.customer_id IN (SELECT customer_id FROM crm.campaign_member
@@ -54,7 +62,7 @@ WITH affected AS (
     JOIN touches t ON t.customer_id = o.customer_id
      AND o.ordered_at >= t.touched_at
      AND o.ordered_at < t.touched_at + make_interval(days => CAST(:window AS integer))
-    WHERE o.status IN {SALES_STATUSES}
+    WHERE o.status IN {SALES_STATUSES} AND o.ordered_at < (SELECT until FROM bounds)
 ), revenue AS (
     SELECT campaign_id,
            count(*) FILTER (WHERE from_last = 1) AS orders,
@@ -68,7 +76,8 @@ WITH affected AS (
     SELECT campaign_id, count(*) AS targeted,
            count(*) FILTER (WHERE status IN ('responded', 'converted')) AS responded,
            count(*) FILTER (WHERE status = 'converted') AS converted
-    FROM crm.campaign_member WHERE campaign_id IN (SELECT id FROM affected)
+    FROM crm.campaign_member
+    WHERE campaign_id IN (SELECT id FROM affected) AND added_at < (SELECT until FROM bounds)
     GROUP BY campaign_id
 )
 INSERT INTO analytics.campaign_metrics (
@@ -105,9 +114,13 @@ CAMPAIGNS_OF_CUSTOMERS = text(
 )
 
 
-async def recompute_all(connection: AsyncConnection) -> int:
-    """Every campaign's results; returns the rows written."""
-    result = await connection.execute(ALL_CAMPAIGNS, {"window": ATTRIBUTION_WINDOW_DAYS})
+async def recompute_all(connection: AsyncConnection, as_of: date | None = None) -> int:
+    """Every campaign's results (as they stood at the start of `as_of`, when given);
+    returns the rows written."""
+    until = None if as_of is None else datetime.combine(as_of, time.min, tzinfo=UTC)
+    result = await connection.execute(
+        ALL_CAMPAIGNS, {"window": ATTRIBUTION_WINDOW_DAYS, "until": until}
+    )
     return result.rowcount or 0
 
 
@@ -115,6 +128,6 @@ async def recompute_for_customers(connection: AsyncConnection, customer_ids: lis
     """The results of the campaigns these customers belong to (after events about them)."""
     result = await connection.execute(
         CAMPAIGNS_OF_CUSTOMERS,
-        {"window": ATTRIBUTION_WINDOW_DAYS, "customer_ids": customer_ids},
+        {"window": ATTRIBUTION_WINDOW_DAYS, "customer_ids": customer_ids, "until": None},
     )
     return result.rowcount or 0

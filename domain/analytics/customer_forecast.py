@@ -2,10 +2,12 @@
 
 Purchases are days with at least one placed, confirmed or fulfilled order (orders on the
 same day are one purchase worth their summed net value), counted from the customer's first
-purchase up to the end of `as_of` (UTC). The nightly run fits the models over all
-customers and stores the parameters with the run; a recompute after an event reuses them
-and only rescores that customer. Customers who never bought get no model figures (BG/NBD
-starts at a first purchase), only their pipeline.
+purchase. The nightly run (and `bizgraph recompute --as-of`) fits the models on the history
+up to the last complete day before `as_of` (UTC), as every step does, stores the
+parameters with the run, and counts in the pipeline only opportunities created before
+`as_of`; a recompute after an event reuses the parameters and only rescores that customer,
+with its purchases up to now (its order of a minute ago included). Customers who never
+bought get no model figures (BG/NBD starts at a first purchase), only their pipeline.
 
 `computed_at` is when the data was read: the nightly run reads, then computes for a while,
 then writes, and must not overwrite a customer that a recompute after an event brought
@@ -79,7 +81,8 @@ WITH scored AS (
     SELECT customer_id, round(sum(amount * probability) / 100, 2) AS value
     FROM crm.opportunity
     WHERE stage IN {open_stages}
-      AND expected_close_on <= CAST(:as_of AS date) + CAST(:days AS integer) {pipeline_filter}
+      AND expected_close_on <= CAST(:as_of AS date) + CAST(:days AS integer)
+      AND created_at < coalesce(CAST(:until AS timestamptz), 'infinity') {pipeline_filter}
     GROUP BY customer_id
 )
 INSERT INTO analytics.customer_forecast (
@@ -103,7 +106,14 @@ ON CONFLICT (customer_id) DO UPDATE SET
 WHERE analytics.customer_forecast.computed_at <= EXCLUDED.computed_at
 """
 OPEN = "(" + ", ".join(f"'{stage}'" for stage in OPEN_STAGES) + ")"
-WRITE_ALL = text(_WRITE.format(pipeline_filter="", customer_filter="", open_stages=OPEN))
+WRITE_ALL = text(
+    _WRITE.format(
+        pipeline_filter="",
+        # As of a day: customers that did not exist yet get no row.
+        customer_filter="WHERE c.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')",
+        open_stages=OPEN,
+    )
+)
 WRITE_ONE = text(
     _WRITE.format(
         pipeline_filter="AND customer_id = :customer_id",
@@ -142,12 +152,13 @@ async def forecast_customers(
     """
     as_of = as_of or utc_today()
     progress = progress or Silent()
-    cut = as_of - timedelta(days=HORIZON_DAYS)
+    through = as_of - timedelta(days=1)  # the last complete day
+    cut = through - timedelta(days=HORIZON_DAYS)
     async with engine.connect() as connection:
         read_at = await connection.scalar(text("SELECT now()"))
-        everyone = await histories(connection, as_of)
+        everyone = await histories(connection, through)
         calibration = await histories(connection, cut)
-        holdout = await _holdout(connection, calibration, cut, as_of)
+        holdout = await _holdout(connection, calibration, cut, through)
     if not clv.can_fit(everyone):
         # Too young a business to fit: no figures rather than made-up ones.
         return 0, {"as_of": as_of.isoformat(), "customers": len(everyone.ids), "fitted": False}
@@ -177,8 +188,10 @@ async def forecast_customers(
     scores = _concatenate(await asyncio.gather(*(score(start) for start in starts)))
     details = {**models.details, "as_of": as_of.isoformat(), "horizon_days": HORIZON_DAYS}
     details["validation"] = validation
+    until = datetime.combine(as_of, time.min, tzinfo=UTC)
     async with engine.begin() as connection:
-        return await store(connection, everyone, scores, as_of, read_at=read_at), details
+        stored = await store(connection, everyone, scores, as_of, read_at=read_at, until=until)
+        return stored, details
 
 
 async def recompute_customer(
@@ -211,11 +224,13 @@ async def store(
     *,
     customer_id: int | None = None,
     read_at: datetime | None = None,
+    until: datetime | None = None,
 ) -> int:
     """Upsert scored customers (all, or one with `customer_id`) with their pipeline.
 
     `read_at` is when the scored data was read (default: this transaction's start); a
-    stored row computed later than that is left alone.
+    stored row computed later than that is left alone. `until`: only opportunities created
+    before it count (default: all).
     """
     params = {
         "ids": [int(i) for i in customers.ids],
@@ -230,6 +245,7 @@ async def store(
         "no_purchases": NO_PURCHASES,
         "customer_id": customer_id,
         "computed_at": read_at,
+        "until": until,
     }
     result = await connection.execute(WRITE_ALL if customer_id is None else WRITE_ONE, params)
     return result.rowcount or 0

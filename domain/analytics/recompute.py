@@ -27,15 +27,23 @@ from domain.analytics.runs import RunRecord, recorded_run
 StepFunction = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 
 
-async def _metrics(engine: AsyncEngine, **_: Any) -> tuple[int, dict[str, Any]]:
+async def _metrics(
+    engine: AsyncEngine, *, as_of: date | None = None, **_: Any
+) -> tuple[int, dict[str, Any]]:
     async with engine.begin() as connection:
-        return await metrics.recompute_all(connection), {}
+        rows = await metrics.recompute_all(connection, as_of)
+    return rows, {} if as_of is None else {"as_of": as_of.isoformat()}
 
 
-async def _campaigns(engine: AsyncEngine, **_: Any) -> tuple[int, dict[str, Any]]:
+async def _campaigns(
+    engine: AsyncEngine, *, as_of: date | None = None, **_: Any
+) -> tuple[int, dict[str, Any]]:
     async with engine.begin() as connection:
-        rows = await campaigns.recompute_all(connection)
-    return rows, {"attribution_window_days": campaigns.ATTRIBUTION_WINDOW_DAYS}
+        rows = await campaigns.recompute_all(connection, as_of)
+    details: dict[str, Any] = {"attribution_window_days": campaigns.ATTRIBUTION_WINDOW_DAYS}
+    if as_of is not None:
+        details["as_of"] = as_of.isoformat()
+    return rows, details
 
 
 @dataclass(frozen=True)

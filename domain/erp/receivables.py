@@ -17,6 +17,12 @@ invoice is overdue in the API exactly when it is overdue in the credit check and
 
 The expressions take the invoice as any selectable with the invoice's columns (the table or
 an alias), so they work in correlated subqueries, joins and views alike.
+
+The same rules as they stood at the start of a past day (`due_before`, `owed_before`,
+`overdue_before`) count only what had happened by then: invoices issued before the day,
+payments received and credit notes issued before it, and a void only once it was voided.
+The kept sums on the invoice are today's, so these add up the payments and credit notes
+themselves (analytics recomputed as of a date use them).
 """
 
 from dataclasses import dataclass
@@ -41,9 +47,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.core.money import ZERO
-from domain.erp.models.invoices import Invoice
+from domain.erp.models.credit_notes import CreditNote
+from domain.erp.models.invoices import Invoice, Payment
 
 INVOICE: Table = Invoice.__table__  # type: ignore[assignment]
+PAYMENT: Table = Payment.__table__  # type: ignore[assignment]
+CREDIT_NOTE: Table = CreditNote.__table__  # type: ignore[assignment]
 
 Expression = ColumnElement[Any]
 # Zero in cents, so an amount due clamped at zero reads 0.00 like any other amount.
@@ -130,6 +139,56 @@ def open_balance(customer: Any) -> Expression:
         .scalar_subquery(),
         NOTHING,
     )
+
+
+def paid_before(start: Expression) -> Any:
+    """Payments received before the instant `start`, summed per invoice (`invoice_id`,
+    `paid`): to join, once per statement, for `due_before`."""
+    return (
+        select(PAYMENT.c.invoice_id, func.sum(PAYMENT.c.amount).label("paid"))
+        .where(PAYMENT.c.received_at < start)
+        .group_by(PAYMENT.c.invoice_id)
+    )
+
+
+def credited_before(start: Expression) -> Any:
+    """Credit notes issued on days before `start`, summed per invoice (`invoice_id`,
+    `credited`)."""
+    return (
+        select(CREDIT_NOTE.c.invoice_id, func.sum(CREDIT_NOTE.c.total).label("credited"))
+        .where(CREDIT_NOTE.c.issued_on < _day_of(start))
+        .group_by(CREDIT_NOTE.c.invoice_id)
+    )
+
+
+def due_before(
+    invoice: Any, start: Expression, *, paid: Expression, credited: Expression
+) -> Expression:
+    """What was due on `invoice` at the instant `start`, given what had been paid and
+    credited on it by then (`paid_before`, `credited_before`, joined by the statement)."""
+    voided = and_(invoice.c.status == VOID, invoice.c.voided_at < start)
+    return case((voided, 0), else_=func.greatest(invoice.c.total - paid - credited, NOTHING))
+
+
+def owed_before(
+    invoice: Any, start: Expression, *, paid: Expression, credited: Expression
+) -> ColumnElement[bool]:
+    """`invoice` had been issued (on an earlier day) and something was due on it at `start`."""
+    issued = invoice.c.issued_on < _day_of(start)
+    return and_(issued, due_before(invoice, start, paid=paid, credited=credited) > 0)
+
+
+def overdue_before(
+    invoice: Any, start: Expression, *, paid: Expression, credited: Expression
+) -> ColumnElement[bool]:
+    """Owed at `start`, and due on an earlier day."""
+    owed = owed_before(invoice, start, paid=paid, credited=credited)
+    return and_(owed, invoice.c.due_on < _day_of(start))
+
+
+def _day_of(start: Expression) -> Expression:
+    """The UTC day an instant falls on."""
+    return func.date(func.timezone("UTC", start))
 
 
 def invoice_amounts(ids: Expression, as_of: date | Expression | None = None) -> Any:
