@@ -76,9 +76,10 @@ def test_expected_purchases_and_p_alive_match_what_simulated_customers_do() -> N
     )
 
 
-@pytest.mark.parametrize("a", [1.6, 3.0])
-def test_closed_form_expectation_equals_the_series(a: float) -> None:
-    params = BgNbd(r=0.9, alpha=40.0, a=a, b=8.0)
+@pytest.mark.parametrize(("a", "b"), [(0.05, 0.9), (0.3, 2.0), (0.8, 8.0), (1.6, 8.0), (3.0, 8.0)])
+def test_closed_form_expectation_equals_the_series(a: float, b: float) -> None:
+    # Below a = 1 too, and with a + b + x − 1 < 0 (a = 0.05, b = 0.9, x = 0).
+    params = BgNbd(r=0.9, alpha=40.0, a=a, b=b)
     x = np.array([0.0, 1, 3, 10, 40, 120])
     t_x = np.array([0.0, 20, 100, 300, 600, 700])
     ages = np.array([10.0, 50, 400, 365, 700, 720])
@@ -90,7 +91,7 @@ def test_closed_form_expectation_equals_the_series(a: float) -> None:
 
 
 def test_expectation_exists_without_the_closed_form() -> None:
-    params = BgNbd(r=0.9, alpha=40.0, a=0.8, b=8.0)  # a ≤ 1: the closed form does not apply
+    params = BgNbd(r=0.9, alpha=40.0, a=1.0, b=8.0)  # a = 1: the closed form is 0/0
     expected = bgnbd.expected_purchases(
         params, 90, np.array([2.0]), np.array([50.0]), np.array([60.0])
     )
