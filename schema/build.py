@@ -22,6 +22,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext as OperationContext
 from strawberry.utils.logging import StrawberryLogger
 
+from schema.analytics.customer_forecast_accuracy import CustomerForecastAccuracyQueries
 from schema.analytics.replenishment import ReplenishmentQueries
 from schema.analytics.revenue_forecast import RevenueForecastQueries
 from schema.core import aggregates, where
@@ -121,6 +122,7 @@ class Query(
     PriceListQueries,
     CustomerRecordQueries,
     RevenueForecastQueries,
+    CustomerForecastAccuracyQueries,
     ImportJobQueries,
     LedgerQueries,
     PeriodQueries,

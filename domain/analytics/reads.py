@@ -21,6 +21,7 @@ from domain.analytics.models import (
     ForecastRun,
     RevenueForecastPoint,
 )
+from domain.core.ops import JobRun
 from domain.crm.models import Customer
 from domain.erp.models import SalesOrder, StockItem
 
@@ -34,6 +35,7 @@ CAMPAIGN_METRICS: Table = CampaignMetrics.__table__  # type: ignore[assignment]
 FORECAST_RUN: Table = ForecastRun.__table__  # type: ignore[assignment]
 FORECAST_POINT: Table = RevenueForecastPoint.__table__  # type: ignore[assignment]
 FORECAST_CANDIDATE: Table = ForecastCandidate.__table__  # type: ignore[assignment]
+JOB_RUN: Table = JobRun.__table__  # type: ignore[assignment]
 
 # Prefixes of the two halves of a `customer_figures` row.
 METRICS = "metrics_"
@@ -64,6 +66,16 @@ def replenishment_of_items(item_ids: ColumnElement[Any]) -> Any:
 def performance_of_campaigns(campaign_ids: ColumnElement[Any]) -> Any:
     """The computed results of each campaign in the array."""
     return select(CAMPAIGN_METRICS).where(CAMPAIGN_METRICS.c.campaign_id == any_(campaign_ids))
+
+
+def newest_run(name: str) -> Any:
+    """The newest successful run of a job (`ops.job_run`), with its details."""
+    return (
+        select(JOB_RUN)
+        .where(JOB_RUN.c.name == name, JOB_RUN.c.status == "succeeded")
+        .order_by(JOB_RUN.c.finished_at.desc(), JOB_RUN.c.id.desc())
+        .limit(1)
+    )
 
 
 def newest_forecast_run(scope: str, key: str) -> Any:

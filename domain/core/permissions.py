@@ -117,6 +117,7 @@ PERMISSIONS: Mapping[str, Access] = {
     # Derived figures (written by workers only, never through the API)
     "CustomerMetrics": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
     "CustomerForecast": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
+    "CustomerForecastAccuracy": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
     "RevenueForecast": Access(read=_roles("sales_manager", "marketing", "finance"), write=NOBODY),
     # Everything held about a customer (an access request): every fact at once, admins only.
     "CustomerRecord": Access(read=_roles(), write=NOBODY),

@@ -1,6 +1,7 @@
 """Forecasts, replenishment and campaign results as the API serves them: the stored figures,
 clear errors for bad arguments, and SQL that depends on the query's shape only."""
 
+import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ from api.settings import Settings
 from domain.analytics import recompute, revenue_forecast
 from domain.analytics.backtest import BacktestSettings
 from domain.core.sessions import asyncpg_dsn
-from tests.api.conftest import DEMO_TODAY, GraphQL, StatementCounter
+from tests.api.conftest import DEMO_TODAY, GraphQL, StatementCounter, Tokens
 
 FORECAST = """query($scope: ForecastScope!, $key: String, $days: Int!) {
   revenueForecast(scope: $scope, key: $key, horizonDays: $days) {
@@ -202,3 +203,34 @@ async def test_campaign_performance_matches_the_stored_results(
             assert performance["attributionWindowDays"] == 30
     # Compiled, one statement; else campaigns page, performance.
     assert counts[0] == counts[1] == (1 if settings.compiled_reads else 2)
+
+
+ACCURACY = """{ customerForecastAccuracy { asOf holdoutDays customers ordersMae
+  ordersMaeBaseline revenueMae revenueMaeBaseline rankCorrelation intervalCoverage
+  intervalCoverageBuyers intervalCoverageNonBuyers intervalZeroWidth computedAt } }"""
+
+
+async def test_the_customer_forecasts_accuracy_is_the_newest_runs_holdout_check(
+    graphql: GraphQL, analytics: asyncpg.Connection, tokens: Tokens
+) -> None:
+    result = await graphql(ACCURACY)
+    assert "errors" not in result, result
+    accuracy = result["data"]["customerForecastAccuracy"]
+    details = json.loads(
+        await analytics.fetchval(
+            "SELECT details FROM ops.job_run WHERE name = 'forecast_customers' "
+            "AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
+        )
+    )
+    checked = details["validation"]
+    assert accuracy["asOf"] == details["as_of"]
+    assert accuracy["holdoutDays"] == 90
+    assert accuracy["ordersMae"] == checked["orders_mae"]
+    assert accuracy["revenueMaeBaseline"] == checked["revenue_mae_baseline"]
+    assert -1 <= accuracy["rankCorrelation"] <= 1
+    for share in ("intervalCoverage", "intervalCoverageBuyers", "intervalCoverageNonBuyers"):
+        assert 0 <= accuracy[share] <= 1, share
+    # Support reads no customer revenue figures.
+    email = await analytics.fetchval("SELECT email FROM erp.employee ORDER BY id LIMIT 1")
+    refused = await graphql(ACCURACY, token=tokens.mint(email, "support"))
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
