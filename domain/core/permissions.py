@@ -119,6 +119,7 @@ PERMISSIONS: Mapping[str, Access] = {
     "CustomerForecast": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
     "CustomerForecastAccuracy": Access(read=_roles(SALES, "marketing", "finance"), write=NOBODY),
     "RevenueForecast": Access(read=_roles("sales_manager", "marketing", "finance"), write=NOBODY),
+    "RevenueOutlook": Access(read=_roles("sales_manager", "marketing", "finance"), write=NOBODY),
     # Everything held about a customer (an access request): every fact at once, admins only.
     "CustomerRecord": Access(read=_roles(), write=NOBODY),
     # Erasing a customer's personal data on request: admins only.

@@ -11,6 +11,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from domain.analytics import outlook
 from domain.analytics import reads as figures
 from domain.analytics.forecasters import SEASONAL_NAIVE as BASELINE
 from domain.crm.vocabulary import CUSTOMER_TIERS
@@ -119,6 +120,46 @@ def _series_key(scope: ForecastScope, key: str | None) -> str:
     return wanted
 
 
+@strawberry.enum(description="How a revenue outlook is grouped.")
+class OutlookPeriod(Enum):
+    WEEK = "week"
+    MONTH = "month"
+
+
+@strawberry.type(description="One week or month of a revenue outlook (net amounts).")
+class RevenueOutlookPeriod:
+    starts_on: date = desc("First day (the outlook's first day for the first period).")
+    ends_on: date = desc("Last day (the horizon's last day for the last period).")
+    booked: Decimal = desc("What open orders still have to invoice (in the first period only).")
+    pipeline: Decimal = desc(
+        "Open opportunities closing in it, amount × win probability (overdue open ones in "
+        "the first period); none for a product category (deals name no products yet)."
+    )
+    statistical: Decimal = desc(
+        "What the revenue forecast expects beyond the booked and pipeline revenue."
+    )
+    expected: Decimal = desc("booked + pipeline + statistical.")
+    low: Decimal = desc("Lower bound of the 80% interval (never below booked + pipeline).")
+    high: Decimal = desc("Upper bound of the 80% interval.")
+
+
+@strawberry.type(
+    description="The revenue outlook a sales director reads: booked orders, the weighted "
+    "pipeline and the statistical forecast net of both, per week or month."
+)
+class RevenueOutlook:
+    scope: ForecastScope = desc("Company, customer tier or product category.")
+    key: str | None = desc("The tier or category (lower case); null for the company.")
+    group_by: OutlookPeriod = desc("Weeks or months.")
+    model: str = desc("The method serving the statistical forecast.")
+    as_of: date | None = desc("The day the forecast was made as of.")
+    periods: list[RevenueOutlookPeriod] = strawberry.field(
+        description="The periods of the horizon, in order.",
+        metadata={ESTIMATED_ITEMS: 14},
+    )
+    computed_at: datetime = desc("When the workers computed the forecast.")
+
+
 HorizonDays = Annotated[
     int, strawberry.argument(description=f"Days ahead, 1–{MAX_HORIZON_DAYS} (default 90).")
 ]
@@ -195,5 +236,60 @@ class RevenueForecastQueries:
                     (c["interval_coverage"] for c in candidates if c["model"] == BASELINE), None
                 ),
             ),
+            computed_at=run["finished_at"],
+        )
+
+    @strawberry.field(
+        description="Booked orders, the weighted pipeline and the statistical forecast net of "
+        "both, per week or month of the horizon; null before the first forecast run."
+    )
+    async def revenue_outlook(
+        self,
+        info: Info,
+        scope: Annotated[ForecastScope, strawberry.argument(description="Scope.")],
+        key: Annotated[
+            str | None, strawberry.argument(description="Tier or category; none for COMPANY.")
+        ] = None,
+        horizon_days: HorizonDays = 90,
+        group_by: Annotated[
+            OutlookPeriod, strawberry.argument(description="Weeks or months (default months).")
+        ] = OutlookPeriod.MONTH,
+    ) -> RevenueOutlook | None:
+        if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
+            raise GraphQLError(
+                f"`horizonDays` must be between 1 and {MAX_HORIZON_DAYS}",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        series_key = _series_key(scope, key)
+        loaders = info.context.loaders
+        runs = await loaders.fetch_once(figures.newest_forecast_run(scope.value, series_key))
+        if not runs:
+            return None
+        run = runs[0]
+        points = await loaders.fetch_once(figures.forecast_points(run["id"], horizon_days))
+        if not points:
+            return None
+        booked = await loaders.fetch_once(outlook.booked_statement(scope.value, series_key))
+        deals = await loaders.fetch_once(
+            outlook.pipeline_statement(scope.value, series_key, points[-1]["day"])
+        )
+        days = [
+            outlook.Day(p["day"], p["revenue"], p["revenue_low"], p["revenue_high"]) for p in points
+        ]
+        return RevenueOutlook(
+            scope=scope,
+            key=series_key or None,
+            group_by=group_by,
+            model=run["model"],
+            as_of=run["as_of"],
+            periods=[
+                RevenueOutlookPeriod(**vars(period))
+                for period in outlook.periods(
+                    days,
+                    Decimal(booked[0][0]) if booked else Decimal(0),
+                    {row["day"]: Decimal(row["amount"]) for row in deals},
+                    group_by.value,
+                )
+            ],
             computed_at=run["finished_at"],
         )

@@ -3,6 +3,7 @@ clear errors for bad arguments, and SQL that depends on the query's shape only."
 
 import json
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -234,3 +235,49 @@ async def test_the_customer_forecasts_accuracy_is_the_newest_runs_holdout_check(
     email = await analytics.fetchval("SELECT email FROM erp.employee ORDER BY id LIMIT 1")
     refused = await graphql(ACCURACY, token=tokens.mint(email, "support"))
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+OUTLOOK = """query($by: OutlookPeriod!) { revenueOutlook(scope: COMPANY, groupBy: $by) {
+  model asOf groupBy periods { startsOn endsOn booked pipeline statistical expected low high }
+} }"""
+BOOKED_SQL = """
+SELECT coalesce(sum(greatest(l.line_total - coalesce((
+    SELECT sum(il.line_total) FROM erp.invoice_line il JOIN erp.invoice i ON i.id = il.invoice_id
+    WHERE il.sales_order_line_id = l.id AND i.status <> 'void'), 0), 0)), 0)
+FROM erp.sales_order_line l JOIN erp.sales_order o ON o.id = l.sales_order_id
+WHERE o.status IN ('placed', 'confirmed')"""
+PIPELINE_SQL = """
+SELECT coalesce(sum(amount * probability / 100), 0) FROM crm.opportunity
+WHERE stage IN ('prospecting', 'qualification', 'proposal', 'negotiation')
+  AND expected_close_on <= $1"""
+
+
+async def test_the_revenue_outlook_adds_booked_pipeline_and_the_forecast_beyond_them(
+    graphql: GraphQL, analytics: asyncpg.Connection
+) -> None:
+    result = await graphql(OUTLOOK, {"by": "MONTH"})
+    assert "errors" not in result, result
+    outlook = result["data"]["revenueOutlook"]
+    months = outlook["periods"]
+    assert months[0]["startsOn"] == DEMO_TODAY.isoformat()
+    last = date.fromisoformat(months[-1]["endsOn"])
+    assert last == DEMO_TODAY + timedelta(days=89)
+    booked = await analytics.fetchval(BOOKED_SQL)
+    assert booked > 0
+    assert Decimal(months[0]["booked"]) == booked.quantize(Decimal("0.01"))
+    assert all(Decimal(m["booked"]) == 0 for m in months[1:])
+    pipeline = await analytics.fetchval(PIPELINE_SQL, last)
+    assert sum(Decimal(m["pipeline"]) for m in months) == pytest.approx(pipeline, abs=0.05)
+    points = await analytics.fetch(
+        "SELECT day, revenue FROM analytics.revenue_forecast_point WHERE run_id = (SELECT id "
+        "FROM analytics.forecast_run WHERE scope = 'company' AND status = 'succeeded' "
+        "ORDER BY started_at DESC LIMIT 1) ORDER BY day"
+    )
+    for month in months:
+        start, end = date.fromisoformat(month["startsOn"]), date.fromisoformat(month["endsOn"])
+        forecast = sum(p["revenue"] for p in points if start <= p["day"] <= end)
+        known = Decimal(month["booked"]) + Decimal(month["pipeline"])
+        assert Decimal(month["expected"]) == max(forecast, known).quantize(Decimal("0.01"))
+        assert Decimal(month["low"]) <= Decimal(month["expected"]) <= Decimal(month["high"])
+    weeks = (await graphql(OUTLOOK, {"by": "WEEK"}))["data"]["revenueOutlook"]["periods"]
+    assert all(date.fromisoformat(w["startsOn"]).isoweekday() == 1 for w in weeks[1:])
