@@ -1,7 +1,7 @@
 """Campaign results (`analytics.campaign_metrics`), computed in SQL.
 
-- targeted: every member; responded: members who responded or converted; converted:
-  members marked converted.
+- targeted: the members contacted (not held out); responded: those who responded or
+  converted; converted: those marked converted.
 - the touch: when a member was added, or when the campaign started if the member was added
   before; a campaign that has not started (planned) or was cancelled touches no one, and a
   member added after the campaign's last day was not touched by it. An order is never
@@ -15,6 +15,13 @@
 - as of a day (`recompute_all(as_of=…)`): only members added and orders placed before that
   day count; a member's responded or converted status and a
   campaign's status are today's (their history is not kept).
+- control group: members held out (`held_out`) are never contacted, so they have no touch
+  and no order is attributed to the campaign through them. Each member, treated or held
+  out, gets a window of 30 days from their (would-be) touch; per group, the revenue of
+  the orders in it per member and the share of members who ordered in it. What the
+  campaign added: (treated − control revenue per member) × treated members, and the
+  difference of the shares, each with a 95 % confidence interval (normal approximation,
+  the groups' variances apart); none without at least two members in each group.
 - cost: the campaign's budget. ROI = (attributed revenue − cost) ÷ cost, on revenue (not
   margin); none when the cost is 0.
 
@@ -46,6 +53,7 @@ WITH affected AS (
     FROM crm.campaign_member m
     JOIN crm.campaign k ON k.id = m.campaign_id
     WHERE k.status IN ('active', 'completed')
+      AND NOT m.held_out
       AND m.added_at < (SELECT until FROM bounds)
       AND (k.ends_on IS NULL
            OR m.added_at < CAST(k.ends_on + 1 AS timestamp) AT TIME ZONE 'UTC')
@@ -72,35 +80,92 @@ WITH affected AS (
            sum(1.0 / campaigns) AS linear_orders,
            sum(subtotal / campaigns) AS linear_revenue
     FROM qualifying GROUP BY campaign_id
+), exposure AS (
+    -- every member of an affected campaign with its (would-be) touch, held out or not
+    SELECT m.campaign_id, m.customer_id, m.held_out,
+           greatest(m.added_at, CAST(k.starts_on AS timestamp) AT TIME ZONE 'UTC') AS touched_at
+    FROM crm.campaign_member m
+    JOIN crm.campaign k ON k.id = m.campaign_id
+    WHERE m.campaign_id IN (SELECT id FROM affected) AND k.status IN ('active', 'completed')
+      AND m.added_at < (SELECT until FROM bounds)
+), outcome AS (
+    SELECT e.campaign_id, e.held_out, coalesce(sum(o.subtotal), 0) AS revenue,
+           CAST(count(o.id) > 0 AS integer) AS bought
+    FROM exposure e
+    LEFT JOIN erp.sales_order o ON o.customer_id = e.customer_id
+     AND o.status IN {SALES_STATUSES}
+     AND o.ordered_at >= e.touched_at
+     AND o.ordered_at < e.touched_at + make_interval(days => CAST(:window AS integer))
+     AND o.ordered_at < (SELECT until FROM bounds)
+    GROUP BY e.campaign_id, e.customer_id, e.held_out
+), groups AS (
+    SELECT campaign_id,
+           count(*) FILTER (WHERE NOT held_out) AS n_t, count(*) FILTER (WHERE held_out) AS n_c,
+           avg(revenue) FILTER (WHERE NOT held_out) AS rev_t,
+           avg(revenue) FILTER (WHERE held_out) AS rev_c,
+           coalesce(var_samp(revenue) FILTER (WHERE NOT held_out), 0) AS var_t,
+           coalesce(var_samp(revenue) FILTER (WHERE held_out), 0) AS var_c,
+           avg(bought) FILTER (WHERE NOT held_out) AS conv_t,
+           avg(bought) FILTER (WHERE held_out) AS conv_c
+    FROM outcome GROUP BY campaign_id
+), experiment AS (
+    SELECT campaign_id, n_c,
+           rev_t, rev_c, (rev_t - rev_c) * n_t AS lift,
+           1.959964 * sqrt(var_t / n_t + var_c / n_c) * n_t AS lift_margin,
+           conv_t, conv_c,
+           1.959964 * sqrt(conv_t * (1 - conv_t) / n_t + conv_c * (1 - conv_c) / n_c)
+               AS conv_margin
+    FROM groups WHERE n_t >= 2 AND n_c >= 2
 ), members AS (
-    SELECT campaign_id, count(*) AS targeted,
-           count(*) FILTER (WHERE status IN ('responded', 'converted')) AS responded,
-           count(*) FILTER (WHERE status = 'converted') AS converted
+    SELECT campaign_id, count(*) FILTER (WHERE NOT held_out) AS targeted,
+           count(*) FILTER (WHERE NOT held_out AND status IN ('responded', 'converted'))
+               AS responded,
+           count(*) FILTER (WHERE NOT held_out AND status = 'converted') AS converted
     FROM crm.campaign_member
     WHERE campaign_id IN (SELECT id FROM affected) AND added_at < (SELECT until FROM bounds)
     GROUP BY campaign_id
 )
 INSERT INTO analytics.campaign_metrics (
     campaign_id, targeted, responded, converted, attributed_orders, attributed_revenue,
-    first_touch_orders, first_touch_revenue, linear_orders, linear_revenue, cost, roi,
+    first_touch_orders, first_touch_revenue, linear_orders, linear_revenue, control_members,
+    treated_revenue_per_member, control_revenue_per_member, incremental_revenue,
+    incremental_revenue_low, incremental_revenue_high, treated_conversion, control_conversion,
+    incremental_conversion_low, incremental_conversion_high, cost, roi,
     attribution_window_days, computed_at)
 SELECT c.id, coalesce(m.targeted, 0), coalesce(m.responded, 0), coalesce(m.converted, 0),
        coalesce(r.orders, 0), coalesce(r.revenue, 0), coalesce(r.first_orders, 0),
        coalesce(r.first_revenue, 0), round(coalesce(r.linear_orders, 0), 4),
-       round(coalesce(r.linear_revenue, 0), 2), c.budget,
+       round(coalesce(r.linear_revenue, 0), 2), coalesce(g.n_c, 0),
+       round(x.rev_t, 2), round(x.rev_c, 2), round(x.lift, 2),
+       round(x.lift - x.lift_margin, 2), round(x.lift + x.lift_margin, 2),
+       round(x.conv_t, 4), round(x.conv_c, 4),
+       round(x.conv_t - x.conv_c - x.conv_margin, 4), round(x.conv_t - x.conv_c + x.conv_margin, 4),
+       c.budget,
        CASE WHEN c.budget > 0 THEN round((coalesce(r.revenue, 0) - c.budget) / c.budget, 4) END,
        CAST(:window AS integer), now()
 FROM crm.campaign c
 JOIN affected a ON a.id = c.id
 LEFT JOIN members m ON m.campaign_id = c.id
 LEFT JOIN revenue r ON r.campaign_id = c.id
+LEFT JOIN groups g ON g.campaign_id = c.id
+LEFT JOIN experiment x ON x.campaign_id = c.id
 ON CONFLICT (campaign_id) DO UPDATE SET
     targeted = EXCLUDED.targeted, responded = EXCLUDED.responded,
     converted = EXCLUDED.converted, attributed_orders = EXCLUDED.attributed_orders,
     attributed_revenue = EXCLUDED.attributed_revenue,
     first_touch_orders = EXCLUDED.first_touch_orders,
     first_touch_revenue = EXCLUDED.first_touch_revenue, linear_orders = EXCLUDED.linear_orders,
-    linear_revenue = EXCLUDED.linear_revenue, cost = EXCLUDED.cost, roi = EXCLUDED.roi,
+    linear_revenue = EXCLUDED.linear_revenue, control_members = EXCLUDED.control_members,
+    treated_revenue_per_member = EXCLUDED.treated_revenue_per_member,
+    control_revenue_per_member = EXCLUDED.control_revenue_per_member,
+    incremental_revenue = EXCLUDED.incremental_revenue,
+    incremental_revenue_low = EXCLUDED.incremental_revenue_low,
+    incremental_revenue_high = EXCLUDED.incremental_revenue_high,
+    treated_conversion = EXCLUDED.treated_conversion,
+    control_conversion = EXCLUDED.control_conversion,
+    incremental_conversion_low = EXCLUDED.incremental_conversion_low,
+    incremental_conversion_high = EXCLUDED.incremental_conversion_high,
+    cost = EXCLUDED.cost, roi = EXCLUDED.roi,
     attribution_window_days = EXCLUDED.attribution_window_days,
     computed_at = EXCLUDED.computed_at
 WHERE analytics.campaign_metrics.computed_at <= EXCLUDED.computed_at

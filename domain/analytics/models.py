@@ -183,6 +183,19 @@ class CampaignMetrics(Base):
     # Linear: an order split evenly among all campaigns whose window holds it.
     linear_orders: Mapped[Decimal] = mapped_column(Numeric(12, 4), server_default=text("0"))
     linear_revenue: Mapped[Decimal] = mapped_column(server_default=text("0"))
+    # Treated against held-out members (null without a control group): revenue per member
+    # and the share who bought within the window after their (would-be) touch, and what the
+    # campaign added, with a 95 % confidence interval.
+    control_members: Mapped[int] = mapped_column(server_default=text("0"))
+    treated_revenue_per_member: Mapped[Decimal | None] = mapped_column()
+    control_revenue_per_member: Mapped[Decimal | None] = mapped_column()
+    incremental_revenue: Mapped[Decimal | None] = mapped_column()
+    incremental_revenue_low: Mapped[Decimal | None] = mapped_column()
+    incremental_revenue_high: Mapped[Decimal | None] = mapped_column()
+    treated_conversion: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
+    control_conversion: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
+    incremental_conversion_low: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
+    incremental_conversion_high: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
     cost: Mapped[Decimal]
     roi: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     attribution_window_days: Mapped[int]

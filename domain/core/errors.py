@@ -35,6 +35,7 @@ ERROR_CODES = (
     "OVER_CREDIT",
     "OVER_RETURN",
     "OVER_REFUND",
+    "HELD_OUT",
 )
 
 

@@ -1,6 +1,7 @@
 """Campaigns: planning, starting, completing or cancelling them, targeting customers, recording
 who responded or converted, and reading which campaigns targeted a customer."""
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,6 +22,8 @@ from domain.crm.models import Campaign, CampaignMember, Customer
 from domain.crm.vocabulary import CAMPAIGN_CHANNELS
 
 MAX_MEMBERS_PER_CALL = 1000
+# At most half of an audience is held back: the campaign is still the point.
+MAX_CONTROL_SHARE = Decimal("0.5")
 # Members move forward only: a converted customer has also responded.
 MEMBER_STEPS = {"targeted": 0, "responded": 1, "converted": 2}
 OPEN_FOR_MEMBERS = ("planned", "active")
@@ -150,10 +153,29 @@ async def update(
     return campaign
 
 
+def held_out(campaign_id: int, customer_id: int, control_share: Decimal) -> bool:
+    """Whether a new member falls in the control group: a hash of campaign and customer
+    below the share, so the draw is random across customers, yet the same on every retry
+    and unaffected by who else is added with them."""
+    digest = hashlib.sha256(f"{campaign_id}:{customer_id}".encode()).digest()
+    return Decimal(int.from_bytes(digest[:8], "big")) / Decimal(2**64) < control_share
+
+
 async def add_members(
-    *, session: AsyncSession, journal: Journal, campaign_id: int, customer_ids: Sequence[int]
+    *,
+    session: AsyncSession,
+    journal: Journal,
+    campaign_id: int,
+    customer_ids: Sequence[int],
+    control_share: Decimal = Decimal(0),
 ) -> Campaign:
-    """Target customers; those already targeted stay as they are (safe to repeat)."""
+    """Target customers; those already targeted stay as they are (safe to repeat). With a
+    `control_share`, about that share of the new members is held out as the control group:
+    in the audience, never contacted, to measure what the campaign adds."""
+    if not Decimal(0) <= control_share <= MAX_CONTROL_SHARE:
+        raise DomainError(
+            "VALIDATION", f"must be between 0 and {MAX_CONTROL_SHARE}", "controlShare"
+        )
     campaign = await _campaign(session, campaign_id)
     if campaign.status not in OPEN_FOR_MEMBERS:
         raise InvalidTransition("campaign", campaign.status, "add members to")
@@ -177,7 +199,16 @@ async def add_members(
     problems.raise_if_any()
     added = await session.scalars(
         insert(CampaignMember)
-        .values([{"campaign_id": campaign.id, "customer_id": c} for c in sorted(wanted)])
+        .values(
+            [
+                {
+                    "campaign_id": campaign.id,
+                    "customer_id": c,
+                    "held_out": held_out(campaign.id, c, control_share),
+                }
+                for c in sorted(wanted)
+            ]
+        )
         .on_conflict_do_nothing(constraint="uq_campaign_member_customer")
         .returning(CampaignMember.customer_id)
     )
@@ -206,6 +237,12 @@ async def member_respond(
     )
     if member is None:
         raise NotFound("campaign member", "customer")
+    if member.held_out:
+        raise DomainError(
+            "HELD_OUT",
+            "the customer is in the campaign's control group: it was never contacted",
+            "customer",
+        )
     if MEMBER_STEPS[status] <= MEMBER_STEPS[member.status]:
         raise InvalidTransition("campaign member", member.status, f"mark {status}")
     now = datetime.now(UTC)

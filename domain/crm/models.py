@@ -155,6 +155,9 @@ class CampaignMember(Base):
     campaign_id: Mapped[int] = fk("crm.campaign.id", ondelete="CASCADE")
     customer_id: Mapped[int] = fk("crm.customer.id", ondelete="CASCADE")
     status: Mapped[str] = mapped_column(String(20), default="targeted", server_default="targeted")
+    # Held back as the control group: in the audience, never contacted, so that what the
+    # campaign adds can be measured against them (`domain.analytics.campaigns`).
+    held_out: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     added_at: Mapped[CreatedAt]
     responded_at: Mapped[datetime | None] = mapped_column()
     converted_at: Mapped[datetime | None] = mapped_column()

@@ -10,7 +10,7 @@ from schema.core.nodes import FromRow, desc
 
 @strawberry.type(description="What a campaign achieved.")
 class CampaignPerformance(FromRow):
-    targeted: int = desc("Members targeted.")
+    targeted: int = desc("Members contacted (held-out members are not).")
     responded: int = desc("Members who responded (or converted).")
     converted: int = desc("Members who converted.")
     attributed_orders: int = desc(
@@ -27,6 +27,27 @@ class CampaignPerformance(FromRow):
         "The same orders split evenly among every campaign whose window holds them."
     )
     linear_revenue: Decimal = desc("This campaign's even share of those orders' revenue.")
+    control_members: int = desc("Members held out as the control group (never contacted).")
+    treated_revenue_per_member: Decimal | None = desc(
+        "Revenue per contacted member within the window after their touch (null without a "
+        "control group of at least two)."
+    )
+    control_revenue_per_member: Decimal | None = desc(
+        "The same for held-out members, from when they would have been touched."
+    )
+    incremental_revenue: Decimal | None = desc(
+        "What the campaign added: (treated − control revenue per member) × contacted members."
+    )
+    incremental_revenue_low: Decimal | None = desc("Its 95% confidence interval, lower bound.")
+    incremental_revenue_high: Decimal | None = desc("Its 95% confidence interval, upper bound.")
+    treated_conversion: Decimal | None = desc(
+        "Share of contacted members who ordered within the window."
+    )
+    control_conversion: Decimal | None = desc("The same share among held-out members.")
+    incremental_conversion_low: Decimal | None = desc(
+        "95% confidence interval of the difference of the two shares, lower bound."
+    )
+    incremental_conversion_high: Decimal | None = desc("Its upper bound.")
     cost: Decimal = desc("The campaign's cost (its budget).")
     roi: Decimal | None = desc(
         "(Attributed revenue, last touch − cost) ÷ cost; null when the cost is 0."

@@ -77,6 +77,10 @@ class CampaignMember(TableNode):
     MODEL = CampaignMemberModel
     id: relay.NodeID[int]
     status: MemberStatus = desc("Targeted, responded or converted.")
+    held_out: bool = desc(
+        "In the control group: in the audience but never contacted, to measure what the "
+        "campaign adds."
+    )
     added_at: datetime = desc("When the customer was targeted.")
     responded_at: datetime | None = desc("When the customer responded.")
     converted_at: datetime | None = desc("When the customer converted.")
@@ -132,6 +136,12 @@ class CampaignAddMembersInput:
     campaign: strawberry.ID = strawberry.field(description="The campaign.")
     customers: list[strawberry.ID] = strawberry.field(
         description="Customers to add (at most 1,000); those already members are kept as they are."
+    )
+    control_share: Decimal = strawberry.field(
+        default=Decimal(0),
+        description="Share (0–0.5) of the new members held out as the control group: never "
+        "contacted, so the campaign's results can show what it added. Who is held out is "
+        "drawn per customer and the same on a retry.",
     )
     idempotency_key: str | None = retry_key("adding the members twice")
 
@@ -240,6 +250,7 @@ class CampaignMutations:
                 decode(customer, "Customer", f"customers.{i}")
                 for i, customer in enumerate(input.customers)
             ],
+            control_share=input.control_share,
         ),
         writes="CampaignMember",
     )

@@ -1,9 +1,13 @@
 """Campaign attribution: never before a campaign starts, never by one that has not started,
-and last touch, first touch and linear side by side, each counting an order once."""
+last touch, first touch and linear side by side, each counting an order once; and a control
+group against which what the campaign added is measured."""
 
+import math
+import statistics
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,3 +105,81 @@ async def test_attribution_starts_with_the_campaign_and_splits_three_ways(
     for model in (slice(0, 2), slice(2, 4), slice(4, 6)):
         orders, revenue = (sum(r[model][i] for r in found.values()) for i in (0, 1))
         assert (orders, revenue) == (2, Decimal("190.00")), model
+
+
+async def test_a_control_group_measures_what_the_campaign_added(session: AsyncSession) -> None:
+    warehouse = await insert(
+        session, "INSERT INTO erp.warehouse (code, name, country) VALUES ('W', 'Main', 'DE')"
+    )
+    launch = await campaign(session, "Launch", "active", 20)
+    # Revenue within 30 days of the touch: contacted members, then held-out ones.
+    treated, control = [100, 200, 0, 300], [50, 0, 0, 0]
+    for held_out, spent in ((False, treated), (True, control)):
+        for i, amount in enumerate(spent):
+            customer = await insert(
+                session,
+                "INSERT INTO crm.customer (code, name) VALUES (:code, :code)",
+                code=f"{'C' if held_out else 'T'}{i}",
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO crm.campaign_member (campaign_id, customer_id, added_at, "
+                    "held_out) VALUES (:campaign, :customer, :added, :held_out)"
+                ),
+                {
+                    "campaign": launch,
+                    "customer": customer,
+                    "added": days_ago(15),
+                    "held_out": held_out,
+                },
+            )
+            if amount:
+                await session.execute(
+                    text(
+                        "INSERT INTO erp.sales_order (number, customer_id, warehouse_id, status, "
+                        "ordered_at, subtotal, total) VALUES (:number, :customer, :warehouse, "
+                        "'placed', :when, :amount, :amount)"
+                    ),
+                    {
+                        "number": f"SO-{customer}",
+                        "customer": customer,
+                        "warehouse": warehouse,
+                        "when": days_ago(10),
+                        "amount": Decimal(amount),
+                    },
+                )
+    await campaigns.recompute_all(await session.connection())
+    row = (
+        (
+            await session.execute(
+                text("SELECT * FROM analytics.campaign_metrics WHERE campaign_id = :id"),
+                {"id": launch},
+            )
+        )
+        .one()
+        ._mapping
+    )
+    # Held-out members are never contacted: no touch, nothing attributed through them.
+    assert (row["targeted"], row["control_members"]) == (4, 4)
+    assert row["attributed_revenue"] == Decimal("600.00")
+    mean_t, mean_c = statistics.mean(treated), statistics.mean(control)
+    lift = (mean_t - mean_c) * 4
+    margin = (
+        1.959964
+        * math.sqrt(statistics.variance(treated) / 4 + statistics.variance(control) / 4)
+        * 4
+    )
+    assert (row["treated_revenue_per_member"], row["control_revenue_per_member"]) == (
+        Decimal("150.00"),
+        Decimal("12.50"),
+    )
+    assert row["incremental_revenue"] == Decimal("550.00") == Decimal(str(lift))
+    assert float(row["incremental_revenue_low"]) == pytest.approx(lift - margin, abs=0.01)
+    assert float(row["incremental_revenue_high"]) == pytest.approx(lift + margin, abs=0.01)
+    assert (row["treated_conversion"], row["control_conversion"]) == (
+        Decimal("0.7500"),
+        Decimal("0.2500"),
+    )
+    spread = 1.959964 * math.sqrt(0.75 * 0.25 / 4 + 0.25 * 0.75 / 4)
+    assert float(row["incremental_conversion_low"]) == pytest.approx(0.5 - spread, abs=1e-4)
+    assert float(row["incremental_conversion_high"]) == pytest.approx(0.5 + spread, abs=1e-4)

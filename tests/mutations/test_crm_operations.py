@@ -1,12 +1,14 @@
 """CRM operations: campaigns, the deal pipeline into a sales order, tickets, contacts."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
+from domain.crm import campaigns
 from tests.mutations.conftest import Execute, World
-from tests.mutations.operations import ERRORS, create_customer, create_item, place
+from tests.mutations.operations import ERRORS, create_customer, create_item, key, place
 
 
 async def test_a_campaign_targets_customers_who_respond_and_convert(
@@ -410,3 +412,38 @@ async def test_a_campaign_is_changed_while_it_runs_and_not_after(
     await execute(MOVE_CAMPAIGN, {"input": {"id": campaign, "status": "COMPLETED"}})
     done = await change(version=5, budget="1.00")
     assert done["errors"][0]["message"] == "cannot change a campaign that is completed"
+
+
+async def test_a_control_group_is_held_out_of_a_campaign_the_same_way_on_every_retry(
+    execute: Execute, world: World, db: asyncpg.Connection
+) -> None:
+    customers = [(await create_customer(execute, name=f"Audience {i}"))["id"] for i in range(60)]
+    campaign = (
+        await execute(
+            f"""mutation {{ campaignCreate(input: {{name: "Holdout test", channel: EMAIL,
+                budget: "900.00", startsOn: "2026-03-01"}}) {{ campaign {{ id }} {ERRORS} }} }}"""
+        )
+    )["campaignCreate"]["campaign"]["id"]
+    add = f"""mutation($c: ID!, $m: [ID!]!, $share: Decimal!) {{ campaignAddMembers(input: {{
+        campaign: $c, customers: $m, controlShare: $share}}) {{ {ERRORS} }} }}"""
+    too_many = await execute(add, {"c": campaign, "m": customers[:1], "share": "0.6"})
+    assert [(e["field"], e["code"]) for e in too_many["campaignAddMembers"]["errors"]] == [
+        ("controlShare", "VALIDATION")
+    ]
+    await execute(add, {"c": campaign, "m": customers[:30], "share": "0.5"})
+    await execute(add, {"c": campaign, "m": customers, "share": "0.5"})  # 30 new, 30 kept
+    held = {
+        row["customer_id"]: row["held_out"]
+        for row in await db.fetch(
+            "SELECT customer_id, held_out FROM crm.campaign_member ORDER BY customer_id"
+        )
+    }
+    assert len(held) == 60 and 0.3 < sum(held.values()) / 60 < 0.7
+    # The draw belongs to campaign and customer: the same whoever else is added, and again.
+    for customer, out in held.items():
+        assert campaigns.held_out(key(campaign), customer, Decimal("0.5")) is out
+    member = next(c for c in customers if held[key(c)])
+    respond = f"""mutation($c: ID!, $m: ID!) {{ campaignMemberRespond(input: {{campaign: $c,
+        customer: $m, status: RESPONDED}}) {{ {ERRORS} }} }}"""
+    refused = await execute(respond, {"c": campaign, "m": member})
+    assert [e["code"] for e in refused["campaignMemberRespond"]["errors"]] == ["HELD_OUT"]
