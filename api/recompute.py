@@ -5,12 +5,10 @@ recorded as a run (`ops.job_run`); a failing step is reported and the others sti
 """
 
 import asyncio
-import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from typing import Any
 
@@ -52,16 +50,13 @@ async def run(
 ) -> list[str]:
     """Run `steps` (as of the start of `as_of`, default today); print one line per step;
     return the names of the steps that failed."""
+    from domain.analytics.pool import process_pool
     from domain.analytics.prophet_model import quiet
     from domain.analytics.recompute import STEPS, run_step
     from domain.core.sessions import create_engine
 
     engine = create_engine(database_url, pool_size=2)
-    pool = ProcessPoolExecutor(
-        max_workers=os.cpu_count() or 1,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=quiet,
-    )
+    pool = process_pool(os.cpu_count() or 1, quiet)
     failed: list[str] = []
     show = show_progress and sys.stderr.isatty()
     try:

@@ -13,15 +13,14 @@ record is fresh and 1 otherwise — use it as the container health check.
 """
 
 import logging
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from typing import Any, ClassVar
 
 from arq import cron, func
 from arq.connections import RedisSettings
 
+from domain.analytics.pool import process_pool
 from domain.analytics.prophet_model import quiet
 from domain.core.sessions import create_engine
 from workers import jobs
@@ -47,12 +46,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     database_url = ctx.get("database_url") or os.environ["DATABASE_URL"]
     ctx["engine"] = create_engine(database_url, pool_size=5, application_name="bizgraph-worker")
     ctx["as_of"] = analytics_as_of()
-    ctx["pool"] = ProcessPoolExecutor(
-        max_workers=pool_size(),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=start_pool_process,
-        initargs=(os.getpid(),),
-    )
+    ctx["pool"] = process_pool(pool_size(), start_pool_process, (os.getpid(),))
     await jobs.close_abandoned_runs(ctx)
     log.info("worker started")
 

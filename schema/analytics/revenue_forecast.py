@@ -14,6 +14,7 @@ from strawberry.types import Info
 from domain.analytics import outlook
 from domain.analytics import reads as figures
 from domain.analytics.forecasters import SEASONAL_NAIVE as BASELINE
+from domain.core.reads import Row
 from domain.crm.vocabulary import CUSTOMER_TIERS
 from domain.erp.models.stock import STOCK_CATEGORIES
 from schema.core.nodes import desc
@@ -160,6 +161,25 @@ class RevenueOutlook:
     computed_at: datetime = desc("When the workers computed the forecast.")
 
 
+async def _newest_forecast(
+    info: Info, scope: ForecastScope, key: str | None, horizon_days: int
+) -> tuple[str, Row, list[Row]] | None:
+    """The series key, the newest successful run of the series and its first
+    `horizon_days` points (none before the first run); bad arguments are refused."""
+    if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
+        raise GraphQLError(
+            f"`horizonDays` must be between 1 and {MAX_HORIZON_DAYS}",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    series_key = _series_key(scope, key)
+    loaders = info.context.loaders
+    runs = await loaders.fetch_once(figures.newest_forecast_run(scope.value, series_key))
+    if not runs:
+        return None
+    points = await loaders.fetch_once(figures.forecast_points(runs[0]["id"], horizon_days))
+    return series_key, runs[0], points
+
+
 HorizonDays = Annotated[
     int, strawberry.argument(description=f"Days ahead, 1–{MAX_HORIZON_DAYS} (default 90).")
 ]
@@ -181,19 +201,11 @@ class RevenueForecastQueries:
         horizon_days: HorizonDays = 90,
     ) -> RevenueForecast | None:
         """The newest successful forecast of a series (null before the first run)."""
-        if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
-            raise GraphQLError(
-                f"`horizonDays` must be between 1 and {MAX_HORIZON_DAYS}",
-                extensions={"code": "BAD_USER_INPUT"},
-            )
-        series_key = _series_key(scope, key)
-        loaders = info.context.loaders
-        runs = await loaders.fetch_once(figures.newest_forecast_run(scope.value, series_key))
-        if not runs:
+        found = await _newest_forecast(info, scope, key, horizon_days)
+        if found is None:
             return None
-        run = runs[0]
-        points = await loaders.fetch_once(figures.forecast_points(run["id"], horizon_days))
-        candidates = await loaders.fetch_once(figures.forecast_candidates(run["id"]))
+        series_key, run, points = found
+        candidates = await info.context.loaders.fetch_once(figures.forecast_candidates(run["id"]))
         return RevenueForecast(
             scope=scope,
             key=series_key or None,
@@ -255,20 +267,11 @@ class RevenueForecastQueries:
             OutlookPeriod, strawberry.argument(description="Weeks or months (default months).")
         ] = OutlookPeriod.MONTH,
     ) -> RevenueOutlook | None:
-        if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
-            raise GraphQLError(
-                f"`horizonDays` must be between 1 and {MAX_HORIZON_DAYS}",
-                extensions={"code": "BAD_USER_INPUT"},
-            )
-        series_key = _series_key(scope, key)
+        found = await _newest_forecast(info, scope, key, horizon_days)
+        if found is None or not found[2]:
+            return None
+        series_key, run, points = found
         loaders = info.context.loaders
-        runs = await loaders.fetch_once(figures.newest_forecast_run(scope.value, series_key))
-        if not runs:
-            return None
-        run = runs[0]
-        points = await loaders.fetch_once(figures.forecast_points(run["id"], horizon_days))
-        if not points:
-            return None
         booked = await loaders.fetch_once(outlook.booked_statement(scope.value, series_key))
         deals = await loaders.fetch_once(
             outlook.pipeline_statement(scope.value, series_key, points[-1]["day"])

@@ -11,17 +11,16 @@ event, and the accuracy figures each run stored (docs/FORECASTING.md quotes them
 import argparse
 import asyncio
 import json
-import multiprocessing
 import os
 import platform
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import asyncpg
 
 from domain.analytics import recompute
+from domain.analytics.pool import process_pool
 from domain.analytics.prophet_model import quiet
 from domain.core.sessions import asyncpg_dsn, create_engine
 from domain.demo.seed import seed_database
@@ -34,11 +33,7 @@ async def bench(database_url: str, customers: int) -> None:
     report = await seed_database(database_url, customers=customers, seed=42)
     print(f"\n## {customers:,} customers ({report})\n")
     engine = create_engine(database_url, pool_size=2)
-    pool = ProcessPoolExecutor(
-        max_workers=os.cpu_count() or 1,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=quiet,
-    )
+    pool = process_pool(os.cpu_count() or 1, quiet)
     # Start the pool's processes before timing: the worker keeps them for its lifetime.
     list(pool.map(abs, range(os.cpu_count() or 1)))
     print("| step | rows | seconds |\n|---|---|---|")
