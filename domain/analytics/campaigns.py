@@ -45,20 +45,23 @@ WITH affected AS (
     SELECT id FROM crm.campaign {{campaign_filter}}
 ), bounds AS (
     SELECT coalesce(CAST(:until AS timestamptz), 'infinity') AS until
-), touches AS (
-    -- every touch of every customer who belongs to an affected campaign: the other
-    -- touches before an order may belong to other campaigns
-    SELECT m.campaign_id, m.customer_id,
+), memberships AS (
+    -- every membership of every customer who belongs to an affected campaign, with its
+    -- (would-be) touch: the later of joining and the campaign's start
+    SELECT m.campaign_id, m.customer_id, m.held_out, m.added_at, k.ends_on,
            greatest(m.added_at, CAST(k.starts_on AS timestamp) AT TIME ZONE 'UTC') AS touched_at
     FROM crm.campaign_member m
     JOIN crm.campaign k ON k.id = m.campaign_id
     WHERE k.status IN ('active', 'completed')
-      AND NOT m.held_out
       AND m.added_at < (SELECT until FROM bounds)
-      AND (k.ends_on IS NULL
-           OR m.added_at < CAST(k.ends_on + 1 AS timestamp) AT TIME ZONE 'UTC')
       AND m.customer_id IN (SELECT customer_id FROM crm.campaign_member
                             WHERE campaign_id IN (SELECT id FROM affected))
+), touches AS (
+    -- the touches that happened: contacted members, added by the campaign's last day (the
+    -- other campaigns' touches before an order compete for it too)
+    SELECT campaign_id, customer_id, touched_at FROM memberships
+    WHERE NOT held_out
+      AND (ends_on IS NULL OR added_at < CAST(ends_on + 1 AS timestamp) AT TIME ZONE 'UTC')
 ), qualifying AS (
     SELECT o.id, o.subtotal, t.campaign_id,
            row_number() OVER (PARTITION BY o.id ORDER BY t.touched_at DESC, t.campaign_id)
@@ -82,12 +85,8 @@ WITH affected AS (
     FROM qualifying GROUP BY campaign_id
 ), exposure AS (
     -- every member of an affected campaign with its (would-be) touch, held out or not
-    SELECT m.campaign_id, m.customer_id, m.held_out,
-           greatest(m.added_at, CAST(k.starts_on AS timestamp) AT TIME ZONE 'UTC') AS touched_at
-    FROM crm.campaign_member m
-    JOIN crm.campaign k ON k.id = m.campaign_id
-    WHERE m.campaign_id IN (SELECT id FROM affected) AND k.status IN ('active', 'completed')
-      AND m.added_at < (SELECT until FROM bounds)
+    SELECT campaign_id, customer_id, held_out, touched_at FROM memberships
+    WHERE campaign_id IN (SELECT id FROM affected)
 ), outcome AS (
     SELECT e.campaign_id, e.held_out, coalesce(sum(o.subtotal), 0) AS revenue,
            CAST(count(o.id) > 0 AS integer) AS bought
