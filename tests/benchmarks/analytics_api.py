@@ -139,6 +139,9 @@ async def explain(database_url: str, statement: Compiled, values: Mapping[str, A
     return "\n".join(row[0] for row in rows)
 
 
+OUTLOOK = """{ revenueOutlook(scope: COMPANY, groupBy: MONTH) {
+  periods { startsOn booked pipeline statistical expected low high } } }"""
+
 SEGMENT = "Gold and owing"
 SEGMENT_WHERE = {"tier": {"eq": "GOLD"}, "openBalance": {"gt": "0"}}
 
@@ -212,6 +215,16 @@ async def measure(database_url: str, repeat: int) -> None:
                 f"| {name} | {label} | {size:,} | "
                 f"{statistics.median(times):.0f} | {percentile(times, 90):.0f} |"
             )
+    # Read by sales managers, marketing and finance only: timed as an admin.
+    outlook = runner(schema, state, viewers["admin"])
+    answer = await outlook(OUTLOOK, {})
+    assert answer["revenueOutlook"] is not None, "run `bizgraph recompute --what revenue` first"
+    times = await timed(outlook, OUTLOOK, {}, repeat)
+    print(
+        f"| revenue outlook by month, company, 90 days | admin | "
+        f"{len(answer['revenueOutlook']['periods'])} | {statistics.median(times):.0f} | "
+        f"{percentile(times, 90):.0f} |"
+    )
     for name, (document, variables) in QUESTIONS.items():
         await runner(schema, state, viewers["admin"])(document, variables)
         assert reads.last is not None
