@@ -9,7 +9,7 @@ from domain.crm.vocabulary import (
     CUSTOMER_TIERS,
     INTERACTION_CHANNELS,
 )
-from domain.demo.frame import Frame, cents_to_text, ints_where, round_robin
+from domain.demo.frame import Frame, cents_to_text, email_address, ints_where, round_robin
 
 COUNTRIES = np.array(["DE", "FR", "GB", "NL", "US", "ES", "IT", "SE", "PL", "CH"])
 COUNTRY_WEIGHTS = np.array([0.3, 0.15, 0.14, 0.1, 0.1, 0.06, 0.06, 0.03, 0.03, 0.03])
@@ -27,6 +27,9 @@ INDUSTRIES = np.array(
         "Media",
     ]
 )
+# Customers start joining this long before the history window opens (see generate_customers).
+ARRIVALS_BEFORE_DAYS = 3 * 365
+ARRIVAL_GROWTH = 2.0
 CREDIT_LIMIT_CENTS = np.array([5_000, 20_000, 60_000, 200_000]) * 100
 SUBJECTS = {
     "email": ("Quote follow-up", "Invoice question", "Newsletter reply", "Renewal reminder"),
@@ -83,20 +86,25 @@ def generate_campaigns(frame: Frame) -> None:
     frame.pools["campaign_end"] = ends
 
 
+def joining_positions(uniform: np.ndarray) -> np.ndarray:
+    """Where in the arrivals' span (0 = first day, 1 = last) each customer joined, for an
+    arrival rate growing linearly to `ARRIVAL_GROWTH` times its first day's (inverse CDF)."""
+    g = ARRIVAL_GROWTH - 1
+    return np.asarray((np.sqrt(1 + g * (2 + g) * uniform) - 1) / g)
+
+
 def generate_customers(frame: Frame) -> None:
     rng = frame.rng
     n = frame.customers
     ids = np.arange(1, n + 1)
     tier = round_robin(CUSTOMER_TIERS, n, rng, [0.5, 0.3, 0.15, 0.05])
     status = round_robin(CUSTOMER_STATUSES, n, rng, [0.1, 0.1, 0.65, 0.15])
-    # More customers arrive later: growth in the customer base drives revenue growth.
-    # An established base at the start of the history plus a growing stream of new customers.
-    established = rng.random(n) < 0.45
-    created = np.where(
-        established,
-        -rng.integers(1, 400, size=n),
-        (frame.days * np.sqrt(rng.random(n))).astype(int),
-    )
+    # Customers have been joining for years before the history starts, a few more each
+    # year (the arrival rate doubles from the first to the last day), so the window opens
+    # on a customer base in its steady state: established customers have been dropping
+    # out at the rate new ones arrive, and revenue trends only as the base grows.
+    position = joining_positions(rng.random(n))
+    created = (-ARRIVALS_BEFORE_DAYS + position * (ARRIVALS_BEFORE_DAYS + frame.days)).astype(int)
     created = np.minimum(created, frame.days - 1)
     kind = np.where(rng.random(n) < 0.8, "company", "person")
     first, last = frame.person_names(n)
@@ -108,7 +116,7 @@ def generate_customers(frame: Frame) -> None:
     )
     email_local = np.where(kind == "company", "info", np.char.lower(first.astype(str)))
     email = [
-        f"{local}.{i}@customer{i % 997}.example".replace(" ", "")
+        email_address(local, i, domain=f"customer{i % 997}.example")
         for i, local in zip(ids, email_local, strict=True)
     ]
     tier_index = pd.Series(tier).map({t: i for i, t in enumerate(CUSTOMER_TIERS)}).to_numpy()
@@ -134,13 +142,11 @@ def generate_customers(frame: Frame) -> None:
             "credit_limit": cents_to_text(CREDIT_LIMIT_CENTS[tier_index]),
             "account_manager_id": frame.pick(frame.pools["sales_reps"], n),
             "acquisition_campaign_id": ints_where(acquisition, acquisition > 0),
-            "created_at": frame.day_offsets_to_instants(
-                np.maximum(created, -400), frame.business_seconds(n)
-            ),
+            "created_at": frame.day_offsets_to_instants(created, frame.business_seconds(n)),
         }
     )
     customer = frame.tables["crm.customer"]
-    frame.pools["customer_created"] = np.maximum(created, -400)
+    frame.pools["customer_created"] = created
     frame.pools["customer_tier"] = tier
     frame.pools["customer_status"] = status
     frame.pools["customer_country"] = customer["country"].to_numpy()
@@ -161,9 +167,7 @@ def generate_contacts(frame: Frame) -> None:
             "first_name": first,
             "last_name": last,
             "email": [
-                f"{f.lower()}.{last_name.lower()}.{i}@contact.example".replace(" ", "").replace(
-                    "'", ""
-                )
+                email_address(f, last_name, i, domain="contact.example")
                 for i, f, last_name in zip(range(n), first, last, strict=True)
             ],
             "phone": None,
@@ -189,8 +193,8 @@ def generate_interactions(frame: Frame) -> None:
     customer_id = np.repeat(np.arange(1, frame.customers + 1), per_customer)
     n = len(customer_id)
     channel = round_robin(INTERACTION_CHANNELS, n, rng, [0.35, 0.25, 0.1, 0.12, 0.12, 0.06])
-    created = frame.pools["customer_created"][customer_id - 1]
-    day = created + (rng.random(n) * (frame.days - np.maximum(created, 0))).astype(int)
+    created = np.maximum(frame.pools["customer_created"][customer_id - 1], 0)
+    day = created + (rng.random(n) * (frame.days - created)).astype(int)
     day = np.clip(day, 0, frame.days - 1)
     subject = [
         SUBJECTS[c][k % len(SUBJECTS[c])]

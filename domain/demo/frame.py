@@ -1,5 +1,7 @@
 """Shared state and small vectorised helpers for the demo data generators."""
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -67,6 +69,18 @@ class Frame:
 
     def person_names(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         return self.pick(self.first_names, n), self.pick(self.last_names, n)
+
+
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d"})
+
+
+def email_address(*parts: object, domain: str) -> str:
+    """`part.part…@domain` in plain ASCII (é → e, ß → ss; spaces and apostrophes dropped):
+    what browsers' email fields and the API's tokens accept, as real mailboxes are."""
+    local = ".".join(str(part).lower() for part in parts).translate(_UNDECOMPOSED)
+    local = unicodedata.normalize("NFKD", local).encode("ascii", "ignore").decode()
+    return f"{re.sub(r'[^a-z0-9.-]', '', local)}@{domain}"
 
 
 def cents_to_text(cents: np.ndarray) -> pd.Series:

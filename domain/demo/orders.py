@@ -1,8 +1,10 @@
 """Order history simulated customer by customer (vectorised).
 
-Each customer buys as a Poisson process with its own rate and may drop out after any
-purchase (the buy-till-you-die story the BG/NBD model assumes). Purchase times are thinned
-by weekly and yearly seasonality and a growth trend, so forecasts have something to find.
+Each customer buys as a Poisson process with its own rate from the day it joined and may
+drop out after any purchase (the buy-till-you-die story the BG/NBD model assumes). Purchase
+times are thinned by weekly and yearly seasonality, and campaigns lift their contacted
+members' rate for a while, so forecasts and campaign results have something to find; the
+trend is the customer base's own (customers join at a slowly growing rate).
 """
 
 from decimal import Decimal
@@ -10,6 +12,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from domain.analytics.campaigns import ATTRIBUTION_WINDOW_DAYS
 from domain.crm.vocabulary import CUSTOMER_TIERS
 from domain.demo.frame import Frame, cents_to_text, round_half_up_div
 from domain.erp.models.stock import STOCK_CATEGORIES
@@ -19,34 +22,46 @@ from domain.erp.pricing import DEFAULT_PRICE_RULES, best_rule, tax_rate_for
 WEEKDAY_FACTOR = np.array([1.15, 1.2, 1.2, 1.15, 1.0, 0.35, 0.25])  # Monday first
 TIER_RATE = {"bronze": 0.7, "silver": 1.0, "gold": 1.5, "platinum": 2.4}
 QUANTITY_BREAKS = (1, 10, 50)
+# A contacted campaign member buys this much more often (0.8: 80 % more) during the
+# campaign's attribution window, which the control groups let the campaign results measure.
+CAMPAIGN_LIFT = 0.8
+CAMPAIGN_WINDOW_DAYS = ATTRIBUTION_WINDOW_DAYS
 
 
 def seasonality(frame: Frame, days: np.ndarray) -> np.ndarray:
-    """Relative demand on each day: weekday pattern × year-end peak / summer dip × growth."""
+    """Relative demand on each day: weekday pattern × year-end peak / summer dip."""
     start = np.datetime64(frame.start.isoformat(), "D")
     dates = start + days.astype("timedelta64[D]")
     weekday = (dates.astype("datetime64[D]").view("int64") - 4) % 7  # 1970-01-01 was a Thursday
     day_of_year = (dates - dates.astype("datetime64[Y]")).astype(int)
     yearly = 1 + 0.25 * np.cos(2 * np.pi * (day_of_year - 335) / 365.25)
-    growth = 1 + 0.5 * days / max(frame.days, 1)
-    return np.asarray(WEEKDAY_FACTOR[weekday] * yearly * growth)
+    return np.asarray(WEEKDAY_FACTOR[weekday] * yearly)
 
 
 def simulate_order_days(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
-    """(customer_id, day offset) of every order, sorted by customer then time."""
+    """(customer_id, day offset) of every order in the window, sorted by customer then time.
+
+    Purchases are simulated from the day each customer joined, years before the window
+    for most, so drop-outs before the window are drop-outs; only the window's orders are
+    kept. A campaign's contacted members buy at `1 + CAMPAIGN_LIFT` times their rate for
+    the attribution window after their touch; the held-out control group does not.
+    """
     rng = frame.rng
     status = frame.pools["customer_status"]
     tier = frame.pools["customer_tier"]
     buying = np.isin(status, ["active", "churned"])
-    rate = rng.gamma(0.9, 1 / 45, size=frame.customers) * np.vectorize(TIER_RATE.get)(tier)
-    first_day = np.maximum(frame.pools["customer_created"], 0)
+    rate = rng.gamma(0.9, 1 / 35, size=frame.customers) * np.vectorize(TIER_RATE.get)(tier)
+    first_day = frame.pools["customer_created"]
     # Churned customers stopped buying well before today.
     last_day = np.where(status == "churned", frame.days - 150, frame.days)
-    span = np.maximum(last_day - first_day, 0)
-    peak = WEEKDAY_FACTOR.max() * 1.25 * 1.5
-    candidates = rng.poisson(rate * peak * span * buying)
+    span = np.maximum(last_day - first_day, 0) * buying
+    peak = WEEKDAY_FACTOR.max() * 1.25
+    candidates = rng.poisson(rate * peak * span)
     customer = np.repeat(np.arange(1, frame.customers + 1), candidates)
     day = first_day[customer - 1] + (rng.random(len(customer)) * span[customer - 1]).astype(int)
+    lifted_customer, lifted_day = _campaign_lift(frame, rate * peak, last_day, buying)
+    customer = np.concatenate([customer, lifted_customer])
+    day = np.concatenate([day, lifted_day])
     keep = rng.random(len(day)) * peak < seasonality(frame, day)
     customer, day = customer[keep], day[keep]
     order = np.lexsort((day, customer))
@@ -55,8 +70,24 @@ def simulate_order_days(frame: Frame) -> tuple[np.ndarray, np.ndarray]:
     dropout = rng.beta(1.2, 9, size=frame.customers)
     lifetime_purchases = rng.geometric(dropout)
     rank = pd.Series(customer).groupby(customer).cumcount().to_numpy()
-    alive = rank < lifetime_purchases[customer - 1]
-    return customer[alive], day[alive]
+    kept = (rank < lifetime_purchases[customer - 1]) & (day >= 0)
+    return customer[kept], day[kept]
+
+
+def _campaign_lift(
+    frame: Frame, candidate_rate: np.ndarray, last_day: np.ndarray, buying: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Extra purchase candidates of contacted members in their window after the touch."""
+    rng = frame.rng
+    members = frame.pools["member_customer"]
+    touch = frame.pools["member_touch"]
+    treated = frame.pools["member_treated"]
+    end = np.minimum(touch + CAMPAIGN_WINDOW_DAYS, last_day[members - 1] + 1)
+    length = np.where(treated & buying[members - 1], np.maximum(end - touch, 0), 0)
+    extra = rng.poisson(candidate_rate[members - 1] * CAMPAIGN_LIFT * length)
+    member = np.repeat(np.arange(len(members)), extra)
+    day = touch[member] + (rng.random(len(member)) * length[member]).astype(int)
+    return members[member], day
 
 
 def discount_table() -> np.ndarray:

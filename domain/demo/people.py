@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from domain.demo.frame import Frame, cents_to_text, ints_where
+from domain.demo.frame import Frame, cents_to_text, email_address, ints_where
 
 DEPARTMENTS = (
     ("MGMT", "Management", "Managing Director", 180_000),
@@ -61,7 +61,7 @@ def generate_people(frame: Frame) -> None:
     status = rng.choice(["active", "on_leave", "terminated"], size=count, p=[0.93, 0.03, 0.04])
     status[: len(DEPARTMENTS) + 2] = "active"
     emails = [
-        f"{f.lower()}.{last_name.lower()}.{i}@bizgraph.example".replace(" ", "").replace("'", "")
+        email_address(f, last_name, i, domain="bizgraph.example")
         for i, f, last_name in zip(ids, first, last, strict=True)
     ]
     frame.tables["erp.department"] = departments

@@ -1,8 +1,12 @@
 """Campaign members (some converting into orders), opportunities and support tickets."""
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
+from domain.analytics.campaigns import ATTRIBUTION_WINDOW_DAYS
+from domain.crm import campaigns
 from domain.crm.opportunity_stages import DEFAULT_PROBABILITY, OPPORTUNITY_STAGES
 from domain.crm.ticket_states import TICKET_CATEGORIES, TICKET_PRIORITIES, TICKET_STATUSES
 from domain.demo.frame import Frame, cents_to_text, ints_where, round_robin
@@ -19,6 +23,8 @@ DEAL_NAMES = np.array(
         "Upgrade",
     ]
 )
+# The share of a campaign's audience held back as its control group, where it has one.
+DEMO_CONTROL_SHARE = Decimal("0.1")
 TICKET_SUBJECTS = {
     "question": "Question about product compatibility",
     "incident": "Device stopped working",
@@ -28,62 +34,93 @@ TICKET_SUBJECTS = {
 }
 
 
-def generate_campaign_members(frame: Frame) -> None:
-    """Campaign members; about 5% of orders convert a campaign touch shortly before."""
+def plan_campaign_members(frame: Frame) -> None:
+    """Who each campaign targets, drawn before the orders so that contacted members can buy
+    more (`domain.demo.orders`), planned ahead so that a forecast can know them; two
+    campaigns in three hold back a control group by the API's own draw."""
     rng = frame.rng
-    starts, ends = frame.pools["campaign_start"], frame.pools["campaign_end"]
-    campaigns = len(starts)
-    order_day = frame.pools["order_day"]
-    order_customer = frame.pools["order_customer"]
-    converting = np.flatnonzero(rng.random(len(order_day)) < 0.05)
-    # The campaign running when the order came in (started up to 30 days earlier).
-    running = np.searchsorted(starts, order_day[converting] - 3, side="right") - 1
-    valid = (running >= 0) & (order_day[converting] <= ends[np.maximum(running, 0)] + 30)
-    converting, running = converting[valid], running[valid]
-    conv = pd.DataFrame(
-        {
-            "campaign_id": running + 1,
-            "customer_id": order_customer[converting],
-            "status": "converted",
-            "touch": order_day[converting] - rng.integers(5, 25, size=len(converting)),
-            "order_day": order_day[converting],
-        }
-    )
+    starts = frame.pools["campaign_start"]
+    status = frame.tables["crm.campaign"]["status"].to_numpy()
     per_campaign = max(10, int(frame.customers * 0.03))
-    campaign = np.repeat(np.arange(1, campaigns + 1), per_campaign)
-    others = pd.DataFrame(
-        {
-            "campaign_id": campaign,
-            "customer_id": rng.integers(1, frame.customers + 1, size=len(campaign)),
-            "status": rng.choice(["targeted", "responded"], size=len(campaign), p=[0.75, 0.25]),
-            "touch": starts[campaign - 1] + rng.integers(0, 10, size=len(campaign)),
-            "order_day": -1,
-        }
+    campaign = np.repeat(np.arange(1, len(starts) + 1), per_campaign)
+    # Audiences are built ahead: two to thirteen weeks before the start, from the customers
+    # who had joined by then.
+    added = starts[campaign - 1] - rng.integers(14, 92, size=len(campaign))
+    joined = np.sort(frame.pools["customer_created"])
+    by_join = np.argsort(frame.pools["customer_created"], kind="stable") + 1
+    eligible = np.maximum(np.searchsorted(joined, added, side="right"), 1)
+    customer = by_join[(rng.random(len(campaign)) * eligible).astype(int)]
+    members = pd.DataFrame({"campaign_id": campaign, "customer_id": customer, "added": added})
+    members = members.drop_duplicates(["campaign_id", "customer_id"])
+    members = members.sort_values(["campaign_id", "customer_id"])
+    campaign = members["campaign_id"].to_numpy()
+    customer = members["customer_id"].to_numpy()
+    added = members["added"].to_numpy()
+    touch = starts[campaign - 1]
+    controlled = campaign % 3 != 0
+    held_out = np.array(
+        [
+            bool(c) and campaigns.held_out(int(k), int(m), DEMO_CONTROL_SHARE)
+            for c, k, m in zip(controlled, campaign, customer, strict=True)
+        ],
+        dtype=bool,
     )
-    members = pd.concat([conv, others], ignore_index=True).drop_duplicates(
-        ["campaign_id", "customer_id"], keep="first"
+    touching = np.isin(status[campaign - 1], ["active", "completed"])
+    frame.pools.update(
+        member_campaign=campaign,
+        member_customer=customer,
+        member_added=added,
+        member_touch=touch,
+        member_held_out=held_out,
+        member_treated=touching & ~held_out & (touch <= frame.days),
     )
-    members = members.sort_values(["campaign_id", "customer_id"]).reset_index(drop=True)
-    n = len(members)
-    touch = members["touch"].to_numpy().clip(-400, frame.days)
-    status = members["status"].to_numpy()
-    responded_day = np.where(
-        status == "targeted", -9999, np.minimum(touch + rng.integers(1, 6, size=n), frame.days)
+
+
+def generate_campaign_members(frame: Frame) -> None:
+    """The members drawn by `plan_campaign_members`, with what became of them: a contacted
+    member who ordered within the window converted (on that order's day); a quarter of the
+    other contacted members responded; held-out members were never contacted."""
+    rng = frame.rng
+    campaign = frame.pools["member_campaign"]
+    customer = frame.pools["member_customer"]
+    touch = frame.pools["member_touch"]
+    treated = frame.pools["member_treated"]
+    n = len(campaign)
+    orders = pd.DataFrame(
+        {"customer_id": frame.pools["order_customer"], "day": frame.pools["order_day"]}
+    )
+    window = pd.DataFrame({"member": np.arange(n), "customer_id": customer, "touch": touch})
+    pairs = window[treated].merge(orders, on="customer_id")
+    pairs = pairs[(pairs["day"] >= pairs["touch"])]
+    pairs = pairs[pairs["day"] < pairs["touch"] + ATTRIBUTION_WINDOW_DAYS]
+    first_order = pairs.groupby("member")["day"].min()
+    order_day = np.full(n, -1)
+    order_day[first_order.index.to_numpy()] = first_order.to_numpy()
+    status = np.where(
+        order_day >= 0,
+        "converted",
+        np.where(treated & (rng.random(n) < 0.25), "responded", "targeted"),
+    ).astype(object)
+    if n and "responded" not in status:  # tiny demos still show every status
+        status[np.flatnonzero(treated & (status == "targeted"))[:1]] = "responded"
+    responded_day = np.minimum(
+        np.where(status == "converted", order_day, touch + rng.integers(1, 6, size=n)), frame.days
     )
     seconds = frame.business_seconds(n)
     frame.tables["crm.campaign_member"] = pd.DataFrame(
         {
             "id": np.arange(1, n + 1),
-            "campaign_id": members["campaign_id"].to_numpy(),
-            "customer_id": members["customer_id"].to_numpy(),
+            "campaign_id": campaign,
+            "customer_id": customer,
             "status": status,
-            "added_at": frame.day_offsets_to_instants(touch, seconds),
-            "responded_at": frame.day_offsets_to_instants(
-                np.maximum(responded_day, touch), seconds + 600
-            ).where(status != "targeted", None),
-            "converted_at": frame.day_offsets_to_instants(
-                np.maximum(members["order_day"].to_numpy(), touch), seconds + 1200
-            ).where(status == "converted", None),
+            "held_out": frame.pools["member_held_out"],
+            "added_at": frame.day_offsets_to_instants(frame.pools["member_added"], seconds),
+            "responded_at": frame.day_offsets_to_instants(responded_day, seconds + 600).where(
+                status != "targeted", None
+            ),
+            "converted_at": frame.day_offsets_to_instants(order_day, seconds + 1200).where(
+                status == "converted", None
+            ),
         }
     )
 
@@ -94,7 +131,7 @@ def generate_opportunities(frame: Frame) -> None:
     customer = rng.integers(1, frame.customers + 1, size=n)
     stage = round_robin(OPPORTUNITY_STAGES, n, rng, [0.14, 0.14, 0.12, 0.1, 0.3, 0.2])
     created = np.clip(
-        frame.pools["customer_created"][customer - 1] + rng.integers(0, 400, size=n),
+        np.maximum(frame.pools["customer_created"][customer - 1], 0) + rng.integers(0, 400, size=n),
         0,
         frame.days - 1,
     )

@@ -36,7 +36,12 @@ from domain.demo.frame import Frame
 from domain.demo.fulfilment import generate_deliveries, generate_invoices
 from domain.demo.orders import generate_orders
 from domain.demo.people import generate_people
-from domain.demo.pipeline import generate_campaign_members, generate_opportunities, generate_tickets
+from domain.demo.pipeline import (
+    generate_campaign_members,
+    generate_opportunities,
+    generate_tickets,
+    plan_campaign_members,
+)
 from domain.demo.quotes import generate_quotes
 from domain.demo.segments import generate_segments
 from domain.demo.stock import generate_purchase_orders, generate_stock
@@ -49,6 +54,7 @@ GENERATORS: tuple[Callable[[Frame], None], ...] = (
     generate_catalog,
     generate_campaigns,
     generate_customers,
+    plan_campaign_members,
     generate_contacts,
     generate_interactions,
     generate_orders,

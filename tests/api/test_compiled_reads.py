@@ -40,6 +40,7 @@ from schema.core.relations import Computed, RowOf, RowsOf, relation_of
 from tests.api import two_paths
 from tests.api.conftest import (
     DEMO_CUSTOMERS,
+    DEMO_SEED,
     DEMO_TODAY,
     StatementCounter,
     Tokens,
@@ -62,7 +63,7 @@ async def company(
 ) -> AsyncIterator[dict[str, Any]]:
     """The demo company, and who of it to be: a sales rep with customers, a busy customer."""
     await seed_database(
-        database_url, customers=DEMO_CUSTOMERS, seed=11, today=DEMO_TODAY, reset=True
+        database_url, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, today=DEMO_TODAY, reset=True
     )
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:

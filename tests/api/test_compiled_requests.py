@@ -25,6 +25,7 @@ from domain.demo.seed import seed_database
 from tests.api import two_paths
 from tests.api.conftest import (
     DEMO_CUSTOMERS,
+    DEMO_SEED,
     DEMO_TODAY,
     Tokens,
     bearer,
@@ -47,7 +48,7 @@ async def customers(
 ) -> AsyncIterator[list[str]]:
     """The demo company's customers with the most orders, busiest first, as global IDs."""
     await seed_database(
-        database_url, customers=DEMO_CUSTOMERS, seed=11, today=DEMO_TODAY, reset=True
+        database_url, customers=DEMO_CUSTOMERS, seed=DEMO_SEED, today=DEMO_TODAY, reset=True
     )
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:

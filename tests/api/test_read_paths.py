@@ -239,8 +239,8 @@ def test_no_relationship_can_load_lazily() -> None:
         ),
         (
             "tickets",
-            '{search: "device", priority: [HIGH, URGENT]}',
-            "SELECT count(*) FROM crm.ticket WHERE (number ILIKE '%device%' OR subject ILIKE '%device%') AND priority IN ('high', 'urgent')",
+            '{search: "device", priority: [NORMAL, HIGH, URGENT]}',
+            "SELECT count(*) FROM crm.ticket WHERE (number ILIKE '%device%' OR subject ILIKE '%device%') AND priority IN ('normal', 'high', 'urgent')",
         ),
         (
             "interactions",

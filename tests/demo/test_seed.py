@@ -104,6 +104,7 @@ async def test_business_facts_the_demo_must_show(seeded: asyncpg.Connection) -> 
         "WHERE status IN ('open', 'partially_paid') AND due_on < DATE '2026-06-30'",
         "bills with price differences": "SELECT count(*) FROM finance.supplier_bill "
         "WHERE status <> 'void' AND price_difference <> 0",
+        "campaign control groups": "SELECT count(*) FROM crm.campaign_member WHERE held_out",
         "goods received not invoiced": "SELECT count(*) FROM erp.purchase_order o "
         "WHERE o.status IN ('received', 'partially_received') AND NOT EXISTS "
         "(SELECT 1 FROM finance.supplier_bill b WHERE b.purchase_order_id = o.id)",
@@ -114,6 +115,29 @@ async def test_business_facts_the_demo_must_show(seeded: asyncpg.Connection) -> 
         "SELECT count(*) FROM crm.customer WHERE account_manager_id IS NULL"
     )
     assert unmanaged == 0
+
+
+async def test_customers_keep_joining_and_their_addresses_are_plain_ascii(
+    seeded: asyncpg.Connection,
+) -> None:
+    # A base in its steady state: customers joined before the history starts and go on
+    # joining through both of its years.
+    joined = await seeded.fetch(
+        "SELECT CASE WHEN created_at < $1 THEN 'before' WHEN created_at < $2 THEN 'first' "
+        "ELSE 'second' END AS period, count(*) FROM crm.customer GROUP BY 1",
+        datetime(2024, 6, 30, tzinfo=UTC),
+        datetime(2025, 6, 30, tzinfo=UTC),
+    )
+    assert {row["period"]: row["count"] > 0 for row in joined} == {
+        "before": True,
+        "first": True,
+        "second": True,
+    }
+    for table in ("crm.customer", "crm.contact", "erp.employee"):
+        unusable = await seeded.fetchval(
+            f"SELECT count(*) FROM {table} WHERE email !~ '^[a-z0-9.-]+@[a-z0-9.-]+$'"
+        )
+        assert unusable == 0, table
 
 
 async def test_nothing_has_happened_after_the_history_ends(seeded: asyncpg.Connection) -> None:
