@@ -39,6 +39,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.analytics.daily import SALES_STATUSES
 
 ATTRIBUTION_WINDOW_DAYS = 30
+# The touch rule, in SQL over `crm.campaign_member m JOIN crm.campaign k`, written once for
+# the campaign results and the revenue forecast's campaign driver: a member's (would-be)
+# touch is the later of joining and the campaign's start; a member was contacted when not
+# held out and added by the campaign's last day.
+TOUCHED_AT = "greatest(m.added_at, CAST(k.starts_on AS timestamp) AT TIME ZONE 'UTC')"
+CONTACTED = (
+    "(NOT m.held_out AND (k.ends_on IS NULL"
+    " OR m.added_at < CAST(k.ends_on + 1 AS timestamp) AT TIME ZONE 'UTC'))"
+)
 
 _SQL = f"""
 WITH affected AS (
@@ -48,8 +57,8 @@ WITH affected AS (
 ), memberships AS (
     -- every membership of every customer who belongs to an affected campaign, with its
     -- (would-be) touch: the later of joining and the campaign's start
-    SELECT m.campaign_id, m.customer_id, m.held_out, m.added_at, k.ends_on,
-           greatest(m.added_at, CAST(k.starts_on AS timestamp) AT TIME ZONE 'UTC') AS touched_at
+    SELECT m.campaign_id, m.customer_id, m.held_out, {CONTACTED} AS contacted,
+           {TOUCHED_AT} AS touched_at
     FROM crm.campaign_member m
     JOIN crm.campaign k ON k.id = m.campaign_id
     WHERE k.status IN ('active', 'completed')
@@ -59,9 +68,7 @@ WITH affected AS (
 ), touches AS (
     -- the touches that happened: contacted members, added by the campaign's last day (the
     -- other campaigns' touches before an order compete for it too)
-    SELECT campaign_id, customer_id, touched_at FROM memberships
-    WHERE NOT held_out
-      AND (ends_on IS NULL OR added_at < CAST(ends_on + 1 AS timestamp) AT TIME ZONE 'UTC')
+    SELECT campaign_id, customer_id, touched_at FROM memberships WHERE contacted
 ), qualifying AS (
     SELECT o.id, o.subtotal, t.campaign_id,
            row_number() OVER (PARTITION BY o.id ORDER BY t.touched_at DESC, t.campaign_id)

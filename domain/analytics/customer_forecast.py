@@ -21,6 +21,7 @@ from the model's revenue: a won deal becomes an order the model may already expe
 import asyncio
 from concurrent.futures import Executor
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -178,9 +179,15 @@ async def forecast_customers(
     )
     progress.advance()
 
+    levels = clv.interval_levels(validation)
+
     async def score(start: int) -> clv.Scores:
         part = await loop.run_in_executor(
-            executor, clv.score, models, _slice(everyone, start), HORIZON_DAYS
+            executor,
+            partial(clv.score, levels=levels),
+            models,
+            _slice(everyone, start),
+            HORIZON_DAYS,
         )
         progress.advance()
         return part
@@ -203,7 +210,12 @@ async def recompute_customer(
         return 0
     as_of = as_of or utc_today()
     customer = await histories(connection, as_of, customer_id)
-    scores = clv.score(clv.Models.from_details(details), customer, HORIZON_DAYS)
+    scores = clv.score(
+        clv.Models.from_details(details),
+        customer,
+        HORIZON_DAYS,
+        levels=clv.interval_levels(details.get("validation")),
+    )
     return await store(connection, customer, scores, as_of, customer_id=customer_id)
 
 

@@ -12,6 +12,11 @@ The candidates, each with an 80 % interval, forecasts clipped at 0:
   that distance (each day of the last year against the same weekday k weeks before), so
   it widens as much as the series has made it need to, no more.
 - **Prophet** (`domain.analytics.prophet_model`): trend, weekly and yearly seasonality.
+- **Prophet with campaigns** (`prophet_campaigns`, where campaigns reached anyone before
+  the first backtest origin): Prophet with the campaign reach (`domain.analytics.drivers`)
+  as a regressor, the plans as known at each origin. Like any candidate it is served only
+  where its backtest beats the others, plain Prophet included: a driver is kept only
+  where it helps, and the run stores its fitted effect.
 - **damped-trend exponential smoothing** (ETS with additive error, damped additive trend
   and additive weekly season, statsmodels' `ETSModel`): its trend flattens out instead of
   running a slope to zero or to the sky, which is what saves a declining cohort's forecast.
@@ -34,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from domain.analytics.backtest import SEASON, Accuracy
+from domain.analytics.drivers import CAMPAIGN_REACH, CampaignReach
 from domain.analytics.prophet_model import INTERVAL, DailyForecast
 from domain.analytics.prophet_model import fit_predict as prophet
 
@@ -41,6 +47,8 @@ from domain.analytics.prophet_model import fit_predict as prophet
 Method = Callable[[date, np.ndarray, int], DailyForecast]
 
 SEASONAL_NAIVE = "seasonal_naive"
+PROPHET = "prophet"
+PROPHET_CAMPAIGNS = "prophet_campaigns"
 # Residuals of the last year shape seasonal naive's interval.
 RESIDUAL_DAYS = 365
 _TAIL = (1 - INTERVAL) / 2
@@ -120,8 +128,29 @@ CANDIDATES: dict[str, Method] = {
     SEASONAL_NAIVE: seasonal_naive,
     "theta": theta,
     "ets_damped": damped_ets,
-    "prophet": prophet,
+    PROPHET: prophet,
 }
+
+
+def prophet_with_campaigns(reach: CampaignReach) -> Method:
+    """Prophet with the campaign reach as a regressor, counting at each origin (the end
+    of the history it is given) only the members added before it."""
+
+    def method(first_day: date, history: np.ndarray, horizon: int) -> DailyForecast:
+        origin = len(history)
+        known = reach.known_at(origin, origin + horizon)
+        return prophet(first_day, history, horizon, regressors={CAMPAIGN_REACH: known})
+
+    return method
+
+
+def candidates(reach: CampaignReach | None, first_origin: int) -> dict[str, Method]:
+    """Every candidate for a series; with campaigns when any reached someone before the
+    first backtest origin (a regressor that is zero in every training window fits nothing).
+    """
+    if reach is None or not reach.reaches_before(first_origin):
+        return dict(CANDIDATES)
+    return CANDIDATES | {PROPHET_CAMPAIGNS: prophet_with_campaigns(reach)}
 
 
 def choose(scores: Mapping[str, Accuracy]) -> str:

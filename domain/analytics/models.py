@@ -127,6 +127,12 @@ class ForecastCandidate(Base):
     served: Mapped[bool] = mapped_column()
     # Why the candidate could not be scored (its fit failed), if it could not.
     error: Mapped[str | None] = mapped_column(Text)
+    # Its regressors' fitted effects at the last backtest origin, by regressor: the relative
+    # change of daily revenue per unit (per member within a campaign window), against a day
+    # of the history's average.
+    effects: Mapped[dict[str, float]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
 
 
 class RevenueForecastPoint(Base):

@@ -13,7 +13,7 @@ import asyncio
 import json
 import time
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,8 +23,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.analytics import forecasters
-from domain.analytics.backtest import Accuracy, BacktestSettings, rolling
+from domain.analytics.backtest import Accuracy, BacktestSettings, origins, rolling
 from domain.analytics.daily import ORDER_DAY, SALES_STATUSES, dense, utc_today
+from domain.analytics.drivers import CampaignReach, load_campaign_reach
 from domain.analytics.progress import Progress, Silent
 from domain.analytics.prophet_model import DailyForecast
 
@@ -57,16 +58,21 @@ class Series:
     key: str
     first_day: date
     values: np.ndarray
+    # The campaigns reaching the series' customers (all of them for the company and a
+    # category, the tier's for a tier), counted from `first_day`.
+    reach: CampaignReach | None = None
 
 
 @dataclass(frozen=True)
 class Scored:
-    """One candidate's backtest on a series."""
+    """One candidate's backtest on a series, with its regressors' effects as fitted at the
+    last origin."""
 
     accuracy: Accuracy
     origins: int
     seconds: float
     error: str | None = None
+    effects: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,17 +88,19 @@ class SeriesForecast:
 def score(series: Series, method: forecasters.Method, settings: BacktestSettings) -> Scored:
     """A candidate's rolling-origin backtest on `series`; a fit that fails scores nothing."""
     started = time.perf_counter()
+    effects: dict[str, float] = {}
 
     def forecast(history: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         made = method(series.first_day, history, horizon)
+        effects.update(made.effects)
         return made.mean, made.low, made.high
 
     try:
-        accuracy, origins = rolling(series.values, forecast, settings)
+        accuracy, cuts = rolling(series.values, forecast, settings)
     except Exception as error:
         message = f"{error.__class__.__name__}: {error}"
         return Scored(Accuracy(None, None), 0, time.perf_counter() - started, message)
-    return Scored(accuracy, origins, time.perf_counter() - started)
+    return Scored(accuracy, cuts, time.perf_counter() - started, effects=effects)
 
 
 def forecast_series(series: Series, horizon: int, settings: BacktestSettings) -> SeriesForecast:
@@ -101,11 +109,11 @@ def forecast_series(series: Series, horizon: int, settings: BacktestSettings) ->
     started = datetime.now(UTC)
     if len(series.values) < MIN_HISTORY_DAYS:
         raise ValueError(f"only {len(series.values)} days of history (need {MIN_HISTORY_DAYS})")
-    scores = {
-        name: score(series, method, settings) for name, method in forecasters.CANDIDATES.items()
-    }
+    cuts = origins(len(series.values), settings)
+    candidates = forecasters.candidates(series.reach, cuts[0] if cuts else len(series.values))
+    scores = {name: score(series, method, settings) for name, method in candidates.items()}
     model = forecasters.choose({name: scored.accuracy for name, scored in scores.items()})
-    forecast = forecasters.CANDIDATES[model](series.first_day, series.values, horizon)
+    forecast = candidates[model](series.first_day, series.values, horizon)
     return SeriesForecast(series, model, forecast, scores, started, datetime.now(UTC))
 
 
@@ -115,6 +123,7 @@ async def load_series(
     """Every series of the given scopes with history up to the day before `as_of`."""
     until = datetime.combine(as_of, datetime.min.time(), tzinfo=UTC)
     last = as_of - timedelta(days=1)
+    reach = await load_campaign_reach(connection, as_of, as_of)
     found: list[Series] = []
     for scope in scopes:
         rows = (await connection.execute(text(_SERIES[scope]), {"until": until})).all()
@@ -123,7 +132,16 @@ async def load_series(
             by_key.setdefault(key, []).append((day, float(revenue)))
         for key, values in sorted(by_key.items()):
             first = min(day for day, _ in values)
-            found.append(Series(scope, key, first, dense(values, first, last)))
+            reached = reach.get(key if scope == "tier" else "")
+            found.append(
+                Series(
+                    scope,
+                    key,
+                    first,
+                    dense(values, first, last),
+                    reached.shifted(as_of, first) if reached else None,
+                )
+            )
     return found
 
 
@@ -224,9 +242,9 @@ async def _store(engine: AsyncEngine, result: SeriesForecast, as_of: date) -> in
             text(
                 """
                 INSERT INTO analytics.forecast_candidate (run_id, model, mase, mape,
-                    interval_coverage, origins, seconds, served, error)
+                    interval_coverage, origins, seconds, served, error, effects)
                 VALUES (:run_id, :model, :mase, :mape, :coverage, :origins, :seconds, :served,
-                        :error)
+                        :error, CAST(:effects AS jsonb))
                 """
             ),
             [
@@ -240,6 +258,7 @@ async def _store(engine: AsyncEngine, result: SeriesForecast, as_of: date) -> in
                     "seconds": round(scored.seconds, 3),
                     "served": name == result.model,
                     "error": scored.error,
+                    "effects": json.dumps(scored.effects),
                 }
                 for name, scored in result.scores.items()
             ],

@@ -31,12 +31,29 @@ class CustomerForecastAccuracy:
         "Spearman correlation of predicted and actual revenue over customers: how well the "
         "forecast ranks who will buy most (1 is perfect)."
     )
-    interval_coverage: float = desc("Share of customers whose revenue fell in their 80% interval.")
+    interval_lower_percentile: float | None = desc(
+        "The percentile of a customer's predicted revenue where its interval starts, "
+        "calibrated on the holdout (0.1 before calibration)."
+    )
+    interval_upper_percentile: float | None = desc(
+        "The percentile where it ends (0.9 before calibration): the pair chosen so that at "
+        "least 80% of buyers and of non-buyers fall inside, as narrow as that allows."
+    )
+    interval_coverage: float = desc(
+        "Share of customers whose revenue fell in their 80% interval (measured on customers "
+        "the calibration did not see)."
+    )
     interval_coverage_buyers: float | None = desc(
         "That share among customers who did buy in the holdout."
     )
     interval_coverage_non_buyers: float | None = desc(
         "That share among customers who bought nothing in it."
+    )
+    plain_interval_coverage_buyers: float | None = desc(
+        "Share of buyers inside the uncalibrated 10th-90th percentile interval."
+    )
+    plain_interval_coverage_non_buyers: float | None = desc(
+        "Share of non-buyers inside the uncalibrated 10th-90th percentile interval."
     )
     interval_zero_width: float | None = desc(
         "Share of intervals that are [0, 0]: customers more likely than not to buy nothing."
@@ -58,6 +75,7 @@ class CustomerForecastAccuracyQueries:
         checked = details.get("validation")
         if not checked:
             return None
+        levels = checked.get("interval_levels")
         return CustomerForecastAccuracy(
             as_of=date.fromisoformat(details["as_of"]) if "as_of" in details else None,
             holdout_days=checked["holdout_days"],
@@ -67,9 +85,13 @@ class CustomerForecastAccuracyQueries:
             revenue_mae=checked["revenue_mae"],
             revenue_mae_baseline=checked["revenue_mae_baseline"],
             rank_correlation=checked.get("rank_correlation"),
+            interval_lower_percentile=levels[0] if levels else None,
+            interval_upper_percentile=levels[1] if levels else None,
             interval_coverage=checked["interval_coverage"],
             interval_coverage_buyers=checked.get("interval_coverage_buyers"),
             interval_coverage_non_buyers=checked.get("interval_coverage_non_buyers"),
+            plain_interval_coverage_buyers=checked.get("plain_interval_coverage_buyers"),
+            plain_interval_coverage_non_buyers=checked.get("plain_interval_coverage_non_buyers"),
             interval_zero_width=checked.get("interval_zero_width"),
             computed_at=runs[0]["finished_at"],
         )

@@ -61,11 +61,25 @@ class ForecastAccuracy:
     )
 
 
+@strawberry.type(description="A regressor a candidate method was fitted with, and its effect.")
+class ForecastDriver:
+    name: str = desc(
+        "The regressor: campaign_reach (campaign members contacted and within their "
+        "attribution window on the day)."
+    )
+    effect: float = desc(
+        "Relative change of daily revenue per unit of the regressor, against a day of the "
+        "history's average, as fitted at the last backtest origin (0.0001 per member: 10% "
+        "more per 1,000 more members reached)."
+    )
+
+
 @strawberry.type(description="How one candidate method did in a forecast's backtest.")
 class ForecastCandidate:
     model: str = desc(
         "The method: seasonal_naive, theta, ets_damped (damped-trend exponential "
-        "smoothing) or prophet."
+        "smoothing), prophet, or prophet_campaigns (Prophet with the campaign reach as a "
+        "regressor)."
     )
     mase: float | None = desc("Its backtest MASE (null when it could not be fitted).")
     mape: float | None = desc("Its backtest MAPE over days with revenue.")
@@ -73,6 +87,10 @@ class ForecastCandidate:
     origins: int = desc("Backtest origins it was scored on.")
     seconds: float = desc("Time its backtest took.")
     served: bool = desc("Whether it is the method serving the forecast (the lowest MASE).")
+    drivers: list[ForecastDriver] = strawberry.field(
+        description="Its regressors' fitted effects (none for a method without regressors).",
+        metadata={ESTIMATED_ITEMS: 1},
+    )
 
 
 @strawberry.type(
@@ -93,7 +111,7 @@ class RevenueForecast:
     history_to: date = desc("Last day of that history.")
     candidates: list[ForecastCandidate] = strawberry.field(
         description="Every candidate's backtest, best first.",
-        metadata={ESTIMATED_ITEMS: 4},
+        metadata={ESTIMATED_ITEMS: 5},
     )
     points: list[RevenueForecastPoint] = strawberry.field(
         description="One point per day, from the day after history.",
@@ -225,6 +243,10 @@ class RevenueForecastQueries:
                     origins=c["origins"],
                     seconds=c["seconds"],
                     served=c["served"],
+                    drivers=[
+                        ForecastDriver(name=name, effect=effect)
+                        for name, effect in sorted(c["effects"].items())
+                    ],
                 )
                 for c in candidates
             ],

@@ -20,7 +20,7 @@ from tests.api.conftest import DEMO_TODAY, GraphQL, StatementCounter, Tokens
 FORECAST = """query($scope: ForecastScope!, $key: String, $days: Int!) {
   revenueForecast(scope: $scope, key: $key, horizonDays: $days) {
     scope key model mase baselineMase intervalCoverage asOf historyFrom historyTo computedAt
-    candidates { model mase mape intervalCoverage origins served }
+    candidates { model mase mape intervalCoverage origins served drivers { name effect } }
     points { day revenue low high }
     accuracy { method mape mase intervalCoverage } baseline { method mape mase }
   } }"""
@@ -100,7 +100,24 @@ async def test_company_forecast_with_its_backtest(
     assert forecast["historyTo"] == (DEMO_TODAY.replace(day=29)).isoformat()
     # Served: the candidate with the lowest backtest MASE, never worse than seasonal naive.
     candidates = {c["model"]: c for c in forecast["candidates"]}
-    assert set(candidates) == {"seasonal_naive", "theta", "ets_damped", "prophet"}
+    # The demo's campaigns reach customers, so Prophet with campaigns is a candidate too,
+    # the only one with a driver, whose fitted effect the run recorded.
+    assert set(candidates) == {
+        "seasonal_naive",
+        "theta",
+        "ets_damped",
+        "prophet",
+        "prophet_campaigns",
+    }
+    assert {c["model"] for c in candidates.values() if c["drivers"]} == {"prophet_campaigns"}
+    effects = await analytics.fetchval(
+        "SELECT effects FROM analytics.forecast_candidate "
+        "WHERE run_id = $1 AND model = 'prophet_campaigns'",
+        run["id"],
+    )
+    assert candidates["prophet_campaigns"]["drivers"] == [
+        {"name": "campaign_reach", "effect": json.loads(effects)["campaign_reach"]}
+    ]
     assert [c["model"] for c in forecast["candidates"] if c["served"]] == [forecast["model"]]
     assert forecast["mase"] == min(c["mase"] for c in candidates.values() if c["mase"] is not None)
     assert forecast["mase"] <= forecast["baselineMase"] == candidates["seasonal_naive"]["mase"]
@@ -208,7 +225,9 @@ async def test_campaign_performance_matches_the_stored_results(
 
 ACCURACY = """{ customerForecastAccuracy { asOf holdoutDays customers ordersMae
   ordersMaeBaseline revenueMae revenueMaeBaseline rankCorrelation intervalCoverage
-  intervalCoverageBuyers intervalCoverageNonBuyers intervalZeroWidth computedAt } }"""
+  intervalCoverageBuyers intervalCoverageNonBuyers intervalZeroWidth computedAt
+  intervalLowerPercentile intervalUpperPercentile plainIntervalCoverageBuyers
+  plainIntervalCoverageNonBuyers } }"""
 
 
 async def test_the_customer_forecasts_accuracy_is_the_newest_runs_holdout_check(
@@ -229,8 +248,19 @@ async def test_the_customer_forecasts_accuracy_is_the_newest_runs_holdout_check(
     assert accuracy["ordersMae"] == checked["orders_mae"]
     assert accuracy["revenueMaeBaseline"] == checked["revenue_mae_baseline"]
     assert -1 <= accuracy["rankCorrelation"] <= 1
-    for share in ("intervalCoverage", "intervalCoverageBuyers", "intervalCoverageNonBuyers"):
+    for share in (
+        "intervalCoverage",
+        "intervalCoverageBuyers",
+        "intervalCoverageNonBuyers",
+        "plainIntervalCoverageBuyers",
+        "plainIntervalCoverageNonBuyers",
+    ):
         assert 0 <= accuracy[share] <= 1, share
+    # The percentiles the served intervals span, as the holdout calibrated them.
+    assert [accuracy["intervalLowerPercentile"], accuracy["intervalUpperPercentile"]] == checked[
+        "interval_levels"
+    ]
+    assert 0 < accuracy["intervalLowerPercentile"] < accuracy["intervalUpperPercentile"] < 1
     # Support reads no customer revenue figures.
     email = await analytics.fetchval("SELECT email FROM erp.employee ORDER BY id LIMIT 1")
     refused = await graphql(ACCURACY, token=tokens.mint(email, "support"))

@@ -69,6 +69,7 @@ async def bench(database_url: str, customers: int) -> None:
                     f"{(time.perf_counter() - started) * 1000:.0f} ms"
                 )
             await _accuracy(connection)
+            await _campaign_lift(connection)
         finally:
             await connection.close()
     finally:
@@ -81,13 +82,14 @@ async def _accuracy(connection: asyncpg.Connection) -> None:
     coverage, and every candidate's MASE."""
     print(
         "\n| series | served | MASE | seasonal naive MASE | 80% coverage | MAPE % "
-        "| candidates' MASE | backtest + fit s |"
+        "| candidates' MASE | campaign effect per 1,000 reached | backtest + fit s |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in await connection.fetch(
         "SELECT r.scope, r.key, r.model, r.mape, r.mase, r.baseline_mase, r.interval_coverage, "
         "r.details, string_agg(c.model || ' ' || coalesce(round(c.mase::numeric, 3)::text, "
-        "'failed'), ', ' ORDER BY c.mase NULLS LAST) AS candidates "
+        "'failed'), ', ' ORDER BY c.mase NULLS LAST) AS candidates, "
+        "max(CAST(c.effects ->> 'campaign_reach' AS float8)) AS campaign_effect "
         "FROM analytics.forecast_run r LEFT JOIN analytics.forecast_candidate c "
         "ON c.run_id = r.id GROUP BY r.id ORDER BY r.scope <> 'company', r.scope, r.key"
     ):
@@ -96,7 +98,7 @@ async def _accuracy(connection: asyncpg.Connection) -> None:
             f"| {row['scope']} {row['key']} | {row['model']} | {_f(row['mase'], 3)} | "
             f"{_f(row['baseline_mase'], 3)} | {_f(row['interval_coverage'], 2)} | "
             f"{_f(row['mape'], 1)} | {row['candidates'] or ''} | "
-            f"{details.get('fit_seconds', '')} |"
+            f"{_percent(row['campaign_effect'], 1000)} | {details.get('fit_seconds', '')} |"
         )
     for name in ("forecast_customers", "forecast_demand"):
         details = _json(
@@ -107,8 +109,33 @@ async def _accuracy(connection: asyncpg.Connection) -> None:
         print(f"\n{name}: {json.dumps(details, indent=1)}")
 
 
+async def _campaign_lift(connection: asyncpg.Connection) -> None:
+    """What campaigns with a control group added, all together."""
+    lift = await connection.fetchrow(
+        "SELECT count(*) AS campaigns, sum(targeted) AS treated, sum(control_members) AS control,"
+        " sum(treated_revenue_per_member * targeted) / sum(targeted) AS treated_revenue,"
+        " sum(control_revenue_per_member * control_members) / sum(control_members)"
+        " AS control_revenue, sum(incremental_revenue) AS incremental,"
+        " count(*) FILTER (WHERE incremental_revenue_low > 0) AS above_zero "
+        "FROM analytics.campaign_metrics WHERE control_members > 0"
+    )
+    if not lift["campaigns"]:
+        return
+    print(
+        f"\ncampaigns with a control group: {lift['campaigns']} ({lift['treated']:,} contacted, "
+        f"{lift['control']:,} held out); revenue per member in the window "
+        f"{_f(lift['treated_revenue'], 2)} contacted / {_f(lift['control_revenue'], 2)} held "
+        f"out; incremental revenue {_f(lift['incremental'], 2)}; 95% interval above zero for "
+        f"{lift['above_zero']}"
+    )
+
+
 def _json(value: Any) -> dict[str, Any]:
     return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+def _percent(effect: float | None, units: int) -> str:
+    return "—" if effect is None else f"{effect * units * 100:+.2f}%"
 
 
 def _f(value: float | None, digits: int) -> str:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.analytics import bgnbd, clv, gamma_gamma
+from domain.analytics import bgnbd, clv, clv_interval, gamma_gamma
 from domain.analytics.bgnbd import BgNbd
 from domain.analytics.clv_interval import Customers, revenue_intervals
 from domain.analytics.gamma_gamma import GammaGamma
@@ -159,3 +159,55 @@ def test_any_customer_can_be_scored(
         assert np.all(np.isfinite(values)) and np.all(values >= 0)
     assert np.all((scores.probability_alive > 0) & (scores.probability_alive <= 1))
     assert np.all(scores.low <= scores.high)
+
+
+def test_calibrated_intervals_cover_buyers_and_non_buyers_alike() -> None:
+    rng = np.random.default_rng(8)
+    ages = rng.uniform(30, 730, 4000).round()
+    customers = simulate_bgnbd(TRUE_BG, ages, rng)
+    spend_rate, mean_spend = simulate_spend(TRUE_GG, customers.x, rng)
+    future = simulate_future(customers, 90, rng)
+    revenue = np.where(future > 0, rng.gamma(TRUE_GG.p * np.maximum(future, 1), 1 / spend_rate), 0)
+    history = Customers(
+        np.arange(len(ages)), customers.x.astype(float), customers.t_x, ages, mean_spend
+    )
+    grid = clv_interval.LOWER_LEVELS + clv_interval.UPPER_LEVELS
+    quantiles = clv_interval.revenue_quantiles(TRUE_BG, TRUE_GG, 90, history, grid)
+    first, second = slice(0, 2000), slice(2000, None)
+    low_level, high_level = clv_interval.calibrate(quantiles[first], revenue[first])
+    bought = revenue[second] > 0
+
+    def coverage(levels: tuple[float, float]) -> tuple[float, float]:
+        low = quantiles[second, grid.index(levels[0])]
+        high = quantiles[second, grid.index(levels[1])]
+        inside = (revenue[second] >= low) & (revenue[second] <= high)
+        return float(np.mean(inside[bought])), float(np.mean(inside[~bought]))
+
+    # Even with the true model, the plain 10th-90th percentile misses buyers: those likely
+    # to buy nothing get [0, 0].
+    plain_buyers, plain_non_buyers = coverage(clv_interval.PLAIN_LEVELS)
+    assert plain_buyers < 0.75 < plain_non_buyers
+    # Chosen on one half, the interval covers about 80 % of both groups in the other.
+    buyers, non_buyers = coverage((low_level, high_level))
+    assert high_level > clv_interval.PLAIN_LEVELS[1]
+    assert 0.75 <= buyers <= 0.92 and non_buyers >= 0.75
+    assert buyers > plain_buyers + 0.1
+
+
+def test_calibration_takes_the_narrowest_pair_that_covers_both_groups() -> None:
+    # Two customers: one bought 50 and one nothing; each row holds the percentiles at
+    # LOWER_LEVELS then UPPER_LEVELS, rising with the level.
+    assert clv_interval.LOWER_LEVELS[:6] == (0.01, 0.02, 0.05, 0.1, 0.15, 0.2)
+    assert clv_interval.UPPER_LEVELS[:3] == (0.8, 0.85, 0.9)
+    lows = np.array([0.0, 0.0, 0.0, 10.0, 20.0, 30.0] + [60.0] * 10)[
+        : len(clv_interval.LOWER_LEVELS)
+    ]
+    highs = 40.0 + 5.0 * np.arange(len(clv_interval.UPPER_LEVELS)) ** 2
+    row = np.concatenate([lows, highs])
+    quantiles = np.vstack([row, np.zeros(len(row))])
+    # The buyer needs an upper percentile reaching 50 (0.9, at 60) and a lower one
+    # at most 50; the narrowest: the highest lower percentile still at most 50 (0.2: 30).
+    assert clv_interval.calibrate(quantiles, np.array([50.0, 0.0])) == (0.2, 0.9)
+    # Nobody reachable: the pair covering the worse group best (both cover none of the
+    # buyers here, so the first).
+    assert clv_interval.calibrate(quantiles, np.array([5000.0, 0.0])) == (0.01, 0.8)
