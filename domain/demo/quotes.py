@@ -76,9 +76,13 @@ def generate_quotes(frame: Frame) -> None:
             "order": np.concatenate([accepted, templates]),
             "status": np.concatenate([np.full(len(accepted), "accepted", object), status]),
             "created_at": pd.concat([accepted_created, created], ignore_index=True),
-            "decided_at": pd.concat(
-                [pd.Series(decided), answered.where(status == "declined", None)],
-                ignore_index=True,
+            # tz-aware instants even when one part is empty or all missing
+            "decided_at": pd.to_datetime(
+                pd.concat(
+                    [pd.Series(decided), answered.where(status == "declined", None)],
+                    ignore_index=True,
+                ),
+                utc=True,
             ),
             "valid_until": np.concatenate([accepted_day, day]) + DEFAULT_VALID_DAYS,
         }
