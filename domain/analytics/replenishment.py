@@ -1,8 +1,11 @@
 """Demand forecasts and reorder suggestions per stock item (`analytics.demand_forecast`).
 
-The nightly run forecasts every item's next 30 days (`domain.analytics.demand` chooses
-Prophet or SBA per item) and checks itself: the same methods, cut 30 days earlier, predict
-the last 30 days, next to a naive "same as the previous 30 days" baseline. Between nightly
+The nightly run backtests every candidate of `domain.analytics.demand` on every item,
+chooses one per class (dense, sparse) by pooled error, forecasts each item's next 30 days
+with its class's choice, and checks itself by replaying all of that 30 days earlier: the
+classes and the choice made from the history before then, scored on the last 30 days, next
+to a naive "same as the previous 30 days" and to the fixed rule used before (Prophet for
+dense items, SBA for sparse ones). Between nightly
 runs, `refresh` re-applies the reorder rule to the stored demand with live stock, so an
 order or a goods receipt changes days of cover and suggestions within seconds.
 
@@ -15,6 +18,7 @@ one computed earlier, so a slow nightly run cannot undo a refresh that happened 
 import asyncio
 from concurrent.futures import Executor
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -103,29 +107,35 @@ async def forecast_demand(
     as_of: date | None = None,
     progress: Progress | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Forecast every item, check the methods on the last 30 days, store; (rows, details)."""
+    """Backtest, choose per class, forecast every item, check, store; (rows, details)."""
     as_of = as_of or utc_today()
     progress = progress or Silent()
-    cut = as_of - timedelta(days=demand.HORIZON_DAYS)
+    last = as_of - timedelta(days=1)
     async with engine.connect() as connection:
         units = await _units(connection, as_of)
         items = await items_with_stock(connection)
+    histories = {row.id: _history(units, row.id, None, last) for row in items}
     progress.start(len(items))
-    last = as_of - timedelta(days=1)
-    forecasts, checks = await asyncio.gather(
-        _forecast_all(executor, units, items, last, progress),
-        _forecast_all(executor, units, items, cut - timedelta(days=1), None),
-    )
-    actual = [float(np.sum(_history(units, row.id, cut, last))) for row in items]
-    previous = [
-        float(np.sum(_history(units, row.id, cut - timedelta(days=demand.HORIZON_DAYS), cut)[:-1]))
-        for row in items
-    ]
+    # The newest ORIGINS origins choose for the run; the oldest ORIGINS choose for the
+    # check, which is scored on the newest (the last 30 days).
+    backtests = await _backtest_all(executor, histories, last, demand.ORIGINS + 1, progress)
+    run_classes = {i: demand.demand_class(h) for i, h in histories.items()}
+    check_classes = {
+        i: demand.demand_class(h[: -demand.HORIZON_DAYS]) for i, h in histories.items()
+    }
+    choices = _choose(backtests, run_classes, slice(0, demand.ORIGINS))
+    check_choices = _choose(backtests, check_classes, slice(1, demand.ORIGINS + 1))
+    methods = {i: choices[run_classes[i]][0] for i in histories}
+    forecasts = await _forecast_all(executor, histories, last, methods)
     details = {
         "as_of": as_of.isoformat(),
         "items": len(items),
-        "prophet_items": sum(f.method == demand.PROPHET for f in forecasts),
-        "validation": _validation(checks, actual, previous),
+        "backtest_origins": demand.ORIGINS,
+        "choice": {
+            cls: {"method": method, "items": _count(run_classes, cls), "rmse": rmse}
+            for cls, (method, rmse) in choices.items()
+        },
+        "validation": _validation(backtests, check_classes, check_choices),
     }
     async with engine.begin() as connection:
         # Stock moved while the models ran: apply the reorder rule to stock as it is now.
@@ -178,66 +188,108 @@ def _history(
     return dense(values, start, last) if start <= last else np.zeros(0)
 
 
+async def _backtest_all(
+    executor: Executor | None,
+    histories: dict[int, np.ndarray],
+    last: date,
+    origins: int,
+    progress: Progress,
+) -> dict[int, demand.ItemBacktest]:
+    loop = asyncio.get_running_loop()
+
+    async def one(item_id: int, units: np.ndarray) -> demand.ItemBacktest:
+        # Prophet where the item is dense now or was at the check's cut.
+        prophet = demand.is_dense(units) or demand.is_dense(units[: -demand.HORIZON_DAYS])
+        try:
+            return await loop.run_in_executor(
+                executor,
+                partial(demand.backtest_item, prophet=prophet),
+                item_id,
+                last - timedelta(days=len(units) - 1),
+                units,
+                origins,
+            )
+        finally:
+            progress.advance()
+
+    done = await asyncio.gather(*(one(i, h) for i, h in histories.items()))
+    return {b.item_id: b for b in done}
+
+
+def _choose(
+    backtests: dict[int, demand.ItemBacktest], classes: dict[int, str], origins: slice
+) -> dict[str, tuple[str, dict[str, float]]]:
+    """Per class, the method chosen from these origins, with every candidate's RMSE."""
+    return {
+        cls: demand.choose([b for i, b in backtests.items() if classes[i] == cls], origins)
+        for cls in (demand.DENSE, demand.SPARSE)
+    }
+
+
+def _count(classes: dict[int, str], cls: str) -> int:
+    return sum(1 for c in classes.values() if c == cls)
+
+
 async def _forecast_all(
     executor: Executor | None,
-    units: dict[int, list[tuple[date, float]]],
-    items: list[Row[Any]],
+    histories: dict[int, np.ndarray],
     last: date,
-    progress: Progress | None,
+    methods: dict[int, str],
 ) -> list[demand.ItemDemand]:
     loop = asyncio.get_running_loop()
 
-    async def one(item_id: int) -> demand.ItemDemand:
-        history = _history(units, item_id, None, last)
-        first = last - timedelta(days=len(history) - 1)
-        try:
-            if demand.method_for(history) == demand.PROPHET:
-                return await loop.run_in_executor(
-                    executor, demand.forecast_item, item_id, first, history, demand.HORIZON_DAYS
-                )
-            return demand.forecast_item(item_id, first, history, demand.HORIZON_DAYS)
-        finally:
-            if progress is not None:
-                progress.advance()
+    async def one(item_id: int, units: np.ndarray) -> demand.ItemDemand:
+        arguments = (
+            item_id,
+            last - timedelta(days=len(units) - 1),
+            units,
+            demand.HORIZON_DAYS,
+            methods[item_id],
+        )
+        if methods[item_id] == demand.PROPHET:
+            return await loop.run_in_executor(executor, demand.forecast_item, *arguments)
+        return demand.forecast_item(*arguments)
 
-    return list(await asyncio.gather(*(one(row.id) for row in items)))
+    return list(await asyncio.gather(*(one(i, h) for i, h in histories.items())))
 
 
 def _validation(
-    checks: list[demand.ItemDemand], actual: list[float], previous: list[float]
+    backtests: dict[int, demand.ItemBacktest],
+    classes: dict[int, str],
+    choices: dict[str, tuple[str, dict[str, float]]],
 ) -> dict[str, Any]:
-    """Errors of the 30-day totals, overall and per method, next to the naive baseline.
+    """The check: errors of the last 30 days' totals, forecast as the run 30 days earlier
+    would have (its classes, its choice), overall and per class, next to the naive
+    baseline and to the fixed rule used before choosing by backtest.
 
     WAPE = Σ|forecast − actual| / Σ actual. On intermittent items it rewards forecasting
     zero (most items sell nothing in most months), so bias = Σ forecast / Σ actual − 1 is
     reported too: a reorder plan needs totals that are right on average.
     """
+    checked = {i: b for i, b in backtests.items() if not np.isnan(b.actual[0])}
 
     def figures_for(chosen: list[int], prefix: str) -> dict[str, Any]:
-        observed = sum(actual[i] for i in chosen)
-        if observed <= 0:
-            return {f"{prefix}items": len(chosen)}
-        observed_each = [actual[i] for i in chosen]
-        predicted = [checks[i].total for i in chosen]
-        naive = [previous[i] for i in chosen]
-
-        def wape(forecast: list[float]) -> float:
-            pairs = zip(forecast, observed_each, strict=True)
-            return sum(abs(f - o) for f, o in pairs) / observed
-
-        return {
-            f"{prefix}items": len(chosen),
-            f"{prefix}wape": wape(predicted),
-            f"{prefix}bias": sum(predicted) / observed - 1,
-            f"{prefix}baseline_wape": wape(naive),
-            f"{prefix}baseline_bias": sum(naive) / observed - 1,
+        observed = [checked[i].actual[0] for i in chosen]
+        total = sum(observed)
+        figures: dict[str, Any] = {f"{prefix}items": len(chosen)}
+        if total <= 0:
+            return figures
+        forecasts = {
+            "": [checked[i].predicted[choices[classes[i]][0]][0] for i in chosen],
+            "baseline_": [checked[i].predicted[demand.NAIVE][0] for i in chosen],
+            "rule_": [checked[i].predicted[demand.DEFAULT_METHOD[classes[i]]][0] for i in chosen],
         }
+        for kind, predicted in forecasts.items():
+            pairs = zip(predicted, observed, strict=True)
+            figures[f"{prefix}{kind}wape"] = sum(abs(f - o) for f, o in pairs) / total
+            figures[f"{prefix}{kind}bias"] = sum(predicted) / total - 1
+        return figures
 
     result: dict[str, Any] = {"holdout_days": demand.HORIZON_DAYS}
-    result.update(figures_for(list(range(len(checks))), ""))
-    for method in (demand.PROPHET, demand.SBA):
-        chosen = [i for i, c in enumerate(checks) if c.method == method]
-        result.update(figures_for(chosen, f"{method}_"))
+    result.update(figures_for(list(checked), ""))
+    for cls, (method, _) in choices.items():
+        result[f"{cls}_method"] = method
+        result.update(figures_for([i for i in checked if classes[i] == cls], f"{cls}_"))
     return result
 
 

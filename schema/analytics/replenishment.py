@@ -14,7 +14,10 @@ from schema.erp.stock_items import StockItem
 
 @strawberry.type(description="Expected demand for a stock item and whether to reorder it.")
 class Replenishment(FromRow):
-    method: str = desc("Demand method: `prophet`, or `sba` for sparse (intermittent) demand.")
+    method: str = desc(
+        "Demand method, chosen by backtest for the item's class (dense or sparse sales): "
+        "`prophet` (dense items only), `naive`, `moving_average`, `croston`, `sba` or `tsb`."
+    )
     daily_demand: Decimal = desc("Expected units per day over the next 30 days.")
     forecast_demand_30d: Decimal = desc("Expected units sold in the next 30 days.")
     available: int = desc("Units available (on hand minus reserved) when computed.")

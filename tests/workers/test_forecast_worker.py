@@ -1,6 +1,8 @@
 """The nightly recompute runs every step in the real worker (with its process pool), records
 each run, and stores backtest accuracy with every forecast; re-running gives the same rows."""
 
+import json
+
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -34,6 +36,20 @@ async def test_the_nightly_recompute_runs_every_step_in_the_worker(
     assert await demo.fetchval("SELECT count(*) FROM analytics.campaign_metrics") == (
         await demo.fetchval("SELECT count(*) FROM crm.campaign")
     )
+    # Demand: one method per class, chosen by backtest, and every item served by its class's.
+    demand_run = json.loads(
+        await demo.fetchval("SELECT details FROM ops.job_run WHERE name = 'forecast_demand'")
+    )
+    choice = demand_run["choice"]
+    served = {
+        row["method"]
+        for row in await demo.fetch("SELECT DISTINCT method FROM analytics.demand_forecast")
+    }
+    assert served == {c["method"] for c in choice.values() if c["items"]}
+    for chosen in choice.values():
+        if chosen["items"]:
+            assert chosen["rmse"][chosen["method"]] == min(chosen["rmse"].values()), chosen
+    assert demand_run["validation"]["items"] > 0
     forecasts = await demo.fetch(
         "SELECT scope, key, mape, mase, baseline_mape, baseline_mase, "
         "history_to - history_from + 1 AS history_days, "
