@@ -75,7 +75,7 @@ def revenue_quantiles(
 ) -> np.ndarray:
     """Each customer's revenue percentiles at `levels` (a row per customer)."""
     alive = probability_alive(bg, customers.x, customers.t_x, customers.T)
-    found = np.zeros((len(customers.ids), len(levels)))
+    drawn = np.zeros((len(customers.ids), samples))
     for i, customer_id in enumerate(customers.ids):
         x, T, m = float(customers.x[i]), float(customers.T[i]), float(customers.m[i])
         rng = np.random.default_rng((SALT, int(customer_id)))
@@ -86,9 +86,9 @@ def revenue_quantiles(
         until_dropout = rng.geometric(dropout)
         purchases = np.where(is_alive, np.minimum(allowed, until_dropout), 0)
         spend_rate = rng.gamma(gg.q + gg.p * x, 1 / (gg.gamma + x * m), samples)
-        revenue = rng.gamma(gg.p * purchases) / spend_rate
-        found[i] = np.quantile(revenue, levels)
-    return found
+        drawn[i] = rng.gamma(gg.p * purchases) / spend_rate
+    # One sort for all customers (a quantile per customer costs more than its draws).
+    return np.quantile(drawn, levels, axis=1).T.reshape(len(customers.ids), len(levels))
 
 
 def calibrate(quantiles: np.ndarray, actual: np.ndarray) -> tuple[float, float]:
