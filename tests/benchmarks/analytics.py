@@ -18,8 +18,10 @@ import time
 from typing import Any
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.analytics import recompute
+from domain.analytics import clv, customer_forecast, recompute
+from domain.analytics.daily import utc_today
 from domain.analytics.pool import process_pool
 from domain.analytics.prophet_model import quiet
 from domain.core.sessions import asyncpg_dsn, create_engine
@@ -27,6 +29,7 @@ from domain.demo.seed import seed_database
 from tests.benchmarks.scratch import scratch_database
 
 REFRESH_SAMPLE = 50
+INTERVAL_SAMPLE = 10_000
 
 
 async def bench(database_url: str, customers: int) -> None:
@@ -72,9 +75,27 @@ async def bench(database_url: str, customers: int) -> None:
             await _campaign_lift(connection)
         finally:
             await connection.close()
+        async with engine.connect() as reading:
+            await _interval_cost(reading)
     finally:
         pool.shutdown()
         await engine.dispose()
+
+
+async def _interval_cost(connection: AsyncConnection) -> None:
+    """What the customer forecast's Monte Carlo intervals cost, in this one process."""
+    everyone = await customer_forecast.histories(connection, utc_today())
+    models = clv.fit(everyone)
+    part = everyone.part(slice(0, INTERVAL_SAMPLE))
+    timings: dict[bool, float] = {}
+    for intervals in (False, True):
+        started = time.perf_counter()
+        clv.score(models, part, customer_forecast.HORIZON_DAYS, intervals=intervals)
+        timings[intervals] = time.perf_counter() - started
+    print(
+        f"\nscoring {len(part.ids):,} customers in one process: {timings[True]:.2f} s with "
+        f"Monte Carlo intervals, {timings[False]:.3f} s without"
+    )
 
 
 async def _accuracy(connection: asyncpg.Connection) -> None:
