@@ -98,9 +98,10 @@ def test_expectation_exists_without_the_closed_form() -> None:
     assert 0 < expected[0] < (params.r + 2) / (params.alpha + 60) * 90
 
 
-def test_revenue_interval_tails_match_simulated_revenue() -> None:
-    rng = np.random.default_rng(5)
-    ages = rng.uniform(30, 730, 3000).round()
+def _histories_and_next_revenue(n: int, seed: int) -> tuple[Customers, np.ndarray]:
+    """Customers simulated from the true models, and what each spends in the next 90 days."""
+    rng = np.random.default_rng(seed)
+    ages = rng.uniform(30, 730, n).round()
     customers = simulate_bgnbd(TRUE_BG, ages, rng)
     spend_rate, mean_spend = simulate_spend(TRUE_GG, customers.x, rng)
     future = simulate_future(customers, 90, rng)
@@ -108,6 +109,11 @@ def test_revenue_interval_tails_match_simulated_revenue() -> None:
     history = Customers(
         np.arange(len(ages)), customers.x.astype(float), customers.t_x, ages, mean_spend
     )
+    return history, revenue
+
+
+def test_revenue_interval_tails_match_simulated_revenue() -> None:
+    history, revenue = _histories_and_next_revenue(3000, seed=5)
     low, high = revenue_intervals(TRUE_BG, TRUE_GG, 90, history)
     # 10 % of outcomes lie above the 90th percentile; below the 10th there can be fewer,
     # because revenue has a mass at 0 (the interval then starts at 0 and includes it).
@@ -162,15 +168,7 @@ def test_any_customer_can_be_scored(
 
 
 def test_calibrated_intervals_cover_buyers_and_non_buyers_alike() -> None:
-    rng = np.random.default_rng(8)
-    ages = rng.uniform(30, 730, 4000).round()
-    customers = simulate_bgnbd(TRUE_BG, ages, rng)
-    spend_rate, mean_spend = simulate_spend(TRUE_GG, customers.x, rng)
-    future = simulate_future(customers, 90, rng)
-    revenue = np.where(future > 0, rng.gamma(TRUE_GG.p * np.maximum(future, 1), 1 / spend_rate), 0)
-    history = Customers(
-        np.arange(len(ages)), customers.x.astype(float), customers.t_x, ages, mean_spend
-    )
+    history, revenue = _histories_and_next_revenue(4000, seed=8)
     grid = clv_interval.LOWER_LEVELS + clv_interval.UPPER_LEVELS
     quantiles = clv_interval.revenue_quantiles(TRUE_BG, TRUE_GG, 90, history, grid)
     first, second = slice(0, 2000), slice(2000, None)
