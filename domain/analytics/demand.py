@@ -23,7 +23,13 @@ origins is noise: tried, it chose worse than a fixed rule on the item's own next
 Squared error because absolute error rewards forecasting zero for items that sell a few
 times a year, while a reorder plan needs the mean.
 
-Replenishment, per item (a reorder-point rule with safety stock):
+**Per warehouse**, an item's forecast is split by each warehouse's share of the item's
+units sold in the last 90 days (of all its sales when it sold nothing then; evenly when it
+never sold), and σ is the warehouse's own. Forecast top-down, because a warehouse's series
+is a fraction of an already intermittent one: the item's total is what the backtest can
+judge, and the check measures the split per warehouse against that warehouse's naive.
+
+Replenishment, per item and per warehouse (a reorder-point rule with safety stock):
 - demand over the lead time = daily demand × supplier lead time;
 - safety stock = z · σ · √lead time, z = 1.2816 (a 90% chance of not running out before
   the order arrives), σ the standard deviation of daily units over the last 90 days;
@@ -36,7 +42,7 @@ Replenishment, per item (a reorder-point rule with safety stock):
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -56,6 +62,7 @@ ORIGINS = 4
 # An origin needs this much history before it.
 MIN_HISTORY_DAYS = 30
 VOLATILITY_DAYS = 90
+SHARE_DAYS = 90
 SERVICE_Z = 1.2816
 REVIEW_DAYS = 30
 DENSE = "dense"
@@ -77,6 +84,15 @@ class ItemDemand:
     method: str
     daily: float
     total: float
+    sd: float
+
+
+@dataclass(frozen=True)
+class WarehouseShare:
+    """A warehouse's part of an item's demand."""
+
+    warehouse_id: int
+    share: float
     sd: float
 
 
@@ -219,6 +235,26 @@ def forecast_item(
     total = max(DENSE_CANDIDATES[method](first_day, units, horizon), 0.0) if len(units) else 0.0
     sd = float(np.std(units[-VOLATILITY_DAYS:])) if len(units) else 0.0
     return ItemDemand(item_id, method, total / horizon, total, sd)
+
+
+def warehouse_shares(
+    recent: Mapping[int, np.ndarray], warehouses: Sequence[int]
+) -> list[WarehouseShare]:
+    """Each warehouse's share of an item's demand, from its daily units sold (`recent`:
+    warehouse -> units per day, aligned, ending the last complete day)."""
+    window = {w: recent.get(w, np.zeros(0)) for w in warehouses}
+    lately = {w: float(np.sum(u[-SHARE_DAYS:])) for w, u in window.items()}
+    ever = {w: float(np.sum(u)) for w, u in window.items()}
+    basis = lately if sum(lately.values()) > 0 else ever
+    total = sum(basis.values())
+    return [
+        WarehouseShare(
+            w,
+            basis[w] / total if total > 0 else 1 / len(warehouses),
+            float(np.std(window[w][-VOLATILITY_DAYS:])) if len(window[w]) else 0.0,
+        )
+        for w in warehouses
+    ]
 
 
 def replenishment(

@@ -170,6 +170,37 @@ class DemandForecast(Base):
     computed_at: Mapped[datetime] = mapped_column()
 
 
+class WarehouseDemand(Base):
+    """An item's demand forecast split over the warehouses it is stocked in, and each
+    warehouse's reorder suggestion (`domain.analytics.replenishment`)."""
+
+    __tablename__ = "warehouse_demand"
+    __table_args__ = {"schema": SCHEMA}
+
+    stock_level_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("erp.stock_level.id", ondelete="CASCADE"), primary_key=True
+    )
+    stock_item_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("erp.stock_item.id", ondelete="CASCADE"), index=True
+    )
+    warehouse_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("erp.warehouse.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(40))
+    # The warehouse's share of the item's units sold (last 90 days, else ever).
+    share: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    daily_demand: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    daily_demand_sd: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    forecast_demand_30d: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    available: Mapped[int]
+    on_order: Mapped[int]
+    lead_time_days: Mapped[int]
+    reorder_level: Mapped[int]
+    days_of_cover: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
+    suggested_reorder_quantity: Mapped[int]
+    computed_at: Mapped[datetime] = mapped_column()
+
+
 class CampaignMetrics(Base):
     __tablename__ = "campaign_metrics"
     __table_args__ = {"schema": SCHEMA}

@@ -20,6 +20,7 @@ from domain.analytics.models import (
     ForecastCandidate,
     ForecastRun,
     RevenueForecastPoint,
+    WarehouseDemand,
 )
 from domain.core.ops import JobRun
 from domain.crm.models import Customer
@@ -31,6 +32,7 @@ SALES_ORDER: Table = SalesOrder.__table__  # type: ignore[assignment]
 CUSTOMER_METRICS: Table = CustomerMetrics.__table__  # type: ignore[assignment]
 CUSTOMER_FORECAST: Table = CustomerForecast.__table__  # type: ignore[assignment]
 DEMAND_FORECAST: Table = DemandForecast.__table__  # type: ignore[assignment]
+WAREHOUSE_DEMAND: Table = WarehouseDemand.__table__  # type: ignore[assignment]
 CAMPAIGN_METRICS: Table = CampaignMetrics.__table__  # type: ignore[assignment]
 FORECAST_RUN: Table = ForecastRun.__table__  # type: ignore[assignment]
 FORECAST_POINT: Table = RevenueForecastPoint.__table__  # type: ignore[assignment]
@@ -61,6 +63,12 @@ def customer_figures(customer_ids: ColumnElement[Any]) -> Any:
 def replenishment_of_items(item_ids: ColumnElement[Any]) -> Any:
     """The demand forecast and reorder suggestion of each item in the array."""
     return select(DEMAND_FORECAST).where(DEMAND_FORECAST.c.stock_item_id == any_(item_ids))
+
+
+def replenishment_of_stock_levels(level_ids: ColumnElement[Any]) -> Any:
+    """The demand forecast and reorder suggestion of each stock level (an item in one
+    warehouse) in the array."""
+    return select(WAREHOUSE_DEMAND).where(WAREHOUSE_DEMAND.c.stock_level_id == any_(level_ids))
 
 
 def performance_of_campaigns(campaign_ids: ColumnElement[Any]) -> Any:

@@ -1,12 +1,15 @@
-"""Demand forecasts and reorder suggestions per stock item (`analytics.demand_forecast`).
+"""Demand forecasts and reorder suggestions per stock item (`analytics.demand_forecast`) and
+per stock level, an item in one warehouse (`analytics.warehouse_demand`).
 
 The nightly run backtests every candidate of `domain.analytics.demand` on every item,
 chooses one per class (dense, sparse) by pooled error, forecasts each item's next 30 days
 with its class's choice, and checks itself by replaying all of that 30 days earlier: the
 classes and the choice made from the history before then, scored on the last 30 days, next
 to a naive "same as the previous 30 days" and to the fixed rule used before (Prophet for
-dense items, SBA for sparse ones). Between nightly
-runs, `refresh` re-applies the reorder rule to the stored demand with live stock, so an
+dense items, SBA for sparse ones). Each item's forecast is then split over its warehouses
+(`demand.warehouse_shares`), and each warehouse gets the reorder rule on its own stock and
+what is on order for it; the check measures that split per warehouse too. Between nightly
+runs, `refresh` re-applies the reorder rules to the stored demand with live stock, so an
 order or a goods receipt changes days of cover and suggestions within seconds.
 
 Lead time is the item's supplier's; items without a supplier assume 14 days (the supplier
@@ -16,13 +19,15 @@ rule always runs on stock read in the writing transaction, and a row is never re
 one computed earlier, so a slow nightly run cannot undo a refresh that happened meanwhile."""
 
 import asyncio
+import math
+from collections.abc import Mapping
 from concurrent.futures import Executor
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
 import numpy as np
-from sqlalchemy import TextClause, text
+from sqlalchemy import Table, TextClause, func, select, text
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,18 +36,22 @@ from domain.analytics.daily import ORDER_DAY, SALES_STATUSES, dense, utc_today
 from domain.analytics.progress import Progress, Silent
 from domain.core.literal_sql import render_subquery
 from domain.erp import on_order, stock_position
+from domain.erp.models.stock import Supplier
 
 RUN = "forecast_demand"
 DEFAULT_LEAD_TIME_DAYS = 14
 
 _UNITS = text(
     f"""
-    SELECT l.stock_item_id, {ORDER_DAY} AS day, sum(l.quantity) AS units
+    SELECT l.stock_item_id, o.warehouse_id, {ORDER_DAY} AS day, sum(l.quantity) AS units
     FROM erp.sales_order o JOIN erp.sales_order_line l ON l.sales_order_id = o.id
     WHERE o.status IN {SALES_STATUSES} AND o.ordered_at < :until
-    GROUP BY 1, 2
+    GROUP BY 1, 2, 3
     """
 )
+# Units sold per item and day, and per item, warehouse and day.
+Units = dict[int, list[tuple[date, float]]]
+WarehouseUnits = dict[tuple[int, int], list[tuple[date, float]]]
 
 
 def _items_statement() -> TextClause:
@@ -67,7 +76,73 @@ def _items_statement() -> TextClause:
     )
 
 
+def _levels_statement() -> Any:
+    """Every stock level (an item in a warehouse) with its reorder inputs, live: the item's
+    supplier lead time, pack size and reorder point, the level's available units and what
+    open purchase orders bring to that warehouse (the stock and purchasing read rules)."""
+    level, item = stock_position.STOCK_LEVEL, stock_position.STOCK_ITEM
+    supplier: Table = Supplier.__table__  # type: ignore[assignment]
+    ordered = on_order.on_order_by_item_and_warehouse()
+    return (
+        select(
+            level.c.id.label("stock_level_id"),
+            level.c.stock_item_id,
+            level.c.warehouse_id,
+            item.c.pack_size,
+            item.c.reorder_point,
+            item.c.is_active,
+            func.coalesce(supplier.c.lead_time_days, DEFAULT_LEAD_TIME_DAYS).label(
+                "lead_time_days"
+            ),
+            stock_position.available(level).label("available"),
+            func.coalesce(ordered.c.on_order, 0).label("on_order"),
+        )
+        .select_from(
+            level.join(item, item.c.id == level.c.stock_item_id)
+            .outerjoin(supplier, supplier.c.id == item.c.supplier_id)
+            .outerjoin(
+                ordered,
+                (ordered.c.stock_item_id == level.c.stock_item_id)
+                & (ordered.c.warehouse_id == level.c.warehouse_id),
+            )
+        )
+        .order_by(level.c.id)
+    )
+
+
 _ITEMS = _items_statement()
+_LEVELS = _levels_statement()
+_STORED_LEVELS = text(
+    "SELECT stock_level_id, share, daily_demand_sd FROM analytics.warehouse_demand"
+)
+_WRITE_LEVELS = text(
+    """
+    INSERT INTO analytics.warehouse_demand (
+        stock_level_id, stock_item_id, warehouse_id, method, share, daily_demand,
+        daily_demand_sd, forecast_demand_30d, available, on_order, lead_time_days,
+        reorder_level, days_of_cover, suggested_reorder_quantity, computed_at)
+    SELECT level, item, warehouse, method, round(share::numeric, 4), round(daily::numeric, 4),
+           round(sd::numeric, 4), round(total::numeric, 2), available, on_order, lead_time,
+           reorder_level, round(cover::numeric, 1), suggested, now()
+    FROM unnest(CAST(:levels AS bigint[]), CAST(:items AS bigint[]),
+                CAST(:warehouses AS bigint[]), CAST(:methods AS text[]),
+                CAST(:shares AS float8[]), CAST(:daily AS float8[]), CAST(:sd AS float8[]),
+                CAST(:total AS float8[]), CAST(:available AS int[]), CAST(:on_order AS int[]),
+                CAST(:lead_time AS int[]), CAST(:reorder_level AS int[]),
+                CAST(:cover AS float8[]), CAST(:suggested AS int[]))
+         AS f(level, item, warehouse, method, share, daily, sd, total, available, on_order,
+              lead_time, reorder_level, cover, suggested)
+    ON CONFLICT (stock_level_id) DO UPDATE SET
+        method = EXCLUDED.method, share = EXCLUDED.share,
+        daily_demand = EXCLUDED.daily_demand, daily_demand_sd = EXCLUDED.daily_demand_sd,
+        forecast_demand_30d = EXCLUDED.forecast_demand_30d, available = EXCLUDED.available,
+        on_order = EXCLUDED.on_order, lead_time_days = EXCLUDED.lead_time_days,
+        reorder_level = EXCLUDED.reorder_level, days_of_cover = EXCLUDED.days_of_cover,
+        suggested_reorder_quantity = EXCLUDED.suggested_reorder_quantity,
+        computed_at = EXCLUDED.computed_at
+    WHERE analytics.warehouse_demand.computed_at <= EXCLUDED.computed_at
+    """
+)
 _STORED = text(
     "SELECT stock_item_id, method, daily_demand, daily_demand_sd, forecast_demand_30d "
     "FROM analytics.demand_forecast"
@@ -112,7 +187,7 @@ async def forecast_demand(
     progress = progress or Silent()
     last = as_of - timedelta(days=1)
     async with engine.connect() as connection:
-        units = await _units(connection, as_of)
+        units, by_warehouse = await _units(connection, as_of)
         items = await items_with_stock(connection)
     histories = {row.id: _history(units, row.id, None, last) for row in items}
     progress.start(len(items))
@@ -127,7 +202,8 @@ async def forecast_demand(
     check_choices = _choose(backtests, check_classes, slice(1, demand.ORIGINS + 1))
     methods = {i: choices[run_classes[i]][0] for i in histories}
     forecasts = await _forecast_all(executor, histories, last, methods)
-    details = {
+    validation = _validation(backtests, check_classes, check_choices)
+    details: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "items": len(items),
         "backtest_origins": demand.ORIGINS,
@@ -135,7 +211,7 @@ async def forecast_demand(
             cls: {"method": method, "items": _count(run_classes, cls), "rmse": rmse}
             for cls, (method, rmse) in choices.items()
         },
-        "validation": _validation(backtests, check_classes, check_choices),
+        "validation": validation,
     }
     async with engine.begin() as connection:
         # Stock moved while the models ran: apply the reorder rule to stock as it is now.
@@ -146,6 +222,12 @@ async def forecast_demand(
             [r for r in current if r.id in by_id],
             [by_id[r.id] for r in current if r.id in by_id],
         )
+        levels = [row for row in await _stock_levels(connection) if row.stock_item_id in by_id]
+        shares = _shares(levels, by_warehouse, last)
+        await _write_levels(connection, levels, by_id, shares)
+    validation.update(
+        _warehouse_check(backtests, check_choices, check_classes, by_warehouse, levels, last)
+    )
     return rows, details
 
 
@@ -163,7 +245,22 @@ async def refresh(connection: AsyncConnection) -> int:
         )
         for row in items
     ]
-    return await _write(connection, items, forecasts)
+    written = await _write(connection, items, forecasts)
+    stored_levels = {
+        row.stock_level_id: row for row in (await connection.execute(_STORED_LEVELS)).all()
+    }
+    levels = [row for row in await _stock_levels(connection) if row.stock_level_id in stored_levels]
+    shares = {
+        row.stock_level_id: demand.WarehouseShare(
+            row.warehouse_id,
+            float(stored_levels[row.stock_level_id].share),
+            float(stored_levels[row.stock_level_id].daily_demand_sd),
+        )
+        for row in levels
+    }
+    by_id = {f.item_id: f for f in forecasts}
+    await _write_levels(connection, [r for r in levels if r.stock_item_id in by_id], by_id, shares)
+    return written
 
 
 async def items_with_stock(connection: AsyncConnection) -> list[Row[Any]]:
@@ -172,18 +269,45 @@ async def items_with_stock(connection: AsyncConnection) -> list[Row[Any]]:
     return list(rows.all())
 
 
-async def _units(connection: AsyncConnection, as_of: date) -> dict[int, list[tuple[date, float]]]:
+async def _units(connection: AsyncConnection, as_of: date) -> tuple[Units, WarehouseUnits]:
+    """Units sold per item and day, and per item, warehouse and day, before `as_of`."""
     until = datetime.combine(as_of, time.min, tzinfo=UTC)
-    by_item: dict[int, list[tuple[date, float]]] = {}
-    for item_id, day, quantity in await connection.execute(_UNITS, {"until": until}):
-        by_item.setdefault(item_id, []).append((day, float(quantity)))
-    return by_item
+    per_day: dict[int, dict[date, float]] = {}
+    by_warehouse: WarehouseUnits = {}
+    for item_id, warehouse_id, day, quantity in await connection.execute(_UNITS, {"until": until}):
+        days = per_day.setdefault(item_id, {})
+        days[day] = days.get(day, 0.0) + float(quantity)
+        by_warehouse.setdefault((item_id, warehouse_id), []).append((day, float(quantity)))
+    by_item = {item: sorted(days.items()) for item, days in per_day.items()}
+    return by_item, by_warehouse
+
+
+async def _stock_levels(connection: AsyncConnection) -> list[Row[Any]]:
+    return list((await connection.execute(_LEVELS)).all())
+
+
+def _shares(
+    levels: list[Row[Any]], by_warehouse: WarehouseUnits, last: date
+) -> dict[int, demand.WarehouseShare]:
+    """Each stock level's share of its item's demand, from sales up to `last`."""
+    warehouses: dict[int, list[int]] = {}
+    for row in levels:
+        warehouses.setdefault(row.stock_item_id, []).append(row.warehouse_id)
+    level_of = {(row.stock_item_id, row.warehouse_id): row.stock_level_id for row in levels}
+    shares: dict[int, demand.WarehouseShare] = {}
+    for item_id, stocked in warehouses.items():
+        recent = {w: _history(by_warehouse, (item_id, w), None, last) for w in stocked}
+        for share in demand.warehouse_shares(recent, stocked):
+            shares[level_of[(item_id, share.warehouse_id)]] = share
+    return shares
 
 
 def _history(
-    units: dict[int, list[tuple[date, float]]], item_id: int, first: date | None, last: date
+    units: Mapping[Any, list[tuple[date, float]]], key: Any, first: date | None, last: date
 ) -> np.ndarray:
-    values = units.get(item_id, [])
+    """Units per day of one series (an item, or an item in a warehouse) from its first
+    sale (or `first`) to `last`."""
+    values = units.get(key, [])
     start = first or min((day for day, _ in values), default=last)
     return dense(values, start, last) if start <= last else np.zeros(0)
 
@@ -326,3 +450,84 @@ async def _write(
         },
     )
     return result.rowcount or 0
+
+
+async def _write_levels(
+    connection: AsyncConnection,
+    levels: list[Row[Any]],
+    forecasts: Mapping[int, demand.ItemDemand],
+    shares: Mapping[int, demand.WarehouseShare],
+) -> int:
+    """Each stock level's part of its item's forecast and its own reorder suggestion: the
+    item's rule on the warehouse's available stock and what is on its way there, with the
+    item's reorder point split by the same share."""
+    chosen = [row for row in levels if row.stock_level_id in shares]
+    parts = [(forecasts[row.stock_item_id], shares[row.stock_level_id]) for row in chosen]
+    plans = [
+        demand.replenishment(
+            daily=f.daily * share.share,
+            sd=share.sd,
+            available=int(row.available),
+            on_order=int(row.on_order),
+            lead_time_days=int(row.lead_time_days),
+            pack_size=int(row.pack_size),
+            reorder_point=math.ceil(int(row.reorder_point) * share.share - 1e-9),
+            active=bool(row.is_active),
+        )
+        for row, (f, share) in zip(chosen, parts, strict=True)
+    ]
+    result = await connection.execute(
+        _WRITE_LEVELS,
+        {
+            "levels": [row.stock_level_id for row in chosen],
+            "items": [row.stock_item_id for row in chosen],
+            "warehouses": [row.warehouse_id for row in chosen],
+            "methods": [f.method for f, _ in parts],
+            "shares": [share.share for _, share in parts],
+            "daily": [f.daily * share.share for f, share in parts],
+            "sd": [share.sd for _, share in parts],
+            "total": [f.total * share.share for f, share in parts],
+            "available": [int(row.available) for row in chosen],
+            "on_order": [int(row.on_order) for row in chosen],
+            "lead_time": [int(row.lead_time_days) for row in chosen],
+            "reorder_level": [p.reorder_level for p in plans],
+            "cover": [p.days_of_cover for p in plans],
+            "suggested": [p.suggested for p in plans],
+        },
+    )
+    return result.rowcount or 0
+
+
+def _warehouse_check(
+    backtests: dict[int, demand.ItemBacktest],
+    choices: dict[str, tuple[str, dict[str, float]]],
+    classes: dict[int, str],
+    by_warehouse: WarehouseUnits,
+    levels: list[Row[Any]],
+    last: date,
+) -> dict[str, Any]:
+    """The check per warehouse: the item's checked forecast split by the shares of the
+    history before the cut, against each warehouse's last 30 days and its naive."""
+    cut_last = last - timedelta(days=demand.HORIZON_DAYS)
+    shares = _shares(levels, by_warehouse, cut_last)
+    predicted, naive, observed = [], [], []
+    for row in levels:
+        tested = backtests.get(row.stock_item_id)
+        if tested is None or np.isnan(tested.actual[0]):
+            continue
+        units = _history(by_warehouse, (row.stock_item_id, row.warehouse_id), None, last)
+        item_forecast = tested.predicted[choices[classes[row.stock_item_id]][0]][0]
+        predicted.append(item_forecast * shares[row.stock_level_id].share)
+        observed.append(float(np.sum(units[-demand.HORIZON_DAYS :])))
+        before = units[: max(len(units) - demand.HORIZON_DAYS, 0)]
+        naive.append(float(np.sum(before[-demand.HORIZON_DAYS :])))
+    total = sum(observed)
+    figures: dict[str, Any] = {"warehouse_series": len(observed)}
+    if total <= 0:
+        return figures
+    for kind, forecast in (("", predicted), ("baseline_", naive)):
+        figures[f"warehouse_{kind}wape"] = (
+            sum(abs(f - o) for f, o in zip(forecast, observed, strict=True)) / total
+        )
+        figures[f"warehouse_{kind}bias"] = sum(forecast) / total - 1
+    return figures

@@ -11,8 +11,8 @@
   has something outstanding (a partly received order whose line for this item is complete
   no longer expects it).
 
-The GraphQL `StockItem.openPurchaseOrders`, the reorder rule (`domain.analytics.
-replenishment`) and the `bi.inventory_status` view all read these.
+The GraphQL `StockItem.openPurchaseOrders`, the reorder rules per item and per warehouse
+(`domain.analytics.replenishment`) and the `bi.inventory_status` view all read these.
 """
 
 from typing import Any
@@ -48,11 +48,23 @@ def expecting(
 
 def on_order_by_item(purchase_order: Any = PURCHASE_ORDER, line: Any = PURCHASE_ORDER_LINE) -> Any:
     """A subquery (stock_item_id, on_order) over the items with open lines."""
+    return _on_order(purchase_order, line, per_warehouse=False)
+
+
+def on_order_by_item_and_warehouse(
+    purchase_order: Any = PURCHASE_ORDER, line: Any = PURCHASE_ORDER_LINE
+) -> Any:
+    """A subquery (stock_item_id, warehouse_id, on_order): what each warehouse expects."""
+    return _on_order(purchase_order, line, per_warehouse=True)
+
+
+def _on_order(purchase_order: Any, line: Any, *, per_warehouse: bool) -> Any:
+    keys = [line.c.stock_item_id] + ([purchase_order.c.warehouse_id] if per_warehouse else [])
     return (
-        select(line.c.stock_item_id, func.sum(outstanding(line)).label("on_order"))
+        select(*keys, func.sum(outstanding(line)).label("on_order"))
         .select_from(line.join(purchase_order, purchase_order.c.id == line.c.purchase_order_id))
         .where(is_open(purchase_order))
-        .group_by(line.c.stock_item_id)
+        .group_by(*keys)
         .subquery("on_order")
     )
 

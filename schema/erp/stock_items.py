@@ -40,6 +40,9 @@ EXPECTING = sql.rows_per_key("open_purchase_orders", on_order.orders_expecting, 
 REPLENISHMENT = sql.row_per_key(
     "replenishment", figures.replenishment_of_items, key="stock_item_id"
 )
+WAREHOUSE_REPLENISHMENT = sql.row_per_key(
+    "warehouse_replenishment", figures.replenishment_of_stock_levels, key="stock_level_id"
+)
 
 
 @strawberry.type(description="Stock of one item in one warehouse.")
@@ -53,6 +56,12 @@ class StockLevel(FromRow):
     )
     warehouse: Warehouse | None = ToOne[Warehouse]("warehouse_id").field("The warehouse.")
     stock_item: "StockItem | None" = ToOne["StockItem"]("stock_item_id").field("The stock item.")
+    replenishment: ReplenishmentRef | None = RowOf["Replenishment"](
+        WAREHOUSE_REPLENISHMENT, present="stock_level_id"
+    ).field(
+        "This warehouse's part of the item's demand forecast (its share of the item's recent "
+        "sales) and its own reorder suggestion; null until computed."
+    )
 
 
 @strawberry.type(description="A product or service the company sells.")

@@ -194,6 +194,51 @@ async def test_items_to_reorder_soonest_out_of_stock_first(
     assert counts[0] == counts[1] == (1 if settings.compiled_reads else 3)
 
 
+LEVELS = """query($first: Int!) { stockItems(first: $first) { edges { node { sku
+  replenishment { forecastDemand30d }
+  stockLevels { warehouse { code } replenishment { forecastDemand30d available onOrder
+                suggestedReorderQuantity } } } } } }"""
+
+
+async def test_each_warehouse_shows_its_part_of_the_demand(
+    graphql: GraphQL, analytics: asyncpg.Connection, tokens: Tokens
+) -> None:
+    result = await graphql(LEVELS, {"first": 20})
+    assert "errors" not in result, result
+    stored = {
+        (row["sku"], row["code"]): row
+        for row in await analytics.fetch(
+            "SELECT i.sku, w.code, d.forecast_demand_30d, d.available, d.on_order, "
+            "d.suggested_reorder_quantity FROM analytics.warehouse_demand d "
+            "JOIN erp.stock_item i ON i.id = d.stock_item_id "
+            "JOIN erp.warehouse w ON w.id = d.warehouse_id"
+        )
+    }
+    seen = 0
+    for edge in result["data"]["stockItems"]["edges"]:
+        node = edge["node"]
+        parts = Decimal(0)
+        for level in node["stockLevels"]:
+            row = stored[(node["sku"], level["warehouse"]["code"])]
+            shown = level["replenishment"]
+            assert Decimal(shown["forecastDemand30d"]) == row["forecast_demand_30d"]
+            assert (shown["available"], shown["onOrder"], shown["suggestedReorderQuantity"]) == (
+                row["available"],
+                row["on_order"],
+                row["suggested_reorder_quantity"],
+            )
+            parts += Decimal(shown["forecastDemand30d"])
+            seen += 1
+        if node["stockLevels"]:
+            item = Decimal(node["replenishment"]["forecastDemand30d"])
+            assert abs(parts - item) <= Decimal("0.01") * (len(node["stockLevels"]) + 1)
+    assert seen > 0
+    # Sales reads stock levels but not replenishment figures.
+    email = await analytics.fetchval("SELECT email FROM erp.employee ORDER BY id LIMIT 1")
+    refused = await graphql(LEVELS, {"first": 2}, token=tokens.mint(email, "sales_rep"))
+    assert {e["extensions"]["code"] for e in refused["errors"]} == {"FORBIDDEN"}
+
+
 async def test_campaign_performance_matches_the_stored_results(
     graphql: GraphQL,
     analytics: asyncpg.Connection,

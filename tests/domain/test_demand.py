@@ -91,6 +91,20 @@ def test_the_lowest_pooled_squared_error_serves_the_class() -> None:
     assert demand.choose(same, slice(0, 1))[0] == demand.NAIVE
 
 
+def test_warehouses_share_an_items_demand_by_their_recent_sales() -> None:
+    recent = np.zeros(200)
+    recent[-90:] = 3
+    old = np.zeros(200)
+    old[:50] = 9  # sold well long ago, nothing in the last 90 days
+    shares = demand.warehouse_shares({1: recent, 2: old}, [1, 2, 3])
+    assert [(s.warehouse_id, s.share) for s in shares] == [(1, 1.0), (2, 0.0), (3, 0.0)]
+    assert shares[0].sd == 0.0 and shares[2].sd == 0.0
+    # Nothing sold lately anywhere: the whole history decides; never sold: evenly.
+    quiet = demand.warehouse_shares({1: old, 2: old * 3}, [1, 2])
+    assert [s.share for s in quiet] == pytest.approx([0.25, 0.75])
+    assert [s.share for s in demand.warehouse_shares({}, [4, 5])] == [0.5, 0.5]
+
+
 def test_no_suggestion_while_stock_covers_the_lead_time() -> None:
     plan = replenishment(
         daily=2.0,

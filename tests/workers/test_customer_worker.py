@@ -273,6 +273,13 @@ async def test_a_stock_event_refreshes_replenishment(
     )
     assert after["available"] == before["available"] - 5
     assert after["computed_at"] > before["computed_at"]
+    # The warehouse the order reserved in shows it too, in its own row.
+    levels = await demo.fetch(
+        "SELECT d.available, l.on_hand - l.reserved AS live FROM analytics.warehouse_demand d "
+        "JOIN erp.stock_level l ON l.id = d.stock_level_id WHERE d.stock_item_id = $1",
+        item,
+    )
+    assert levels and all(row["available"] == row["live"] for row in levels)
 
 
 async def test_figures_from_an_older_snapshot_never_replace_newer_ones(

@@ -2,6 +2,7 @@
 each run, and stores backtest accuracy with every forecast; re-running gives the same rows."""
 
 import json
+from decimal import Decimal
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -50,6 +51,19 @@ async def test_the_nightly_recompute_runs_every_step_in_the_worker(
         if chosen["items"]:
             assert chosen["rmse"][chosen["method"]] == min(chosen["rmse"].values()), chosen
     assert demand_run["validation"]["items"] > 0
+    # Per warehouse: every stock level of a forecast item, its parts adding up to the item.
+    assert await demo.fetchval("SELECT count(*) FROM analytics.warehouse_demand") == (
+        await demo.fetchval("SELECT count(*) FROM erp.stock_level")
+    )
+    apart = await demo.fetch(
+        "SELECT f.forecast_demand_30d AS item, sum(w.forecast_demand_30d) AS parts, "
+        "sum(w.share) AS shares FROM analytics.demand_forecast f "
+        "JOIN analytics.warehouse_demand w USING (stock_item_id) GROUP BY f.stock_item_id"
+    )
+    for row in apart:
+        assert abs(row["parts"] - row["item"]) <= Decimal("0.05") * 4, row
+        assert abs(row["shares"] - 1) <= Decimal("0.001"), row
+    assert demand_run["validation"]["warehouse_series"] > 0
     forecasts = await demo.fetch(
         "SELECT scope, key, mape, mase, baseline_mape, baseline_mase, "
         "history_to - history_from + 1 AS history_days, "
