@@ -420,34 +420,9 @@ def _validation(
 async def _write(
     connection: AsyncConnection, items: list[Row[Any]], forecasts: list[demand.ItemDemand]
 ) -> int:
-    plans = [
-        demand.replenishment(
-            daily=f.daily,
-            sd=f.sd,
-            available=int(row.available),
-            on_order=int(row.on_order),
-            lead_time_days=int(row.lead_time_days),
-            pack_size=int(row.pack_size),
-            reorder_point=int(row.reorder_point),
-            active=bool(row.is_active),
-        )
-        for row, f in zip(items, forecasts, strict=True)
-    ]
+    points = [int(row.reorder_point) for row in items]
     result = await connection.execute(
-        _WRITE,
-        {
-            "ids": [row.id for row in items],
-            "methods": [f.method for f in forecasts],
-            "daily": [f.daily for f in forecasts],
-            "sd": [f.sd for f in forecasts],
-            "total": [f.total for f in forecasts],
-            "available": [int(row.available) for row in items],
-            "on_order": [int(row.on_order) for row in items],
-            "lead_time": [int(row.lead_time_days) for row in items],
-            "reorder_level": [p.reorder_level for p in plans],
-            "cover": [p.days_of_cover for p in plans],
-            "suggested": [p.suggested for p in plans],
-        },
+        _WRITE, {"ids": [row.id for row in items], **_planned(items, forecasts, points)}
     )
     return result.rowcount or 0
 
@@ -462,40 +437,58 @@ async def _write_levels(
     item's rule on the warehouse's available stock and what is on its way there, with the
     item's reorder point split by the same share."""
     chosen = [row for row in levels if row.stock_level_id in shares]
-    parts = [(forecasts[row.stock_item_id], shares[row.stock_level_id]) for row in chosen]
-    plans = [
-        demand.replenishment(
-            daily=f.daily * share.share,
-            sd=share.sd,
-            available=int(row.available),
-            on_order=int(row.on_order),
-            lead_time_days=int(row.lead_time_days),
-            pack_size=int(row.pack_size),
-            reorder_point=math.ceil(int(row.reorder_point) * share.share - 1e-9),
-            active=bool(row.is_active),
+    parts: list[demand.ItemDemand] = []
+    points: list[int] = []
+    for row in chosen:
+        item, share = forecasts[row.stock_item_id], shares[row.stock_level_id].share
+        sd = shares[row.stock_level_id].sd
+        parts.append(
+            demand.ItemDemand(item.item_id, item.method, item.daily * share, item.total * share, sd)
         )
-        for row, (f, share) in zip(chosen, parts, strict=True)
-    ]
+        points.append(math.ceil(int(row.reorder_point) * share - 1e-9))
     result = await connection.execute(
         _WRITE_LEVELS,
         {
             "levels": [row.stock_level_id for row in chosen],
             "items": [row.stock_item_id for row in chosen],
             "warehouses": [row.warehouse_id for row in chosen],
-            "methods": [f.method for f, _ in parts],
-            "shares": [share.share for _, share in parts],
-            "daily": [f.daily * share.share for f, share in parts],
-            "sd": [share.sd for _, share in parts],
-            "total": [f.total * share.share for f, share in parts],
-            "available": [int(row.available) for row in chosen],
-            "on_order": [int(row.on_order) for row in chosen],
-            "lead_time": [int(row.lead_time_days) for row in chosen],
-            "reorder_level": [p.reorder_level for p in plans],
-            "cover": [p.days_of_cover for p in plans],
-            "suggested": [p.suggested for p in plans],
+            "shares": [shares[row.stock_level_id].share for row in chosen],
+            **_planned(chosen, parts, points),
         },
     )
     return result.rowcount or 0
+
+
+def _planned(
+    rows: list[Row[Any]], forecasts: list[demand.ItemDemand], reorder_points: list[int]
+) -> dict[str, list[Any]]:
+    """The reorder rule on each row's live stock with its demand: the columns both tables
+    store."""
+    plans = [
+        demand.replenishment(
+            daily=f.daily,
+            sd=f.sd,
+            available=int(row.available),
+            on_order=int(row.on_order),
+            lead_time_days=int(row.lead_time_days),
+            pack_size=int(row.pack_size),
+            reorder_point=point,
+            active=bool(row.is_active),
+        )
+        for row, f, point in zip(rows, forecasts, reorder_points, strict=True)
+    ]
+    return {
+        "methods": [f.method for f in forecasts],
+        "daily": [f.daily for f in forecasts],
+        "sd": [f.sd for f in forecasts],
+        "total": [f.total for f in forecasts],
+        "available": [int(row.available) for row in rows],
+        "on_order": [int(row.on_order) for row in rows],
+        "lead_time": [int(row.lead_time_days) for row in rows],
+        "reorder_level": [p.reorder_level for p in plans],
+        "cover": [p.days_of_cover for p in plans],
+        "suggested": [p.suggested for p in plans],
+    }
 
 
 def _warehouse_check(
