@@ -223,11 +223,9 @@ async def forecast_demand(
             [by_id[r.id] for r in current if r.id in by_id],
         )
         levels = [row for row in await _stock_levels(connection) if row.stock_item_id in by_id]
-        shares = _shares(levels, by_warehouse, last)
-        await _write_levels(connection, levels, by_id, shares)
-    validation.update(
-        _warehouse_check(backtests, check_choices, check_classes, by_warehouse, levels, last)
-    )
+        sold = {key: _history(by_warehouse, key, None, last) for key in by_warehouse}
+        await _write_levels(connection, levels, by_id, _shares(levels, sold))
+    validation.update(_warehouse_check(backtests, check_choices, check_classes, sold, levels))
     return rows, details
 
 
@@ -287,16 +285,21 @@ async def _stock_levels(connection: AsyncConnection) -> list[Row[Any]]:
 
 
 def _shares(
-    levels: list[Row[Any]], by_warehouse: WarehouseUnits, last: date
+    levels: list[Row[Any]], sold: Mapping[tuple[int, int], np.ndarray], ignore_days: int = 0
 ) -> dict[int, demand.WarehouseShare]:
-    """Each stock level's share of its item's demand, from sales up to `last`."""
+    """Each stock level's share of its item's demand, from its units sold per day (`sold`,
+    per item and warehouse, ending the same day), leaving out the last `ignore_days`."""
     warehouses: dict[int, list[int]] = {}
     for row in levels:
         warehouses.setdefault(row.stock_item_id, []).append(row.warehouse_id)
     level_of = {(row.stock_item_id, row.warehouse_id): row.stock_level_id for row in levels}
     shares: dict[int, demand.WarehouseShare] = {}
     for item_id, stocked in warehouses.items():
-        recent = {w: _history(by_warehouse, (item_id, w), None, last) for w in stocked}
+        recent = {
+            w: units[: max(len(units) - ignore_days, 0)]
+            for w in stocked
+            if (units := sold.get((item_id, w))) is not None
+        }
         for share in demand.warehouse_shares(recent, stocked):
             shares[level_of[(item_id, share.warehouse_id)]] = share
     return shares
@@ -495,20 +498,18 @@ def _warehouse_check(
     backtests: dict[int, demand.ItemBacktest],
     choices: dict[str, tuple[str, dict[str, float]]],
     classes: dict[int, str],
-    by_warehouse: WarehouseUnits,
+    sold: Mapping[tuple[int, int], np.ndarray],
     levels: list[Row[Any]],
-    last: date,
 ) -> dict[str, Any]:
     """The check per warehouse: the item's checked forecast split by the shares of the
     history before the cut, against each warehouse's last 30 days and its naive."""
-    cut_last = last - timedelta(days=demand.HORIZON_DAYS)
-    shares = _shares(levels, by_warehouse, cut_last)
+    shares = _shares(levels, sold, ignore_days=demand.HORIZON_DAYS)
     predicted, naive, observed = [], [], []
     for row in levels:
         tested = backtests.get(row.stock_item_id)
         if tested is None or np.isnan(tested.actual[0]):
             continue
-        units = _history(by_warehouse, (row.stock_item_id, row.warehouse_id), None, last)
+        units = sold.get((row.stock_item_id, row.warehouse_id), np.zeros(0))
         item_forecast = tested.predicted[choices[classes[row.stock_item_id]][0]][0]
         predicted.append(item_forecast * shares[row.stock_level_id].share)
         observed.append(float(np.sum(units[-demand.HORIZON_DAYS :])))
