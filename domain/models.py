@@ -7,6 +7,7 @@ from domain.crm import models as crm_models
 from domain.erp import models as erp_models
 from domain.exchange import models as exchange_models
 from domain.finance import models as finance_models
+from domain.integrations import models as integrations_models
 
 metadata = Base.metadata
 
@@ -17,6 +18,7 @@ __all__ = [
     "erp_models",
     "exchange_models",
     "finance_models",
+    "integrations_models",
     "metadata",
     "ops",
 ]

@@ -27,16 +27,24 @@ ROLES = (
 
 @dataclass(frozen=True)
 class Viewer:
-    """An authenticated employee (or the system itself) and the roles the token grants."""
+    """An authenticated employee (or the system itself) and the roles the token grants.
+
+    `source` says how the request came (`domain.core.ops.AUDIT_SOURCES`): an employee's
+    token (`api`), a machine client's key (`api_key`, naming `api_key_id`), or the platform.
+    A read-only key's viewer may change nothing, whatever its roles.
+    """
 
     employee_id: int | None
     email: str
     roles: frozenset[str] = field(default_factory=frozenset)
+    source: str = "api"
+    api_key_id: int | None = None
+    read_only: bool = False
 
     @classmethod
-    def system(cls) -> "Viewer":
+    def system(cls, source: str = "system") -> "Viewer":
         """The platform itself (workers, CLI, seeding): every permission, no record rules."""
-        return cls(employee_id=None, email="system", roles=frozenset({"admin"}))
+        return cls(employee_id=None, email="system", roles=frozenset({"admin"}), source=source)
 
     @property
     def principal(self) -> str:

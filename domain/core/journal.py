@@ -85,6 +85,8 @@ class Journal:
                     entity_id=entry.entity_id,
                     changes=entry.changes,
                     request_id=self.request_id,
+                    source=self.actor.source,
+                    api_key_id=self.actor.api_key_id,
                 )
             )
             session.add(

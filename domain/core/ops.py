@@ -11,10 +11,13 @@ from sqlalchemy import BigInteger, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.core.model_base import Base, BigId, CreatedAt, one_of
+from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of
 
 SCHEMA = "ops"
 JOB_RUN_STATUSES = ("running", "succeeded", "failed")
+# Where a change came from: a person through the API, a machine client with an API key, a
+# background job, a file import, or the platform's own commands (seeding, the CLI).
+AUDIT_SOURCES = ("api", "api_key", "worker", "import", "system")
 
 
 class OutboxEvent(Base):
@@ -67,6 +70,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        one_of("source", "source", AUDIT_SOURCES),
         {"schema": SCHEMA},
     )
 
@@ -81,6 +85,9 @@ class AuditLog(Base):
         JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
     request_id: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(10), default="api", server_default="api")
+    # The machine client's key, when the change came through one (`domain.integrations`).
+    api_key_id: Mapped[int | None] = fk("ops.api_key.id", ondelete="SET NULL")
 
 
 # Principals are `employee:<id>` or `email:<address>` (see `Viewer.principal`).

@@ -292,7 +292,7 @@ def can_read(viewer: Viewer, type_name: str) -> bool:
 
 
 def can_write(viewer: Viewer, type_name: str) -> bool:
-    return viewer.has_any(*PERMISSIONS[type_name].write)
+    return not viewer.read_only and viewer.has_any(*PERMISSIONS[type_name].write)
 
 
 def can_read_field(viewer: Viewer, type_name: str, field: str) -> bool:
@@ -320,6 +320,8 @@ def ensure_can_write(viewer: Viewer, type_name: str, fields: Iterable[str] = ())
     `fields` are the fields of `type_name` the change sets; each restricted one the viewer
     may not write is refused on its own, so a client learns every field at once.
     """
+    if viewer.read_only:
+        raise DomainError("FORBIDDEN", "a read-only API key may change nothing")
     if not can_write(viewer, type_name):
         raise DomainError("FORBIDDEN", f"your roles may not change a {type_name}")
     refused = [

@@ -263,8 +263,8 @@ async def _audit(connection: asyncpg.Connection, summary: Summary, path: Path) -
         "skipped_lines": summary.invalid_lines,
     }
     await connection.execute(
-        "INSERT INTO ops.audit_log (actor, action, entity_type, entity_id, changes) "
-        "VALUES ('import', $1, $2, 0, $3::jsonb)",
+        "INSERT INTO ops.audit_log (actor, action, entity_type, entity_id, changes, source) "
+        "VALUES ('import', $1, $2, 0, $3::jsonb, 'import')",
         f"import.{summary.kind}",
         summary.kind,
         json.dumps(changes),

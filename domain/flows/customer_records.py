@@ -87,9 +87,15 @@ async def held_about(session: AsyncSession, actor: Viewer, customer_id: int) -> 
     await session.execute(
         text(
             "INSERT INTO ops.audit_log (actor_employee_id, actor, action, entity_type, "
-            "entity_id, changes) VALUES (:employee, :actor, 'customer.exported', 'customer', "
-            ":c, '{}'::jsonb)"
+            "entity_id, changes, source, api_key_id) VALUES (:employee, :actor, "
+            "'customer.exported', 'customer', :c, '{}'::jsonb, :source, :key)"
         ),
-        {"employee": actor.employee_id, "actor": actor.email, "c": customer_id},
+        {
+            "employee": actor.employee_id,
+            "actor": actor.email,
+            "c": customer_id,
+            "source": actor.source,
+            "key": actor.api_key_id,
+        },
     )
     return document
