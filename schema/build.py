@@ -97,6 +97,7 @@ from schema.finance.supplier_bills import (
 from schema.flows.archiving import ArchivingMutations
 from schema.flows.customer_records import CustomerRecordMutations, CustomerRecordQueries
 from schema.flows.deals import DealMutations
+from schema.integrations.audit import AuditEntry, AuditQueries
 
 
 @strawberry.type(description="Read access to the whole graph.")
@@ -129,6 +130,7 @@ class Query(
     ExchangeRateQueries,
     ReportQueries,
     SupplierBillQueries,
+    AuditQueries,
 ):
     pass
 
@@ -205,6 +207,7 @@ NODE_TYPES = [
     SupplierBillLine,
     SupplierPayment,
     StockMovement,
+    AuditEntry,
 ]
 
 # The `where` inputs of every node type and the aggregates' types, made before the schema

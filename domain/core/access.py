@@ -7,7 +7,7 @@ customer-owned data applies them; resolvers never filter by hand.
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Table, bindparam, select, true
+from sqlalchemy import BigInteger, ColumnElement, Table, bindparam, false, select, true
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -62,6 +62,12 @@ class Viewer:
         broader = self.roles - {"sales_rep"}
         return "sales_rep" in self.roles and not broader
 
+    @property
+    def rules(self) -> tuple[bool, bool]:
+        """What sets the record rules' SQL for this viewer (statements are compiled once per
+        such pair): limited to their own customers; limited to their team's audit trail."""
+        return (self.limited_to_own_customers, not self.has_any("admin"))
+
     def customer_rule(
         self,
         account_manager_column: ColumnClause[Any] | ColumnElement[Any] | QueryableAttribute[Any],
@@ -76,6 +82,8 @@ class Viewer:
 
 
 CUSTOMER_TABLE = "crm.customer"
+AUDIT_TABLE = "ops.audit_log"
+EMPLOYEE_TABLE = "erp.employee"
 
 # How each customer-owned table reaches its customer: (column, parent table or None = the
 # customer itself). Tables are named, not imported: core sits below crm and erp.
@@ -109,8 +117,11 @@ def record_rule(viewer: Viewer, table: Table) -> ColumnElement[bool]:
 
     Every read of customer-owned data applies it (the API's loaders and root lists); writes
     apply `Viewer.customer_rule` to the customer they load. Tables outside `OWNERSHIP`
-    are company data every viewer may read.
+    are company data every viewer may read. The audit trail has its own rule
+    (`audit_rule`).
     """
+    if table.fullname == AUDIT_TABLE:
+        return audit_rule(viewer, table)
     if not viewer.limited_to_own_customers:
         return true()
     customer = table.metadata.tables[CUSTOMER_TABLE]
@@ -126,6 +137,21 @@ def record_rule(viewer: Viewer, table: Table) -> ColumnElement[bool]:
         parent = table.metadata.tables[parent_name]
         visible = select(parent.c.id).where(record_rule(viewer, parent))
     return table.c[column].in_(visible)
+
+
+def audit_rule(viewer: Viewer, table: Table) -> ColumnElement[bool]:
+    """Admins read the whole audit trail; anyone else the changes made by themselves and by
+    the employees who report to them, directly or further down (a manager's team)."""
+    if viewer.has_any("admin"):
+        return true()
+    if viewer.employee_id is None:
+        return false()
+    employee = table.metadata.tables[EMPLOYEE_TABLE]
+    me = bindparam(VIEWER_PARAMETER, viewer.employee_id, type_=BigInteger)
+    team = select(employee.c.id).where(employee.c.id == me).cte("team", recursive=True)
+    # UNION, not UNION ALL: a manager cycle in the data ends the walk instead of looping.
+    team = team.union(select(employee.c.id).where(employee.c.manager_id == team.c.id))
+    return table.c.actor_employee_id.in_(select(team.c.id))
 
 
 def record_rule_below(

@@ -76,7 +76,8 @@ class AuditLog(Base):
 
     id: Mapped[BigId]
     occurred_at: Mapped[CreatedAt] = mapped_column(index=True)
-    actor_employee_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # Employees are never deleted while their changes are on record; `actor` keeps the name.
+    actor_employee_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
     actor: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(40))

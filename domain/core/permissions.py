@@ -127,6 +127,9 @@ PERMISSIONS: Mapping[str, Access] = {
     # Files uploaded for import and what became of them: records of any kind, written all at
     # once, and the problems quote the file's personal data. Admins only.
     "ImportJob": Access(read=_roles(), write=_roles()),
+    # Everyone may ask; the audit rule (`domain.core.access.audit_rule`) shows admins every
+    # entry and others their own and their team's. Nobody edits the trail.
+    "AuditEntry": Access(read=EVERYONE, write=NOBODY),
     "ImportProblem": Access(read=_roles(), write=NOBODY),
     "Replenishment": Access(read=_roles("warehouse", "finance"), write=NOBODY),
     # The books: finance keeps them, nobody else sees accounts or entries.
@@ -287,7 +290,12 @@ ASSIGNMENTS: Mapping[tuple[str, str], Assignment] = {
 }
 
 
-def can_read(viewer: Viewer, type_name: str) -> bool:
+def can_read(viewer: Viewer, type_name: str, *, default: bool | None = None) -> bool:
+    """Whether the viewer's roles may read `type_name`; for a type outside the table,
+    `default` (None: such a type is an error)."""
+    access = PERMISSIONS.get(type_name)
+    if access is None and default is not None:
+        return default
     return viewer.has_any(*PERMISSIONS[type_name].read)
 
 

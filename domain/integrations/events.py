@@ -31,6 +31,12 @@ def public_type(entity_type: str) -> str:
     )
 
 
+def journal_types(type_name: str) -> list[str]:
+    """The journal entity types shown as the API type `type_name` (`public_type` reversed)."""
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in type_name).lstrip("_")
+    return [snake, *(name for name, public in _PUBLIC_TYPES.items() if public == type_name)]
+
+
 def public_field(name: str) -> str:
     """The API's field name for a model field: `credit_limit` -> `creditLimit`."""
     head, *rest = name.split("_")

@@ -235,6 +235,16 @@ def upgrade() -> None:
         referent_schema="ops",
         ondelete="SET NULL",
     )
+    op.create_foreign_key(
+        op.f("fk_audit_log_actor_employee_id_employee"),
+        "audit_log",
+        "employee",
+        ["actor_employee_id"],
+        ["id"],
+        source_schema="ops",
+        referent_schema="erp",
+        ondelete="SET NULL",
+    )
     op.create_check_constraint(
         op.f("ck_audit_log_source"),
         "audit_log",
@@ -256,6 +266,12 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER outbox_announce ON ops.outbox")
     op.execute("DROP FUNCTION ops.announce_events()")
     op.drop_constraint(op.f("ck_audit_log_source"), "audit_log", schema="ops", type_="check")
+    op.drop_constraint(
+        op.f("fk_audit_log_actor_employee_id_employee"),
+        "audit_log",
+        schema="ops",
+        type_="foreignkey",
+    )
     op.drop_constraint(
         op.f("fk_audit_log_api_key_id_api_key"), "audit_log", schema="ops", type_="foreignkey"
     )

@@ -34,6 +34,20 @@ def as_key(node_id: str) -> int:
     return -1 if key is None else key
 
 
+def any_node(value: relay.GlobalID | str, field: str) -> tuple[str, int]:
+    """The type name and database key of a global ID of any type, or a clear error."""
+    try:
+        global_id = value if isinstance(value, GlobalID) else GlobalID.from_id(value)
+    except GlobalIDValueError:
+        global_id = None
+    key = parse_key(global_id.node_id) if global_id is not None else None
+    if global_id is None or key is None:
+        raise GraphQLError(
+            f"`{field}` is not a valid ID", extensions={"code": "BAD_USER_INPUT", "argument": field}
+        )
+    return global_id.type_name, key
+
+
 def decode_id(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
     """The database key of a global ID of `type_name`, or a clear error naming the field."""
     if value is None:

@@ -45,8 +45,9 @@ class Loaders:
         # Statements of one client share a part of the pool (`ReadPool.per_owner`).
         self._owner = viewer.employee_id if viewer.employee_id is not None else viewer.email
         self._budget_s = None if statement_budget_ms is None else statement_budget_ms / 1000
-        self.restricted = viewer.limited_to_own_customers
-        self._values = {VIEWER_PARAMETER: viewer.employee_id} if self.restricted else {}
+        self.restricted = viewer.rules
+        # Bound always: a statement without the parameter ignores it.
+        self._values = {VIEWER_PARAMETER: viewer.employee_id}
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def statement(self, key: Hashable, build: Callable[[], sql.Statement]) -> Compiled:

@@ -206,6 +206,14 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
             "SELECT q.id, 1, (SELECT min(id) FROM erp.stock_item), 1, 1, 0, 1, 1, 0 FROM q",
             customer,
         )
+        # The rep's own change, on the audit trail (whose rule shows it to the rep).
+        await connection.execute(
+            "INSERT INTO ops.audit_log (actor_employee_id, actor, action, entity_type, "
+            "entity_id, changes) VALUES ($1, 'matrix@example.com', 'customer.updated', "
+            """'customer', $2, '{"credit_limit": {"from": "1.00", "to": "2.00"}}')""",
+            rep,
+            customer,
+        )
         await connection.execute(
             "INSERT INTO crm.segment (name, definition) "
             """VALUES ('Matrix', '{"tier": {"in": ["GOLD", "SILVER"]}}')"""

@@ -175,7 +175,7 @@ class CompiledReads:
         viewer: Viewer,
     ) -> tuple[Any, ...]:
         shape = self._shape(operation, fragments, variables)
-        return (id(operation), key, viewer.roles, viewer.limited_to_own_customers, shape)
+        return (id(operation), key, viewer.roles, viewer.rules, shape)
 
     def entry(self, execution: Any, key: str, details: list[FieldDetails]) -> Entry | None:
         """The cached plan of a root field for this request, planned now if new; None when the

@@ -22,7 +22,7 @@ from schema.core.sql.base import (
     table_of,
     visible,
 )
-from schema.core.sql.filters import conditions, text_search
+from schema.core.sql.filters import conditions, entity_conditions, text_search
 from schema.core.sql.orderings import Ordering, Sort, ascending, newest, order_by
 from schema.core.sql.relations import (
     BatchRead,
@@ -60,6 +60,7 @@ __all__ = [
     "children",
     "compiled",
     "conditions",
+    "entity_conditions",
     "listed",
     "newest",
     "order_by",

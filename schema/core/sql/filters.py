@@ -53,3 +53,8 @@ def text_search(columns: Sequence[ColumnElement[str]], text: str) -> Condition:
     """Case-insensitive substring match on any of `columns` (trigram-indexed)."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return or_(*[column.ilike(pattern) for column in columns])
+
+
+def entity_conditions(table: Table, entity_types: list[str], key: int) -> list[Condition]:
+    """Rows naming one record by entity type and id (`entity_type`, `entity_id` columns)."""
+    return [_any(table.c.entity_type, entity_types), table.c.entity_id == key]
