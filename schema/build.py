@@ -97,6 +97,7 @@ from schema.finance.supplier_bills import (
 from schema.flows.archiving import ArchivingMutations
 from schema.flows.customer_records import CustomerRecordMutations, CustomerRecordQueries
 from schema.flows.deals import DealMutations
+from schema.integrations.api_keys import ApiKey, ApiKeyMutations, ApiKeyQueries
 from schema.integrations.audit import AuditEntry, AuditQueries
 
 
@@ -131,6 +132,7 @@ class Query(
     ReportQueries,
     SupplierBillQueries,
     AuditQueries,
+    ApiKeyQueries,
 ):
     pass
 
@@ -164,6 +166,7 @@ class Mutation(
     PeriodMutations,
     ExchangeRateMutations,
     SupplierBillMutations,
+    ApiKeyMutations,
 ):
     pass
 
@@ -208,6 +211,7 @@ NODE_TYPES = [
     SupplierPayment,
     StockMovement,
     AuditEntry,
+    ApiKey,
 ]
 
 # The `where` inputs of every node type and the aggregates' types, made before the schema

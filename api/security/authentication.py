@@ -1,5 +1,8 @@
 """Authentication middleware: every request carries a valid bearer token, or is refused.
 
+A bearer token is an employee's JWT or a machine client's API key (`bzk_…`,
+`api.security.api_keys`).
+
 Open without a token: the health, readiness and metrics endpoints (probes and scrapers
 carry no tokens; `/metrics` holds counters, no business data — keep it off the public
 network), and, where GraphiQL is enabled, the GraphiQL page itself (a browser cannot send
@@ -16,10 +19,12 @@ from collections.abc import Callable
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.security.api_keys import ApiKeyDirectory
 from api.security.directory import EmployeeDirectory
 from api.security.responses import graphql_error
 from api.security.tokens import AuthError, TokenVerifier
 from domain.core.database_errors import is_database_unavailable, is_pool_exhausted
+from domain.integrations.api_keys import is_api_key
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # What GraphiQL's headers editor shows when the page carries no token.
@@ -35,12 +40,14 @@ class Authentication:
         *,
         verifier: TokenVerifier,
         directory: EmployeeDirectory,
+        api_keys: ApiKeyDirectory,
         graphiql: bool,
         graphiql_token: Callable[[], str] | None = None,
     ) -> None:
         self.app = app
         self.verifier = verifier
         self.directory = directory
+        self.api_keys = api_keys
         self.graphiql = graphiql
         self.graphiql_token = graphiql_token
 
@@ -63,8 +70,12 @@ class Authentication:
             await self.app(scope, receive, send)
             return
         try:
-            claims = await self.verifier.verify(_bearer_token(headers.get("authorization")))
-            state["viewer"] = await self.directory.viewer(claims)
+            token = _bearer_token(headers.get("authorization"))
+            if is_api_key(token):
+                state["viewer"], state["rate_limit"] = await self.api_keys.authenticate(token)
+            else:
+                claims = await self.verifier.verify(token)
+                state["viewer"] = await self.directory.viewer(claims)
         except AuthError as error:
             response = graphql_error(
                 error.status, error.code, error.message, headers=_challenge(error)

@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from api.admission import Admission, AdmissionQueue
+from api.security.api_keys import ApiKeyDirectory
 from api.security.authentication import Authentication
 from api.security.cursor_key import configure_cursors, cursor_secret_problem
 from api.security.directory import EmployeeDirectory
@@ -26,6 +27,7 @@ from api.security.request_guard import RequestGuard
 from api.security.tokens import TokenVerifier, configuration_problem, hs256_secret
 from api.settings import Settings
 from domain.core.permissions import can_upload
+from domain.core.sessions import session_factory
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +60,11 @@ class Security:
         self.verifier = TokenVerifier(settings, secret=secret)
         configure_cursors(settings, secret)
         self.directory = EmployeeDirectory(engine)
+        self.api_keys = ApiKeyDirectory(session_factory(engine))
         self.graphiql_token = graphiql_token
         self.rate_limiter: RateLimiter | None = None
-        if settings.rate_limit_per_minute and settings.redis_url:
+        # With Redis, always: an API key may carry its own limit even with no general one.
+        if settings.redis_url:
             self.rate_limiter = RateLimiter(settings.redis_url, settings.rate_limit_per_minute)
         elif settings.rate_limit_per_minute:
             log.warning("no REDIS_URL: the per-token rate limit is not enforced")
@@ -90,6 +94,7 @@ class Security:
                 Authentication,
                 verifier=self.verifier,
                 directory=self.directory,
+                api_keys=self.api_keys,
                 graphiql=settings.graphiql_enabled,
                 graphiql_token=self.graphiql_token,
             ),
@@ -109,5 +114,6 @@ class Security:
         return stack
 
     async def close(self) -> None:
+        await self.api_keys.close()
         if self.rate_limiter is not None:
             await self.rate_limiter.close()

@@ -1,5 +1,7 @@
 """Per-token rate limit: requests per minute per authenticated employee, counted in Redis.
 
+An API key counts apart from its owner, under its own limit when it has one.
+
 The API runs as several processes, so the counter is shared in Redis (a fixed one-minute
 window, one round trip per request). It is keyed by the employee the token names, not by
 the token string, so minting fresh tokens buys no extra budget. Redis is not needed to
@@ -35,14 +37,24 @@ class RateLimiter:
         self.prefix = prefix
         self._skip_until = 0.0
 
-    async def allow(self, viewer: Viewer, *, now: float | None = None) -> tuple[bool, int]:
-        """(allowed, seconds until the window resets) for one more request of `viewer`."""
+    async def allow(
+        self, viewer: Viewer, *, now: float | None = None, per_minute: int | None = None
+    ) -> tuple[bool, int]:
+        """(allowed, seconds until the window resets) for one more request of `viewer`, under
+        `per_minute` (an API key's own limit) or the general one."""
+        limit = per_minute or self.per_minute
         moment = time.time() if now is None else now
         window = int(moment // WINDOW_S)
         retry_after = WINDOW_S - int(moment % WINDOW_S)
-        if time.monotonic() < self._skip_until:
+        if not limit or time.monotonic() < self._skip_until:
             return True, retry_after
-        key = f"{self.prefix}:{viewer.employee_id or viewer.email}:{window}"
+        # A key has its own budget, apart from its owner's (who may run other clients).
+        who = (
+            f"key:{viewer.api_key_id}"
+            if viewer.api_key_id is not None
+            else viewer.employee_id or viewer.email
+        )
+        key = f"{self.prefix}:{who}:{window}"
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.incr(key)
@@ -52,7 +64,7 @@ class RateLimiter:
             self._skip_until = time.monotonic() + RETRY_AFTER_FAILURE_S
             log.warning("rate limit not enforced: Redis is unreachable (%s)", error)
             return True, retry_after
-        return int(count) <= self.per_minute, retry_after
+        return int(count) <= limit, retry_after
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -66,15 +78,16 @@ class RateLimit:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        viewer = scope.get("state", {}).get("viewer") if scope["type"] == "http" else None
+        state = scope.get("state", {}) if scope["type"] == "http" else {}
+        viewer = state.get("viewer")
         if viewer is not None:
-            allowed, retry_after = await self.limiter.allow(viewer)
+            per_minute = state.get("rate_limit") or self.limiter.per_minute
+            allowed, retry_after = await self.limiter.allow(viewer, per_minute=per_minute)
             if not allowed:
                 response = graphql_error(
                     429,
                     "RATE_LIMITED",
-                    f"more than {self.limiter.per_minute} requests in a minute; "
-                    f"retry in {retry_after} s",
+                    f"more than {per_minute} requests in a minute; retry in {retry_after} s",
                     headers={"Retry-After": str(retry_after)},
                     retryAfter=retry_after,
                 )

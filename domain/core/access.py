@@ -84,6 +84,9 @@ class Viewer:
 CUSTOMER_TABLE = "crm.customer"
 AUDIT_TABLE = "ops.audit_log"
 EMPLOYEE_TABLE = "erp.employee"
+# Tables whose rows belong to an employee, by the column naming them: admins read them
+# all, everyone else their own (an API key is its owner's business).
+OWNED_BY_EMPLOYEE = {"ops.api_key": "owner_id"}
 
 # How each customer-owned table reaches its customer: (column, parent table or None = the
 # customer itself). Tables are named, not imported: core sits below crm and erp.
@@ -122,6 +125,8 @@ def record_rule(viewer: Viewer, table: Table) -> ColumnElement[bool]:
     """
     if table.fullname == AUDIT_TABLE:
         return audit_rule(viewer, table)
+    if table.fullname in OWNED_BY_EMPLOYEE:
+        return _own_rows(viewer, table.c[OWNED_BY_EMPLOYEE[table.fullname]])
     if not viewer.limited_to_own_customers:
         return true()
     customer = table.metadata.tables[CUSTOMER_TABLE]
@@ -137,6 +142,14 @@ def record_rule(viewer: Viewer, table: Table) -> ColumnElement[bool]:
         parent = table.metadata.tables[parent_name]
         visible = select(parent.c.id).where(record_rule(viewer, parent))
     return table.c[column].in_(visible)
+
+
+def _own_rows(viewer: Viewer, column: ColumnClause[Any]) -> ColumnElement[bool]:
+    if viewer.has_any("admin"):
+        return true()
+    if viewer.employee_id is None:
+        return false()
+    return column == bindparam(VIEWER_PARAMETER, viewer.employee_id, type_=BigInteger)
 
 
 def audit_rule(viewer: Viewer, table: Table) -> ColumnElement[bool]:

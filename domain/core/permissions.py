@@ -130,6 +130,8 @@ PERMISSIONS: Mapping[str, Access] = {
     # Everyone may ask; the audit rule (`domain.core.access.audit_rule`) shows admins every
     # entry and others their own and their team's. Nobody edits the trail.
     "AuditEntry": Access(read=EVERYONE, write=NOBODY),
+    # Everyone keeps their own keys; admins see and revoke everyone's (OWNED_BY_EMPLOYEE).
+    "ApiKey": Access(read=EVERYONE, write=EVERYONE),
     "ImportProblem": Access(read=_roles(), write=NOBODY),
     "Replenishment": Access(read=_roles("warehouse", "finance"), write=NOBODY),
     # The books: finance keeps them, nobody else sees accounts or entries.

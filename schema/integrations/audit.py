@@ -23,7 +23,7 @@ from schema.core.connections import Narrow, by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import any_node
 from schema.core.nodes import TableNode, desc
-from schema.core.relations import ToOne
+from schema.core.relations import ESTIMATED_ITEMS, ToOne
 from schema.erp.employees import Employee
 
 AuditSource = vocabulary_enum(
@@ -70,7 +70,11 @@ class AuditEntry(TableNode):
             to_base64(public_type(self.__dict__["entity_type"]), self.__dict__["entity_id"])
         )
 
-    @strawberry.field(name="changes", description="The fields it set, before and after.")
+    @strawberry.field(
+        name="changes",
+        description="The fields it set, before and after.",
+        metadata={ESTIMATED_ITEMS: 10},
+    )
     def field_changes(self, info: Info) -> list[AuditChange]:
         viewer = info.context.viewer
 

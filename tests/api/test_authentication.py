@@ -13,12 +13,13 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from api.app import create_app
+from api.security.api_keys import ApiKeyDirectory
 from api.security.authentication import Authentication
 from api.security.directory import EmployeeDirectory
 from api.security.layer import InsecureConfiguration
 from api.security.tokens import TokenVerifier
 from api.settings import Settings
-from domain.core.sessions import asyncpg_dsn
+from domain.core.sessions import asyncpg_dsn, session_factory
 from tests.api.conftest import TEST_SECRET, GraphQL, StatementCounter, Tokens, bearer
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -279,6 +280,7 @@ async def test_probes_and_metrics_need_no_token(settings: Settings, engine: Asyn
         probes,
         verifier=TokenVerifier(settings, secret=TEST_SECRET),
         directory=EmployeeDirectory(engine),
+        api_keys=ApiKeyDirectory(session_factory(engine)),
         graphiql=False,
     )
     transport = httpx.ASGITransport(app=guarded)

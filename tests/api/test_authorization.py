@@ -206,6 +206,12 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
             "SELECT q.id, 1, (SELECT min(id) FROM erp.stock_item), 1, 1, 0, 1, 1, 0 FROM q",
             customer,
         )
+        # A key of the rep's, which the rep and admins may see.
+        await connection.execute(
+            "INSERT INTO ops.api_key (owner_id, name, prefix, secret_hash, roles) "
+            "VALUES ($1, 'Matrix', 'bzk_matrix', repeat('0', 64), '{sales_rep}')",
+            rep,
+        )
         # The rep's own change, on the audit trail (whose rule shows it to the rep).
         await connection.execute(
             "INSERT INTO ops.audit_log (actor_employee_id, actor, action, entity_type, "

@@ -418,6 +418,13 @@ async def _mutation_runs(database_url: str, cast: dict[str, Any], admin: Run) ->
         ),
         (
             "warehouse",
+            "apiKeyCreate(input: $input) { apiKey { owner { salary } } errors { code } }",
+            "ApiKeyCreateInput",
+            {"name": "Matrix", "roles": ["WAREHOUSE"]},
+            "apiKey",
+        ),
+        (
+            "warehouse",
             "deliveryMarkFailed(input: $input) { delivery { salesOrder { paymentStatus } } "
             "errors { code } }",
             "DeliveryMarkFailedInput",
