@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import NoReturn
 
 from api.cli_errors import CliError
@@ -230,6 +231,33 @@ def build_parser() -> argparse.ArgumentParser:
         "receivables, refunds due and payables agree with stock, invoices, credit notes and "
         "bills; the trial balance sums to zero) and print how many records disagree with "
         "each. Exits 1 when any does.",
+    )
+
+    operations = commands.add_parser(
+        "operations",
+        help="register a client's GraphQL operations (persisted queries, safelist)",
+    )
+    operation_commands = operations.add_subparsers(
+        dest="operations_command", required=True, parser_class=_Parser
+    )
+    register = operation_commands.add_parser(
+        "register",
+        help="register every operation in a directory's .graphql files",
+        description="Read every .graphql file under DIR (a client build's documents), check "
+        "each operation against the schema, and register it with the fragments it uses. "
+        "Registered operations run in safelist mode (BIZGRAPH_SAFELIST=on) and may be sent "
+        "by hash alone. Writes a manifest (Apollo's persisted query manifest format) with "
+        "each operation's id (its SHA-256) and exact text, for the client to ship.",
+    )
+    register.add_argument("directory", type=Path, metavar="DIR", help="where the documents are")
+    register.add_argument(
+        "--client", default=None, help="the client build, as recorded (default: DIR's name)"
+    )
+    register.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="where to write the manifest (default DIR/persisted-query-manifest.json)",
     )
 
     bi_role = commands.add_parser(

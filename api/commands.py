@@ -358,3 +358,16 @@ def books(args: argparse.Namespace, settings: Settings) -> None:
         print(f"{'ok' if count == 0 else f'{count} disagree'}: {name}")
     if any(disagreements.values()):
         raise CliError("the books disagree with the operations")
+
+
+def operations(args: argparse.Namespace, settings: Settings) -> None:
+    from api.operations import register_directory
+
+    with endpoints(settings, need_redis=False) as found:
+        registered = register_directory(
+            found.database_url, args.directory, client=args.client, manifest=args.manifest
+        )
+    print(
+        f"{registered.operations} operations from {registered.files} files, "
+        f"{registered.new} new; manifest: {registered.manifest}"
+    )

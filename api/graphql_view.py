@@ -17,6 +17,7 @@ from api import graphiql
 from api.compiled_requests import CompiledRequests
 from api.errors import ErrorPolicy
 from api.observability import OperationName
+from api.persisted_queries import PersistedQueries, Registry, SafelistExtension
 from api.security import envelope, query_limits, uploads
 from api.security.input_limits import InputLimits, InputLimitsExtension
 from api.security.responses import graphql_error
@@ -32,12 +33,16 @@ class GraphQLView(GraphQL[Context, None]):
         settings = state.settings
         input_limits = InputLimits.from_settings(settings)
         limits = query_limits.QueryLimits.from_settings(settings)
+        registry = Registry(state.sessions)
+        safelist = [lambda: SafelistExtension(registry)] if settings.safelist else []
         schema = build_schema(
             production=settings.is_prod,
             # Naming and error policy first: they wrap everything, the limits included.
             extensions=[
                 OperationName,
                 ErrorPolicy,
+                # Before the limits: an unregistered document costs nothing more.
+                *safelist,
                 *query_limits.extension_factories(settings, limits),
                 lambda: InputLimitsExtension(input_limits),
             ],
@@ -54,6 +59,7 @@ class GraphQLView(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.state = state
+        self.persisted = PersistedQueries(registry, safelist=settings.safelist)
         self.compiled_requests = (
             CompiledRequests(
                 schema._schema,
@@ -93,7 +99,9 @@ class GraphQLView(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self._read_upload(request)
+            response = await self.persisted.prepare(request)
+            if response is None:
+                response = await self._read_upload(request)
             if response is None:
                 response = await self._compiled(request)
             if response is None:

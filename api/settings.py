@@ -45,6 +45,8 @@ class Settings(SecuritySettings):
     execution_shortcuts: bool = Field(default=True, alias="BIZGRAPH_EXECUTION_SHORTCUTS")
     # Root fields answered by one statement building their JSON (schema.core.compiled).
     compiled_reads: bool = Field(default=True, alias="BIZGRAPH_COMPILED_READS")
+    # Only registered operations run (api.persisted_queries): for prod, with known clients.
+    safelist: bool = Field(default=False, alias="BIZGRAPH_SAFELIST")
 
     # Operation: failure behaviour, shutdown, metrics (see docs/DEPLOYMENT.md).
     db_connect_timeout_s: float = Field(default=2.0, alias="BIZGRAPH_DB_CONNECT_TIMEOUT_S", gt=0)
