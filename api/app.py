@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from api import metrics
 from api.health import health_routes
@@ -19,8 +19,9 @@ from api.probes import Probes
 from api.security.layer import Security
 from api.settings import Settings, get_settings
 from domain.core.reads import ReadPool
-from domain.core.sessions import create_engine, session_factory
+from domain.core.sessions import asyncpg_dsn, create_engine, session_factory
 from domain.core.telemetry import track_statements
+from domain.integrations.live import EventHub
 from schema.core.context import AppState
 
 
@@ -53,8 +54,13 @@ def create_app(
         per_owner=settings.db_connections_per_client or None,
         parallel_workers=settings.db_parallel_workers,
     )
+    events = EventHub(asyncpg_dsn(settings.database_url))
     state = AppState(
-        engine=engine, sessions=session_factory(engine), reads=reads, settings=settings
+        engine=engine,
+        sessions=session_factory(engine),
+        reads=reads,
+        settings=settings,
+        events=events,
     )
     security = Security(settings, engine, graphiql_token=graphiql_token)
     # Operation: per-request SQL accounting, probes for /readyz and /metrics, pool gauges.
@@ -65,6 +71,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await events.close()
         await security.close()
         await probes.close()
         await reads.close()
@@ -73,9 +80,10 @@ def create_app(
 
     from api.graphql_view import graphql_endpoint
 
-    graphql = graphql_endpoint(state)
+    graphql = graphql_endpoint(state, security.identities)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
         *health_routes(probes),
         Route("/metrics", metrics.metrics_endpoint(probes, engine, reads), methods=["GET"]),
     ]

@@ -1,6 +1,10 @@
 """The GraphQL endpoint: a strawberry ASGI view with a fresh context per request."""
 
+import asyncio
+import time
 import uuid
+from contextlib import suppress
+from datetime import timedelta
 from typing import Any, cast
 
 import orjson
@@ -10,8 +14,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.relay import to_base64
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from api import graphiql
 from api.compiled_requests import CompiledRequests
@@ -19,17 +26,23 @@ from api.errors import ErrorPolicy
 from api.observability import OperationName
 from api.persisted_queries import PersistedQueries, Registry, SafelistExtension
 from api.security import envelope, query_limits, uploads
+from api.security.authentication import Identities, bearer_token
 from api.security.input_limits import InputLimits, InputLimitsExtension
 from api.security.responses import graphql_error
+from api.security.tokens import AuthError
 from domain.core.access import Viewer
 from domain.crm.models import Customer
 from schema.build import build_schema
 from schema.core.context import AppState, Context
 from schema.core.loaders import Loaders
 
+# graphql-transport-ws leaves codes 4000-4999 to the server: 4401 tells the client to come
+# back with a fresh token.
+TOKEN_EXPIRED = 4401
+
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, state: AppState) -> None:
+    def __init__(self, state: AppState, identities: Identities | None = None) -> None:
         settings = state.settings
         input_limits = InputLimits.from_settings(settings)
         limits = query_limits.QueryLimits.from_settings(settings)
@@ -57,7 +70,15 @@ class GraphQLView(GraphQL[Context, None]):
             # File uploads (`importUpload`): the request guard lets only those who may send
             # files through, and `_read_upload` checks the form before strawberry reads it.
             multipart_uploads_enabled=True,
+            # Subscriptions: graphql-transport-ws, and the older graphql-ws for old clients
+            # (strawberry speaks both). A connection authenticates in `connection_init`.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            keep_alive=True,
+            keep_alive_interval=15,
         )
+        self.max_subscriptions_per_connection = settings.max_subscriptions_per_connection
+        self.identities = identities
         self.state = state
         self.persisted = PersistedQueries(registry, safelist=settings.safelist)
         self.compiled_requests = (
@@ -92,6 +113,30 @@ class GraphQLView(GraphQL[Context, None]):
         )
         request.scope["bizgraph.context"] = context
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a WebSocket connection by the token in its `connection_init` payload
+        (`{"Authorization": "Bearer …"}`, or `{"token": "…"}`); a refusal closes it (4403).
+        The connection is closed with 4401 when the token expires."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        header = params.get("Authorization") or params.get("authorization")
+        token = params.get("token")
+        if self.identities is None:
+            raise ConnectionRejectionError()
+        try:
+            raw = f"Bearer {token}" if isinstance(token, str) and not header else header
+            identity = await self.identities.identify(
+                bearer_token(raw if isinstance(raw, str) else None)
+            )
+        except AuthError as error:
+            raise ConnectionRejectionError(
+                {"message": error.message, "code": error.code}
+            ) from error
+        context.viewer = identity.viewer
+        context.loaders = self._loaders(identity.viewer)
+        if identity.expires_at is not None:
+            _close_when_expired(context.request, identity.expires_at)
+        return UNSET
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -201,5 +246,27 @@ def _request_id(request: Request) -> str:
     return getattr(request.state, "request_id", None) or uuid.uuid4().hex
 
 
-def graphql_endpoint(state: AppState) -> GraphQLView:
-    return GraphQLView(state)
+def _authorization(params: object) -> str | None:
+    """The `Authorization` value a `connection_init` payload carries, as a header would."""
+    if not isinstance(params, dict):
+        return None
+    header = params.get("Authorization") or params.get("authorization")
+    token = params.get("token")
+    if isinstance(header, str):
+        return header
+    return f"Bearer {token}" if isinstance(token, str) else None
+
+
+def _close_when_expired(websocket: Any, expires_at: float) -> None:
+    async def close() -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        with suppress(Exception):  # already closed by the client: nothing to do
+            await websocket.close(code=TOKEN_EXPIRED, reason="the token expired")
+
+    task = asyncio.create_task(close())
+    # Ends with the connection: the handler's task is the one running this.
+    websocket.state.expiry = task
+
+
+def graphql_endpoint(state: AppState, identities: Identities | None = None) -> GraphQLView:
+    return GraphQLView(state, identities)

@@ -45,6 +45,14 @@ class Settings(SecuritySettings):
     execution_shortcuts: bool = Field(default=True, alias="BIZGRAPH_EXECUTION_SHORTCUTS")
     # Root fields answered by one statement building their JSON (schema.core.compiled).
     compiled_reads: bool = Field(default=True, alias="BIZGRAPH_COMPILED_READS")
+    # Subscriptions (docs/INTEGRATIONS.md): per WebSocket connection, and per employee in
+    # one API process.
+    max_subscriptions_per_connection: int = Field(
+        default=20, alias="BIZGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION", ge=1
+    )
+    max_subscriptions_per_employee: int = Field(
+        default=100, alias="BIZGRAPH_MAX_SUBSCRIPTIONS_PER_EMPLOYEE", ge=1
+    )
     # Only registered operations run (api.persisted_queries): for prod, with known clients.
     safelist: bool = Field(default=False, alias="BIZGRAPH_SAFELIST")
 

@@ -99,6 +99,7 @@ from schema.flows.customer_records import CustomerRecordMutations, CustomerRecor
 from schema.flows.deals import DealMutations
 from schema.integrations.api_keys import ApiKey, ApiKeyMutations, ApiKeyQueries
 from schema.integrations.audit import AuditEntry, AuditQueries
+from schema.integrations.subscriptions import Subscription
 
 
 @strawberry.type(description="Read access to the whole graph.")
@@ -341,6 +342,7 @@ def build_schema(
     schema = Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
         # Parsing and validating a Customer 360 document costs ~25 ms; clients repeat documents.
         extensions=[

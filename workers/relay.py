@@ -8,7 +8,8 @@ Two steps, each its own transaction:
    - per customer with events (`customer_id` set): `customer` (metrics and forecast) and
      `campaigns` (the results of the campaigns the customer belongs to);
    - if anything that moves stock had events: `replenishment` (target 0);
-   - per import job queued (`domain.exchange.jobs`): `import` (target: the job).
+   - per import job queued (`domain.exchange.jobs`): `import` (target: the job);
+   - nothing for events about derived data (`customer_metrics.refreshed`).
    A row covers events up to its `event_id`; a newer event moves it up and makes it due now.
 2. **Due effects become jobs.** Effects whose `due_at` has passed are queued (claimed with
    `SKIP LOCKED` as well) and given a new deadline, doubling from `deadline_s` on each try
@@ -43,6 +44,9 @@ BATCH = 500
 DEADLINE_S = 30
 MAX_DEADLINE_S = 3600
 CUSTOMER, CAMPAIGNS, REPLENISHMENT, IMPORT = "customer", "campaigns", "replenishment", "import"
+# Events telling that derived data was brought up to date: news for subscribers and webhooks,
+# never the cause of more work (a customer's refresh would otherwise owe another one).
+DERIVED_AGGREGATES = frozenset({"customer_metrics"})
 # Aggregates whose events change available stock or what is on order.
 STOCK_AGGREGATES = frozenset(
     {"sales_order", "delivery", "purchase_order", "stock_item", "stock_level", "stock_movement"}
@@ -120,6 +124,8 @@ async def _owe(engine: AsyncEngine) -> int:
             return 0
         newest: dict[tuple[str, int], int] = {}
         for event_id, customer_id, aggregate_type, aggregate_id in events:
+            if aggregate_type in DERIVED_AGGREGATES:
+                continue
             owed = [(CUSTOMER, customer_id), (CAMPAIGNS, customer_id)] if customer_id else []
             if aggregate_type in STOCK_AGGREGATES:
                 owed.append((REPLENISHMENT, 0))

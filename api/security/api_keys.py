@@ -27,6 +27,13 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class KeyIdentity:
+    viewer: Viewer
+    rate_limit: int | None
+    expires_at: float | None
+
+
+@dataclass(frozen=True)
 class _Entry:
     holder: KeyHolder | None
     expires: float
@@ -41,7 +48,7 @@ class ApiKeyDirectory:
         self._marked: dict[int, float] = {}
         self._marking: set[asyncio.Task[None]] = set()
 
-    async def authenticate(self, secret: str) -> tuple[Viewer, int | None]:
+    async def authenticate(self, secret: str) -> KeyIdentity:
         """The viewer a key stands for and its own rate limit; refuses unknown, revoked and
         expired keys and keys of employees who left."""
         holder = await self._lookup(secret)
@@ -54,7 +61,8 @@ class ApiKeyDirectory:
         if holder.owner_status in SIGNED_OUT_STATUSES:
             raise AuthError("the API key's owner is no longer active")
         self._mark_used(holder.key_id)
-        return holder.viewer(), holder.rate_limit_per_minute
+        expires = holder.expires_at.timestamp() if holder.expires_at is not None else None
+        return KeyIdentity(holder.viewer(), holder.rate_limit_per_minute, expires)
 
     async def _lookup(self, secret: str) -> KeyHolder | None:
         digest = api_keys.hash_secret(secret)

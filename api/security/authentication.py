@@ -15,6 +15,7 @@ gets a placeholder telling how to mint a token.
 
 import ipaddress
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -23,38 +24,72 @@ from api.security.api_keys import ApiKeyDirectory
 from api.security.directory import EmployeeDirectory
 from api.security.responses import graphql_error
 from api.security.tokens import AuthError, TokenVerifier
+from domain.core.access import Viewer
 from domain.core.database_errors import is_database_unavailable, is_pool_exhausted
 from domain.integrations.api_keys import is_api_key
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+GRAPHQL_PATH = "/graphql"
 # What GraphiQL's headers editor shows when the page carries no token.
 PASTE_A_TOKEN = "Bearer <paste a token: `bizgraph token --employee EMAIL --role ROLE`>"
 
 
+@dataclass(frozen=True)
+class Identity:
+    """Who a bearer token stands for, their own rate limit (an API key's) and when the token
+    stops being valid (seconds since the epoch; None: not before it is revoked)."""
+
+    viewer: Viewer
+    rate_limit: int | None
+    expires_at: float | None
+
+
+class Identities:
+    """Bearer tokens to identities: an employee's JWT or a machine client's API key. Shared
+    by HTTP requests (`Authentication`) and WebSocket connections (`connection_init`)."""
+
+    def __init__(
+        self, verifier: TokenVerifier, directory: EmployeeDirectory, api_keys: ApiKeyDirectory
+    ) -> None:
+        self.verifier = verifier
+        self.directory = directory
+        self.api_keys = api_keys
+
+    async def identify(self, token: str) -> Identity:
+        """Raises `AuthError` for a token that opens nothing."""
+        if is_api_key(token):
+            key = await self.api_keys.authenticate(token)
+            return Identity(key.viewer, key.rate_limit, key.expires_at)
+        claims = await self.verifier.verify(token)
+        return Identity(await self.directory.viewer(claims), None, claims.expires_at)
+
+
 class Authentication:
-    """Sets `request.state.viewer` from the bearer token; answers 401/403 otherwise."""
+    """Sets `request.state.viewer` from the bearer token; answers 401/403 otherwise.
+
+    WebSocket connections to /graphql pass: they authenticate in their `connection_init`
+    message (`api.graphql_view`), as browsers cannot send headers with a WebSocket.
+    """
 
     def __init__(
         self,
         app: ASGIApp,
         *,
-        verifier: TokenVerifier,
-        directory: EmployeeDirectory,
-        api_keys: ApiKeyDirectory,
+        identities: Identities,
         graphiql: bool,
         graphiql_token: Callable[[], str] | None = None,
     ) -> None:
         self.app = app
-        self.verifier = verifier
-        self.directory = directory
-        self.api_keys = api_keys
+        self.identities = identities
         self.graphiql = graphiql
         self.graphiql_token = graphiql_token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            # No subscriptions are served; refuse the handshake rather than pass it on unchecked.
-            await send({"type": "websocket.close", "code": 1008})
+            if scope["path"] == GRAPHQL_PATH:
+                await self.app(scope, receive, send)
+            else:
+                await send({"type": "websocket.close", "code": 1008})
             return
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
@@ -70,12 +105,8 @@ class Authentication:
             await self.app(scope, receive, send)
             return
         try:
-            token = _bearer_token(headers.get("authorization"))
-            if is_api_key(token):
-                state["viewer"], state["rate_limit"] = await self.api_keys.authenticate(token)
-            else:
-                claims = await self.verifier.verify(token)
-                state["viewer"] = await self.directory.viewer(claims)
+            identity = await self.identities.identify(bearer_token(headers.get("authorization")))
+            state["viewer"], state["rate_limit"] = identity.viewer, identity.rate_limit
         except AuthError as error:
             response = graphql_error(
                 error.status, error.code, error.message, headers=_challenge(error)
@@ -150,7 +181,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _bearer_token(header: str | None) -> str:
+def bearer_token(header: str | None) -> str:
     if header is None:
         raise AuthError("authentication required: send `Authorization: Bearer <token>`")
     scheme, _, token = header.strip().partition(" ")

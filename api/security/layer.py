@@ -19,7 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from api.admission import Admission, AdmissionQueue
 from api.security.api_keys import ApiKeyDirectory
-from api.security.authentication import Authentication
+from api.security.authentication import Authentication, Identities
 from api.security.cursor_key import configure_cursors, cursor_secret_problem
 from api.security.directory import EmployeeDirectory
 from api.security.rate_limit import RateLimit, RateLimiter
@@ -61,6 +61,7 @@ class Security:
         configure_cursors(settings, secret)
         self.directory = EmployeeDirectory(engine)
         self.api_keys = ApiKeyDirectory(session_factory(engine))
+        self.identities = Identities(self.verifier, self.directory, self.api_keys)
         self.graphiql_token = graphiql_token
         self.rate_limiter: RateLimiter | None = None
         # With Redis, always: an API key may carry its own limit even with no general one.
@@ -92,9 +93,7 @@ class Security:
             ),
             Middleware(
                 Authentication,
-                verifier=self.verifier,
-                directory=self.directory,
-                api_keys=self.api_keys,
+                identities=self.identities,
                 graphiql=settings.graphiql_enabled,
                 graphiql_token=self.graphiql_token,
             ),

@@ -40,6 +40,8 @@ class Claims:
 
     email: str
     roles: frozenset[str]
+    # When the token stops being valid (seconds since the epoch); None: it does not say.
+    expires_at: float | None = None
 
 
 def configuration_problem(settings: SecuritySettings) -> str | None:
@@ -215,6 +217,7 @@ class TokenVerifier:
             # ASCII only, so this folds A-Z and nothing else (no Kelvin sign becoming a "k").
             email=email.lower(),
             roles=frozenset(role for role in roles if isinstance(role, str)),
+            expires_at=float(claims["exp"]) if isinstance(claims.get("exp"), int | float) else None,
         )
 
 

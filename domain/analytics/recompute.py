@@ -110,12 +110,22 @@ async def stale_steps(engine: AsyncEngine) -> list[str]:
     return [name for name, step in STEPS.items() if step.run_name not in fresh]
 
 
+# Derived data changing is news, not a cause: the relay owes nothing for it (workers.relay).
+METRICS_REFRESHED = text(
+    "INSERT INTO ops.outbox (topic, aggregate_type, aggregate_id, customer_id) "
+    "VALUES ('customer_metrics.refreshed', 'customer_metrics', :customer, :customer)"
+)
+
+
 async def refresh_customer(
     connection: AsyncConnection, customer_id: int, *, as_of: date | None = None
 ) -> int:
-    """A customer's metrics and forecast, after an event about them (idempotent)."""
+    """A customer's metrics and forecast, after an event about them (idempotent); an event
+    says so, for those following the customer live (subscriptions, webhooks)."""
     rows = await metrics.recompute_customer(connection, customer_id)
-    return rows + await customer_forecast.recompute_customer(connection, customer_id, as_of=as_of)
+    rows += await customer_forecast.recompute_customer(connection, customer_id, as_of=as_of)
+    await connection.execute(METRICS_REFRESHED, {"customer": customer_id})
+    return rows
 
 
 async def refresh_campaigns(connection: AsyncConnection, customer_ids: list[int]) -> int:

@@ -16,6 +16,8 @@ class AppState:
     sessions: SessionFactory
     reads: ReadPool
     settings: Any
+    # Committed events for subscriptions (`domain.integrations.live.EventHub`).
+    events: Any = None
 
 
 @dataclass
@@ -33,6 +35,8 @@ class Context:
     # Set by the executor when compiled reads answered every root field
     # (schema.core.compiled.runner.CompiledOperation): the API answers it directly next time.
     compiled_operation: Any = None
+    # A WebSocket connection's `connection_init` payload (where its token comes).
+    connection_params: Any = None
 
     @property
     def sessions(self) -> SessionFactory:

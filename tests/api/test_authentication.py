@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from api.app import create_app
 from api.security.api_keys import ApiKeyDirectory
-from api.security.authentication import Authentication
+from api.security.authentication import Authentication, Identities
 from api.security.directory import EmployeeDirectory
 from api.security.layer import InsecureConfiguration
 from api.security.tokens import TokenVerifier
@@ -278,9 +278,11 @@ async def test_probes_and_metrics_need_no_token(settings: Settings, engine: Asyn
     probes = Starlette(routes=[Route(path, ok) for path in ("/healthz", "/readyz", "/metrics")])
     guarded = Authentication(
         probes,
-        verifier=TokenVerifier(settings, secret=TEST_SECRET),
-        directory=EmployeeDirectory(engine),
-        api_keys=ApiKeyDirectory(session_factory(engine)),
+        identities=Identities(
+            TokenVerifier(settings, secret=TEST_SECRET),
+            EmployeeDirectory(engine),
+            ApiKeyDirectory(session_factory(engine)),
+        ),
         graphiql=False,
     )
     transport = httpx.ASGITransport(app=guarded)
