@@ -1,8 +1,8 @@
 """The schema: Query and Mutation composed from every context's package, and how it is built.
 
 Each context package (`schema.crm`, `schema.erp`, `schema.analytics`, `schema.flows`,
-`schema.exchange`) contributes its node types, root fields and mutations; this module puts
-them together and builds the schema: relations learn their fields
+`schema.exchange`, `schema.integrations`) contributes its node types, root fields and
+mutations; this module puts them together and builds the schema: relations learn their fields
 (`schema.core.relations.bind_relations`), read guards are installed from the permission table
 (`schema.core.permissions`) and, when shortcuts are on, the executor's fast paths
 (`schema.core.execution`).
@@ -97,6 +97,13 @@ from schema.finance.supplier_bills import (
 from schema.flows.archiving import ArchivingMutations
 from schema.flows.customer_records import CustomerRecordMutations, CustomerRecordQueries
 from schema.flows.deals import DealMutations
+from schema.integrations.webhook_mutations import WebhookMutations
+from schema.integrations.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookQueries,
+)
 
 
 @strawberry.type(description="Read access to the whole graph.")
@@ -129,6 +136,7 @@ class Query(
     ExchangeRateQueries,
     ReportQueries,
     SupplierBillQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -162,6 +170,7 @@ class Mutation(
     PeriodMutations,
     ExchangeRateMutations,
     SupplierBillMutations,
+    WebhookMutations,
 ):
     pass
 
@@ -205,6 +214,9 @@ NODE_TYPES = [
     SupplierBillLine,
     SupplierPayment,
     StockMovement,
+    WebhookEndpoint,
+    WebhookDelivery,
+    WebhookAttempt,
 ]
 
 # The `where` inputs of every node type and the aggregates' types, made before the schema

@@ -152,3 +152,24 @@ def test_the_catalogue_holds_every_topic_the_domain_records() -> None:
     recorded = _recorded_topics()
     assert len(recorded) > 50
     assert recorded <= set(EVENT_TYPES), sorted(recorded - set(EVENT_TYPES))
+
+
+def test_the_documentation_lists_every_event_type() -> None:
+    document = (ROOT / "docs" / "INTEGRATIONS.md").read_text()
+    missing = [topic for topic in EVENT_TYPES if f"`{topic}`" not in document]
+    assert not missing, missing
+
+
+def test_the_documented_python_check_accepts_our_signatures_and_nothing_else() -> None:
+    document = (ROOT / "docs" / "INTEGRATIONS.md").read_text()
+    [snippet] = re.findall(r"```python\n(.*?)```", document, re.DOTALL)
+    namespace: dict[str, object] = {}
+    exec(snippet, namespace)  # the receiver's code, as a reader copies it
+    verify = namespace["verify"]
+    assert callable(verify)
+    new, old, body = signing.new_secret(), signing.new_secret(), b'{"id":"7"}'
+    header = signing.sign([new, old], body)
+    assert verify(new, header, body) and verify(old, header, body)
+    assert not verify(signing.new_secret(), header, body)
+    assert not verify(new, header, body + b"\n")
+    assert not verify(new, signing.sign([new], body, 1_000_000_000), body)
