@@ -37,8 +37,13 @@ class SenderOptions:
     poll_s: float = 0.2  # how often the loop looks for new work while requests are out
 
 
-async def deliver_due(engine: AsyncEngine, options: SenderOptions | None = None) -> int:
-    """Send what is due until nothing is left (or the budget is spent); returns attempts."""
+async def deliver_due(
+    engine: AsyncEngine,
+    options: SenderOptions | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Send what is due until nothing is left (or the budget is spent, or `stop` is set:
+    then what is in flight is finished and recorded); returns the attempts made."""
     options = options or SenderOptions()
     lease_s = deliveries.lease_for(options.timeout_s).total_seconds()
     loop = asyncio.get_running_loop()
@@ -53,7 +58,8 @@ async def deliver_due(engine: AsyncEngine, options: SenderOptions | None = None)
     ) as client:
         try:
             while True:
-                room = options.in_flight - len(pending) if loop.time() < deadline else 0
+                taking = loop.time() < deadline and not (stop is not None and stop.is_set())
+                room = options.in_flight - len(pending) if taking else 0
                 async with engine.begin() as connection:
                     await deliveries.record(connection, finished)
                     claimed = await deliveries.claim(
