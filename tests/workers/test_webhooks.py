@@ -26,7 +26,9 @@ from tests.workers.webhook_steps import (
     relay_and_send,
     rows,
 )
+from workers import jobs
 from workers.relay import relay_pending
+from workers.settings import WorkerSettings
 from workers.webhooks import SenderOptions, deliver_due
 
 __all__ = ["redis"]  # the fixture
@@ -311,3 +313,20 @@ async def test_the_sender_takes_no_work_when_nothing_is_due(
     engine: AsyncEngine, receiver: Receiver
 ) -> None:
     assert await deliver_due(engine, FAST) == 0
+
+
+async def test_the_worker_starts_the_sender_every_second_and_runs_one_per_process(
+    engine: AsyncEngine, redis: ArqRedis, receiver: Receiver
+) -> None:
+    [started] = [c for c in WorkerSettings.cron_jobs if c.name == "cron:deliver_webhooks"]
+    assert started.second == set(range(60)) and started.unique
+    await add_endpoint(engine, receiver.url("r"), "segment.*")
+    await commit_events(engine, "segment.created", 1)
+    await relay_pending(engine, redis)
+    sender = asyncio.Lock()
+    ctx: dict[str, object] = {"engine": engine, "webhook_sender": sender, "webhook_options": FAST}
+    async with sender:  # this process's sender still runs: a new start leaves at once
+        assert await jobs.deliver_webhooks(ctx) == 0
+    assert receiver.at("r") == []
+    assert await jobs.deliver_webhooks(ctx) == 1
+    assert len(receiver.at("r")) == 1
