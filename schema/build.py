@@ -1,8 +1,8 @@
 """The schema: Query and Mutation composed from every context's package, and how it is built.
 
 Each context package (`schema.crm`, `schema.erp`, `schema.analytics`, `schema.flows`,
-`schema.exchange`) contributes its node types, root fields and mutations; this module puts
-them together and builds the schema: relations learn their fields
+`schema.exchange`, `schema.integrations`) contributes its node types, root fields and
+mutations; this module puts them together and builds the schema: relations learn their fields
 (`schema.core.relations.bind_relations`), read guards are installed from the permission table
 (`schema.core.permissions`) and, when shortcuts are on, the executor's fast paths
 (`schema.core.execution`).
@@ -100,6 +100,13 @@ from schema.flows.deals import DealMutations
 from schema.integrations.api_keys import ApiKey, ApiKeyMutations, ApiKeyQueries
 from schema.integrations.audit import AuditEntry, AuditQueries
 from schema.integrations.subscriptions import Subscription
+from schema.integrations.webhook_mutations import WebhookMutations
+from schema.integrations.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookQueries,
+)
 
 
 @strawberry.type(description="Read access to the whole graph.")
@@ -134,6 +141,7 @@ class Query(
     SupplierBillQueries,
     AuditQueries,
     ApiKeyQueries,
+    WebhookQueries,
 ):
     pass
 
@@ -168,6 +176,7 @@ class Mutation(
     ExchangeRateMutations,
     SupplierBillMutations,
     ApiKeyMutations,
+    WebhookMutations,
 ):
     pass
 
@@ -213,6 +222,9 @@ NODE_TYPES = [
     StockMovement,
     AuditEntry,
     ApiKey,
+    WebhookEndpoint,
+    WebhookDelivery,
+    WebhookAttempt,
 ]
 
 # The `where` inputs of every node type and the aggregates' types, made before the schema

@@ -4,6 +4,7 @@ Every job writes its figures with upserts or as a new recorded run, so a second 
 of the same job leaves the same rows behind.
 """
 
+import asyncio
 import logging
 import os
 from concurrent.futures import Executor
@@ -17,7 +18,7 @@ from domain.analytics.runs import recorded_run
 from domain.core import retention
 from domain.exchange import jobs as import_jobs
 from domain.exchange.models import FINISHED
-from workers import relay
+from workers import relay, webhooks
 from workers.job_names import (
     HOUSEKEEPING,
     RECOMPUTE_STEPS,
@@ -42,6 +43,18 @@ async def relay_outbox(ctx: dict[str, Any]) -> int:
     `workers.relay`)."""
     deadline = ctx.get("effect_deadline_s", relay.DEADLINE_S)
     return await relay.relay_pending(_engine(ctx), ctx["redis"], deadline_s=deadline)
+
+
+async def deliver_webhooks(ctx: dict[str, Any]) -> int:
+    """Send due webhook deliveries (see `workers.webhooks`); returns the attempts made.
+
+    Started every second; while this process's sender still runs, a new start returns at
+    once (the running one takes up new work as it comes)."""
+    sender: asyncio.Lock = ctx.setdefault("webhook_sender", asyncio.Lock())
+    if sender.locked():
+        return 0
+    async with sender:
+        return await webhooks.deliver_due(_engine(ctx), ctx.get("webhook_options"))
 
 
 async def refresh_customer(

@@ -11,6 +11,10 @@ Two steps, each its own transaction:
    - per import job queued (`domain.exchange.jobs`): `import` (target: the job);
    - nothing for events about derived data (`customer_metrics.refreshed`).
    A row covers events up to its `event_id`; a newer event moves it up and makes it due now.
+   In the same transaction each event is owed to every active webhook endpoint whose
+   filters match it (`domain.integrations.deliveries.owe`): one pending delivery per event
+   and endpoint, which the webhook sender (`workers.webhooks`) takes from there. Only
+   committed events are seen, in the order they are relayed (a batch in id order).
 2. **Due effects become jobs.** Effects whose `due_at` has passed are queued (claimed with
    `SKIP LOCKED` as well) and given a new deadline, doubling from `deadline_s` on each try
    up to an hour. One job per customer, one `refresh_campaigns` for all due customers (a
@@ -33,6 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from domain.exchange.jobs import ENTITY_TYPE as IMPORT_JOB
+from domain.integrations import deliveries as webhook_deliveries
 from workers.job_names import (
     REFRESH_CAMPAIGNS,
     REFRESH_CUSTOMER,
@@ -142,7 +147,9 @@ async def _owe(engine: AsyncEngine) -> int:
                     "events": list(newest.values()),
                 },
             )
-        await connection.execute(MARK, {"ids": [event[0] for event in events]})
+        relayed = [event[0] for event in events]
+        await webhook_deliveries.owe(connection, relayed)
+        await connection.execute(MARK, {"ids": relayed})
     return len(events)
 
 

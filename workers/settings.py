@@ -29,6 +29,7 @@ from workers.liveness import die_with_parent
 log = logging.getLogger("bizgraph.worker")
 HEALTH_CHECK_KEY = "bizgraph:worker:health"
 REFRESH_TIMEOUT_S = 60
+WEBHOOK_TIMEOUT_S = 90
 
 
 def pool_size() -> int:
@@ -84,6 +85,15 @@ class WorkerSettings:
     cron_jobs: ClassVar[list[Any]] = [
         # Every second: latency from a committed change to its job stays around a second.
         cron(jobs.relay_outbox, second=set(range(60)), unique=True, run_at_startup=True),
+        # Every second too: a delivery is sent about a second after its event is relayed. A
+        # run lasts while there is work (its budget, plus one request's time-out, at most).
+        cron(
+            jobs.deliver_webhooks,
+            second=set(range(60)),
+            unique=True,
+            run_at_startup=True,
+            timeout=WEBHOOK_TIMEOUT_S,
+        ),
         # Nightly (UTC): re-base RFM quintiles, refit every model. At start-up it runs only
         # the steps without a recent run, so a fresh install gets its forecasts right away.
         # Like every job it is bounded by BIZGRAPH_JOB_TIMEOUT_S (the whole run takes ~25 s

@@ -133,6 +133,11 @@ PERMISSIONS: Mapping[str, Access] = {
     # Everyone keeps their own keys; admins see and revoke everyone's (OWNED_BY_EMPLOYEE).
     "ApiKey": Access(read=EVERYONE, write=EVERYONE),
     "ImportProblem": Access(read=_roles(), write=NOBODY),
+    # Where the platform's events go, signed with secrets, and the log of every delivery:
+    # integrations are the administrators' business. Admins only.
+    "WebhookEndpoint": Access(read=_roles(), write=_roles()),
+    "WebhookDelivery": Access(read=_roles(), write=_roles()),
+    "WebhookAttempt": Access(read=_roles(), write=_roles()),
     "Replenishment": Access(read=_roles("warehouse", "finance"), write=NOBODY),
     # The books: finance keeps them, nobody else sees accounts or entries.
     "Account": _LEDGER,

@@ -81,6 +81,11 @@ class WebhookEndpoint(Base):
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # Its health, for the automatic disabling (`domain.integrations.deliveries`): failed
+    # attempts since the last success, and when the first of them happened.
+    consecutive_failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    failing_since: Mapped[datetime | None] = mapped_column()
+    last_success_at: Mapped[datetime | None] = mapped_column()
     created_by_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[CreatedAt]
@@ -99,6 +104,21 @@ class WebhookDelivery(Base):
             "next_attempt_at",
             postgresql_where=text("status = 'pending'"),
         ),
+        # Each endpoint's due deliveries, oldest event first: the sender takes a few per
+        # endpoint, so one endpoint's backlog never hides another's.
+        Index(
+            "ix_webhook_delivery_endpoint_due",
+            "endpoint_id",
+            "next_attempt_at",
+            "event_id",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        # Deliveries being sent now: counted per endpoint to cap what is in flight to it.
+        Index(
+            "ix_webhook_delivery_leased",
+            "endpoint_id",
+            postgresql_where=text("leased_until IS NOT NULL"),
+        ),
         {"schema": SCHEMA},
     )
 
@@ -106,10 +126,15 @@ class WebhookDelivery(Base):
     endpoint_id: Mapped[int] = fk("ops.webhook_endpoint.id", ondelete="CASCADE")
     # Kept as long as its event (`domain.core.retention`): replays read the event again.
     event_id: Mapped[int] = fk("ops.outbox.id", ondelete="CASCADE")
+    # The event's topic, copied at fan-out: lists of deliveries show it without the outbox.
+    event_type: Mapped[str] = mapped_column(String(60))
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))
     next_attempt_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     delivered_at: Mapped[datetime | None] = mapped_column()
+    # Set while a sender holds the delivery (it is not taken again before then): a sender
+    # that dies mid-send leaves a lease that simply runs out.
+    leased_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[CreatedAt]
 
 

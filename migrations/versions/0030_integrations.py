@@ -235,6 +235,11 @@ def upgrade() -> None:
         referent_schema="ops",
         ondelete="SET NULL",
     )
+    # Entries naming an employee no longer on record keep their `actor` (the email) only.
+    op.execute(
+        "UPDATE ops.audit_log a SET actor_employee_id = NULL WHERE actor_employee_id IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM erp.employee e WHERE e.id = a.actor_employee_id)"
+    )
     op.create_foreign_key(
         op.f("fk_audit_log_actor_employee_id_employee"),
         "audit_log",

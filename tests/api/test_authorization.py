@@ -152,6 +152,17 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
             "INSERT INTO ops.import_job (kind, source, file_name, format, encoding, byte_count) "
             "VALUES ('customers', 'matrix', 'customers.csv', 'csv', 'utf-8', 0)"
         )
+        # Nor does it send webhooks: one endpoint, owed one event, tried once.
+        await connection.execute(
+            "WITH e AS (INSERT INTO ops.webhook_endpoint (url, secret) "
+            "VALUES ('https://hooks.example.com/matrix', 'whsec_matrix') RETURNING id), "
+            "o AS (INSERT INTO ops.outbox (topic, aggregate_type, aggregate_id) "
+            "VALUES ('segment.created', 'segment', 1) RETURNING id, topic), "
+            "d AS (INSERT INTO ops.webhook_delivery (endpoint_id, event_id, event_type) "
+            "SELECT e.id, o.id, o.topic FROM e, o RETURNING id) "
+            "INSERT INTO ops.webhook_attempt (delivery_id, status_code, latency_ms) "
+            "SELECT id, 200, 5 FROM d"
+        )
         # Nor has it entered supplier bills yet: one, billing a unit received, and its payment.
         bill = await connection.fetchval(
             "WITH l AS (SELECT l.id, l.stock_item_id, l.unit_cost, o.id AS order_id, "
