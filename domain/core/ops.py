@@ -1,4 +1,5 @@
-"""Operational tables (schema `ops`): the outbox, the audit log, idempotency keys and job runs.
+"""Operational tables (schema `ops`): the outbox, the audit log (and the API keys it names),
+idempotency keys and job runs.
 
 The outbox is the source of truth for pending background work: it commits in the same
 transaction as the change it describes, so a Redis outage delays work but never loses it.
@@ -7,7 +8,7 @@ transaction as the change it describes, so a Redis outage delays work but never 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, Text, text
+from sqlalchemy import ARRAY, BigInteger, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,6 +65,30 @@ class OutboxEffect(Base):
     created_at: Mapped[CreatedAt]
     due_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+
+class ApiKey(Base):
+    """A credential for a machine client, owned by the employee who created it.
+
+    Only a hash of the secret is kept: the secret is shown once, when the key is made.
+    """
+
+    __tablename__ = "api_key"
+    __table_args__ = {"schema": SCHEMA}
+
+    id: Mapped[BigId]
+    owner_id: Mapped[int] = fk("erp.employee.id")
+    name: Mapped[str] = mapped_column(String(100))
+    # The first characters of the secret, kept to tell keys apart in lists and logs.
+    prefix: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    read_only: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    rate_limit_per_minute: Mapped[int | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[CreatedAt]
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
 
 
 class AuditLog(Base):

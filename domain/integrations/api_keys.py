@@ -21,8 +21,8 @@ from domain.core import validation
 from domain.core.access import ROLES, Viewer
 from domain.core.errors import DomainError, NotFound, Problems
 from domain.core.journal import Journal
+from domain.core.ops import ApiKey
 from domain.erp.models.employees import Employee
-from domain.integrations.models import ApiKey
 
 SECRET_PREFIX = "bzk_"
 # How much of a key is kept in clear to tell keys apart: the prefix and 6 characters.

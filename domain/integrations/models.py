@@ -1,5 +1,5 @@
-"""Tables of the integrations context (schema `ops`): API keys, registered operations,
-webhook endpoints, their deliveries and every attempt at one."""
+"""Tables of the integrations context (schema `ops`): registered operations, webhook
+endpoints, their deliveries and every attempt at one."""
 
 from datetime import datetime
 
@@ -18,30 +18,6 @@ from domain.core.model_base import Base, BigId, CreatedAt, fk, one_of
 
 SCHEMA = "ops"
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
-
-
-class ApiKey(Base):
-    """A credential for a machine client, owned by the employee who created it.
-
-    Only a hash of the secret is kept: the secret is shown once, when the key is made.
-    """
-
-    __tablename__ = "api_key"
-    __table_args__ = {"schema": SCHEMA}
-
-    id: Mapped[BigId]
-    owner_id: Mapped[int] = fk("erp.employee.id")
-    name: Mapped[str] = mapped_column(String(100))
-    # The first characters of the secret, kept to tell keys apart in lists and logs.
-    prefix: Mapped[str] = mapped_column(String(16))
-    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    roles: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
-    read_only: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
-    rate_limit_per_minute: Mapped[int | None] = mapped_column()
-    expires_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[CreatedAt]
-    revoked_at: Mapped[datetime | None] = mapped_column()
-    last_used_at: Mapped[datetime | None] = mapped_column()
 
 
 class PersistedOperation(Base):

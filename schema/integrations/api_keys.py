@@ -13,9 +13,9 @@ from strawberry.types import Info
 
 from domain.core.access import ROLES
 from domain.core.journal import Journal
+from domain.core.ops import ApiKey as ApiKeyModel
 from domain.core.sessions import Session
 from domain.integrations import api_keys
-from domain.integrations.models import ApiKey as ApiKeyModel
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode

@@ -83,7 +83,8 @@ async def company(
 
 
 def _reads_of(app: Starlette) -> CompiledReads:
-    [view] = [route.endpoint for route in app.routes if getattr(route, "path", "") == "/graphql"]
+    # /graphql is routed twice (HTTP and WebSocket) to the one view.
+    view = next(route.endpoint for route in app.routes if getattr(route, "path", "") == "/graphql")
     reads = view.schema._schema.extensions[COMPILED_READS]
     assert isinstance(reads, CompiledReads)
     return reads

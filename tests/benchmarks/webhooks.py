@@ -223,6 +223,10 @@ def main() -> None:
         if redis is not None:
             redis.stop()
         remove_data(data_dir)
+    report(figures)
+
+
+def report(figures: Figures) -> None:
     for name, value in asdict(figures).items():
         print(f"{name:>24}: {value}")
     once = figures.healthy_unique == figures.events
