@@ -47,8 +47,9 @@ SUBSCRIPTION = """subscription($customer: ID) { ticketUpdated(customer: $custome
   cursor action ticket { id subject status customer { name } } } }"""
 TICKET = """
 WITH t AS (
-  INSERT INTO crm.ticket (customer_id, subject, category, priority, status)
-  VALUES ($1, $2, 'question', 'normal', 'open') RETURNING id, customer_id)
+  INSERT INTO crm.ticket (number, customer_id, subject, category, priority, status, opened_at)
+  VALUES ('BENCH-' || $2, $1, 'Benchmark ' || $2, 'question', 'normal', 'open', now())
+  RETURNING id, customer_id)
 INSERT INTO ops.outbox (topic, aggregate_type, aggregate_id, customer_id)
 SELECT 'ticket.opened', 'ticket', id, customer_id FROM t RETURNING id
 """
@@ -206,7 +207,7 @@ async def _subscriptions(database_url: str, redis_url: str, args: argparse.Names
             await asyncio.sleep(max(0.0, begin + n * interval - time.monotonic()))
             index = random.randrange(len(customers))
             async with connection.transaction():
-                event = await connection.fetchval(TICKET, customers[index], f"Benchmark {n}")
+                event = await connection.fetchval(TICKET, customers[index], str(n))
             committed[event] = time.time()
             owed += broad + (0 if index % BROAD_EVERY == 0 else 1)
 
