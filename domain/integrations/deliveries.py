@@ -43,12 +43,15 @@ OWE = text(
     ON CONFLICT (endpoint_id, event_id) DO NOTHING
     """
 )
+# MATERIALIZED: inlined into `locked`'s IN, the candidates (and the busy count below them)
+# were computed again for every pending delivery under a generic plan: seconds per claim
+# with a few thousand pending.
 CLAIM = text(
     """
-    WITH busy AS (
+    WITH busy AS MATERIALIZED (
         SELECT endpoint_id, count(*) AS n FROM ops.webhook_delivery
         WHERE leased_until > now() GROUP BY endpoint_id
-    ), candidates AS (
+    ), candidates AS MATERIALIZED (
         SELECT due.id FROM ops.webhook_endpoint e
         LEFT JOIN busy b ON b.endpoint_id = e.id
         CROSS JOIN LATERAL (

@@ -180,6 +180,30 @@ async def run_mutation(
     return payload(**{entity: None if row is None else node.from_row(row)})
 
 
+async def run_mutation_showing(
+    info: Info,
+    input: I,
+    call: Call[I],
+    *,
+    node: type[TableNode],
+    payload: Any,
+    entity: str,
+    writes: str,
+    shown: Mapping[str, list[Any]],
+) -> Any:
+    """`run_mutation` for a payload that also shows what the call made and nothing keeps (a
+    secret, shown once): the call appends each such value to its `shown` list, and the
+    payload's field of that name gets it on success. No retry key: a repeat could not show
+    it again."""
+    result = await run_mutation(
+        info, input, call, node=node, payload=payload, entity=entity, writes=writes, request=None
+    )
+    if not result.errors:
+        for name, values in shown.items():
+            setattr(result, name, values[0] if values else None)
+    return result
+
+
 def retry_key(repeat: str) -> Any:
     """The `idempotencyKey` field of an input whose operation must not happen twice."""
     return strawberry.field(

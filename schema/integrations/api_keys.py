@@ -19,7 +19,13 @@ from domain.integrations import api_keys
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
-from schema.core.mutations import INPUT, MutationError, enum_value, mutation, run_mutation
+from schema.core.mutations import (
+    INPUT,
+    MutationError,
+    enum_value,
+    mutation,
+    run_mutation_showing,
+)
 from schema.core.nodes import TableNode, desc
 from schema.core.relations import ESTIMATED_ITEMS, ToOne
 from schema.erp.employees import Employee
@@ -121,10 +127,10 @@ class ApiKeyMutations:
     async def api_key_create(
         self, info: Info, input: Annotated[ApiKeyCreateInput, INPUT]
     ) -> ApiKeyCreatePayload:
-        issued: list[api_keys.Issued] = []
+        secret: list[str] = []
 
         async def make(input: ApiKeyCreateInput, session: Session, journal: Journal) -> Any:
-            made = await api_keys.create(
+            issued = await api_keys.create(
                 session=session,
                 journal=journal,
                 name=input.name,
@@ -133,23 +139,18 @@ class ApiKeyMutations:
                 expires_at=input.expires_at,
                 rate_limit_per_minute=input.rate_limit_per_minute,
             )
-            issued.append(made)
-            return made.key
+            secret.append(issued.secret)
+            return issued.key
 
-        def payload(**answer: Any) -> ApiKeyCreatePayload:
-            made = answer.get("apiKey") is not None and issued
-            return ApiKeyCreatePayload(secret=issued[0].secret if made else None, **_snake(answer))
-
-        # No retry key: a repeat could not show the secret again.
-        return await run_mutation(
+        return await run_mutation_showing(
             info,
             input,
             make,
             node=ApiKey,
-            payload=payload,
-            entity="apiKey",
+            payload=ApiKeyCreatePayload,
+            entity="api_key",
             writes="ApiKey",
-            request=None,
+            shown={"secret": secret},
         )
 
     api_key_revoke = mutation(
@@ -161,7 +162,3 @@ class ApiKeyMutations:
             session=session, journal=journal, key_id=decode(input.id, "ApiKey", "id")
         ),
     )
-
-
-def _snake(answer: dict[str, Any]) -> dict[str, Any]:
-    return {"api_key" if name == "apiKey" else name: value for name, value in answer.items()}

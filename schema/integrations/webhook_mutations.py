@@ -12,7 +12,7 @@ from domain.core.journal import Journal
 from domain.core.sessions import Session
 from domain.integrations import endpoints
 from schema.core.ids import decode
-from schema.core.mutations import INPUT, MutationError, given, mutation, run_mutation
+from schema.core.mutations import INPUT, MutationError, given, mutation, run_mutation_showing
 from schema.core.relations import ESTIMATED_ITEMS
 from schema.integrations.webhooks import WebhookEndpoint
 
@@ -112,8 +112,8 @@ def _https_only(info: Info) -> bool:
     return bool(info.context.state.settings.is_prod)
 
 
-async def _run(info: Info, input: Any, call: Any, payload: Any, **shown: Any) -> Any:
-    result = await run_mutation(
+async def _run(info: Info, input: Any, call: Any, payload: Any, **shown: list[Any]) -> Any:
+    return await run_mutation_showing(
         info,
         input,
         call,
@@ -121,12 +121,8 @@ async def _run(info: Info, input: Any, call: Any, payload: Any, **shown: Any) ->
         payload=payload,
         entity="webhook_endpoint",
         writes=WRITES,
-        request=None,
+        shown=shown,
     )
-    if not result.errors:
-        for name, value in shown.items():
-            setattr(result, name, value[0] if value else None)
-    return result
 
 
 @strawberry.type

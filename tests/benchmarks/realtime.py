@@ -5,8 +5,8 @@ under faults.
 
 Subscriptions. On a scratch database with a small demo company, one `bizgraph serve`
 process; this process opens `--subscribers` WebSocket connections (graphql-transport-ws),
-one subscription each: `ticketUpdated(customer:)` on distinct customers, and one in a
-hundred on every ticket. Then it commits `--rate` tickets a second for `--seconds`, each
+one subscription each: `ticketUpdated(customer:)` on distinct customers, and one in
+`--broad-every` (100) on every ticket. Then it commits `--rate` tickets a second for `--seconds`, each
 with its outbox event in the same transaction, for customers with a subscriber, and times
 commit → receive for every update (both clocks are this process's). Before the subscribers
 connect and once they idle, the API process's resident memory is read (/proc): the
@@ -42,7 +42,6 @@ from tests.benchmarks.scratch import scratch_database
 from tests.faults.processes import BizgraphProcess, free_port, wait_until
 
 SECRET = "a-benchmark-only-secret-of-32-bytes-or-more"
-BROAD_EVERY = 100  # one subscriber in this many follows every ticket
 SUBSCRIPTION = """subscription($customer: ID) { ticketUpdated(customer: $customer) {
   cursor action ticket { id subject status customer { name } } } }"""
 TICKET = """
@@ -184,7 +183,7 @@ async def _subscriptions(database_url: str, redis_url: str, args: argparse.Names
         subscribed = [Subscribed([]) for _ in range(args.subscribers)]
         tasks = []
         for index, customer in enumerate(customers):
-            broad = index % BROAD_EVERY == 0
+            broad = index % args.broad_every == 0
             target = None if broad else to_base64("Customer", customer)
             tasks.append(
                 asyncio.ensure_future(
@@ -200,7 +199,7 @@ async def _subscriptions(database_url: str, redis_url: str, args: argparse.Names
 
         committed: dict[int, float] = {}
         owed = 0
-        broad = sum(1 for index in range(len(customers)) if index % BROAD_EVERY == 0)
+        broad = sum(1 for index in range(len(customers)) if index % args.broad_every == 0)
         interval = 1 / args.rate
         begin = time.monotonic()
         for n in range(int(args.rate * args.seconds)):
@@ -209,7 +208,7 @@ async def _subscriptions(database_url: str, redis_url: str, args: argparse.Names
             async with connection.transaction():
                 event = await connection.fetchval(TICKET, customers[index], str(n))
             committed[event] = time.time()
-            owed += broad + (0 if index % BROAD_EVERY == 0 else 1)
+            owed += broad + (0 if index % args.broad_every == 0 else 1)
 
         async def all_received() -> bool:
             return sum(len(s.received) for s in subscribed) >= owed
@@ -229,7 +228,7 @@ async def _subscriptions(database_url: str, redis_url: str, args: argparse.Names
         if event in committed
     )
     print(
-        f"subscribers {args.subscribers} (1 in {BROAD_EVERY} on every ticket), "
+        f"subscribers {args.subscribers} (1 in {args.broad_every} on every ticket), "
         f"{len(committed)} events at {args.rate:g}/s, connected in {connect_s:.1f} s"
     )
     print(f"updates received {len(latencies)} of {owed} owed")
@@ -255,6 +254,9 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=50.0, help="events committed a second")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--broad-every", type=int, default=100, help="one subscriber in N follows every ticket"
+    )
     parser.add_argument("--events", type=int, default=10_000, help="webhook events (0: none)")
     args = parser.parse_args()
     redis_url = os.environ.get("REDIS_URL")

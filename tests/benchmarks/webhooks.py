@@ -7,8 +7,10 @@ On a scratch database (DATABASE_URL's server, or an embedded PostgreSQL) and wit
 receiver in a process of its own:
 
 1. baseline: the events to the healthy endpoint alone — the sender's pace with no fault;
-2. faults: the same number of events to the three endpoints at once, measuring how long
-   the healthy one takes to have them all (a slow endpoint must delay no one);
+2. beside a slow endpoint: the same number of events to a healthy endpoint and one
+   answering after 10 s, measuring how long the healthy one takes to have them all (a slow
+   endpoint must delay no one);
+   faults: the same again to a healthy endpoint, one answering 500 and a slow one;
 3. recovery: the failing and the slow endpoint answer again and their retries fall due
    (the time between is not waited for); then every event must reach both, none lost.
 
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -50,8 +53,9 @@ COMMIT_BATCH = 1000
 @dataclass
 class Figures:
     events: int
-    relay_s: float  # the relay owing every event to its endpoints (all three phases)
+    relay_s: float  # the relay owing every event to its endpoints (all phases)
     baseline_s: float  # the healthy endpoint alone: first to last 2xx
+    beside_slow_s: float  # a healthy endpoint beside a slow one only
     healthy_with_faults_s: float  # the healthy endpoint beside a failing and a slow one
     slow_most_in_flight: int  # the slow endpoint's requests at once (its slots)
     recovery_s: float  # the failing and slow ones' retries, once they answer again
@@ -124,6 +128,42 @@ async def _relay_all(engine: AsyncEngine, redis: Any) -> float:
     return time.perf_counter() - started
 
 
+async def _beside(
+    engine: AsyncEngine,
+    redis: Any,
+    client: httpx.AsyncClient,
+    receiver: "Receiver",
+    topic: str,
+    name: str,
+    events: int,
+) -> dict[str, Any]:
+    """`events` of `topic` sent while the worker's sender runs, until endpoint `name` has
+    them all (its figures: first and last 2xx; `relay_s`: the relay's time owing them)."""
+    await _commit_events(engine, topic, events)
+    relay_s = await _relay_all(engine, redis)
+    stop = asyncio.Event()
+    sending = asyncio.create_task(_sender(engine, stop))
+    reached = await _until(client, receiver.base, name, events)
+    stop.set()
+    await sending
+    return {**reached, "relay_s": relay_s}
+
+
+async def _sender(engine: AsyncEngine, stop: asyncio.Event) -> None:
+    """The sender as the worker runs it: a loop spends its time budget, the next takes over
+    (the cron job starts one every second), until told to stop."""
+    while not stop.is_set():
+        if not await deliver_due(engine, SenderOptions(), stop):
+            with suppress(TimeoutError):  # nothing due: the next run is a second away
+                await asyncio.wait_for(stop.wait(), 1.0)
+
+
+async def _send_all(engine: AsyncEngine) -> None:
+    """Run senders until a run finds nothing to send."""
+    while await deliver_due(engine, SenderOptions()):
+        pass
+
+
 async def _until(client: httpx.AsyncClient, base: str, name: str, events: int) -> dict[str, Any]:
     while True:
         stats = (await client.get(f"{base}/stats")).json().get(name, {})
@@ -145,20 +185,23 @@ async def measure(database_url: str, redis_url: str, events: int) -> Figures:
             await _endpoint(engine, f"{receiver.base}/base", "segment.created")
             for name in ("healthy", "failing", "slow"):
                 await _endpoint(engine, f"{receiver.base}/{name}", "segment.updated")
+            await client.post(f"{receiver.base}/mode/sluggish/slow")
+            for name in ("quick", "sluggish"):
+                await _endpoint(engine, f"{receiver.base}/{name}", "segment.deleted")
 
             await _commit_events(engine, "segment.created", events)
             relay_s = await _relay_all(engine, redis)
-            await deliver_due(engine, SenderOptions())
+            await _send_all(engine)
             base = await _until(client, receiver.base, "base", events)
 
-            await _commit_events(engine, "segment.updated", events)
-            relay_s += await _relay_all(engine, redis)
-            stop = asyncio.Event()
-            sending = asyncio.create_task(deliver_due(engine, SenderOptions(), stop))
-            healthy = await _until(client, receiver.base, "healthy", events)
-            stop.set()
-            await sending
+            quick = await _beside(
+                engine, redis, client, receiver, "segment.deleted", "quick", events
+            )
+            healthy = await _beside(
+                engine, redis, client, receiver, "segment.updated", "healthy", events
+            )
             stats = (await client.get(f"{receiver.base}/stats")).json()
+            await client.post(f"{receiver.base}/mode/sluggish/ok")
 
             await client.post(f"{receiver.base}/mode/failing/ok")
             await client.post(f"{receiver.base}/mode/slow/ok")
@@ -170,7 +213,7 @@ async def measure(database_url: str, redis_url: str, events: int) -> Figures:
                         "leased_until = NULL WHERE status = 'pending'"
                     )
                 )
-            await deliver_due(engine, SenderOptions())
+            await _send_all(engine)
             recovered = (await client.get(f"{receiver.base}/stats")).json()
             recovery_s = time.perf_counter() - started
         async with engine.connect() as connection:
@@ -192,15 +235,16 @@ async def measure(database_url: str, redis_url: str, events: int) -> Figures:
         await engine.dispose()
     return Figures(
         events=events,
-        relay_s=round(relay_s, 2),
+        relay_s=round(relay_s + quick["relay_s"] + healthy["relay_s"], 2),
         baseline_s=round(base["last"] - base["first"], 2),
+        beside_slow_s=round(quick["last"] - quick["first"], 2),
         healthy_with_faults_s=round(healthy["last"] - healthy["first"], 2),
         slow_most_in_flight=stats["slow"]["most_in_flight"],
         recovery_s=round(recovery_s, 2),
         healthy_received=recovered["healthy"]["requests"],
         healthy_unique=recovered["healthy"]["unique"],
         failing_unique=recovered["failing"]["unique"],
-        slow_unique=recovered["slow"]["unique"],
+        slow_unique=min(recovered["slow"]["unique"], recovered["sluggish"]["unique"]),
         attempts_logged=attempts,
         healthy_p50_ms=float(p50),
         healthy_p95_ms=float(p95),
