@@ -62,8 +62,10 @@ CLAIM = text(
         ) due
         WHERE e.active
     ), locked AS (
+        -- From the candidates, by key: matching every due delivery against them would read
+        -- the whole backlog of a slow endpoint on each claim.
         SELECT d.id FROM ops.webhook_delivery d
-        WHERE d.id IN (SELECT id FROM candidates)
+        WHERE d.id = ANY(ARRAY(SELECT id FROM candidates))
           AND d.status = 'pending' AND d.next_attempt_at <= now()
         ORDER BY d.next_attempt_at, d.event_id
         LIMIT :batch
