@@ -3,7 +3,7 @@ subscribers, another that takes the changes (events cross processes through Post
 a real WebSocket client speaking graphql-transport-ws."""
 
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +78,19 @@ class Server:
         return body
 
 
+_STARTED: list[BizgraphProcess] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_server_outlives_its_module() -> Iterator[None]:
+    """A test that fails before stopping its servers must not leave them running."""
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.alive():
+            process.signal(signal.SIGKILL)
+
+
 def start_server(database_url: str, redis_url: str, log: Path, port: int | None = None) -> Server:
     port = port or free_port()
     env = {
@@ -89,6 +102,7 @@ def start_server(database_url: str, redis_url: str, log: Path, port: int | None 
     }
     process = BizgraphProcess(["serve"], env, log)
     process.start()
+    _STARTED.append(process)
     return Server(process, port)
 
 
