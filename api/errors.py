@@ -24,9 +24,10 @@ GRAPHQL_VALIDATION_FAILED (invalid documents and variables).
 """
 
 import logging
+import re
 from collections.abc import Iterator
 
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from domain.core.database_errors import (
@@ -37,6 +38,7 @@ from domain.core.database_errors import (
     is_statement_timeout,
 )
 from domain.core.telemetry import current_request
+from schema.core.scalars import InvalidScalar
 
 log = logging.getLogger("bizgraph.errors")
 
@@ -47,6 +49,7 @@ OVERLOADED = "OVERLOADED"
 LOCK_TIMEOUT = "LOCK_TIMEOUT"
 OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+BAD_REQUEST = "BAD_REQUEST"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 MESSAGES = {
@@ -73,7 +76,7 @@ RETRY_SAFE = {
 def masked_code(error: GraphQLError) -> str | None:
     """None when `error` may be shown as it is, else the code it is masked with."""
     original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
+    if original is None or isinstance(original, GraphQLError | InvalidScalar):
         return None
     if is_commit_outcome_unknown(original):
         return OUTCOME_UNKNOWN
@@ -105,14 +108,17 @@ def typed(error: GraphQLError) -> GraphQLError:
     code of its own it is an argument value the field cannot take (an ID that is no ID,
     say) — BAD_USER_INPUT. A server's own failures never arrive here: they are masked.
     """
-    if (error.extensions or {}).get("code") is not None:
+    message = _clarified(error.message)
+    if (error.extensions or {}).get("code") is not None and message == error.message:
         return error
-    if error.path is not None:
+    if (error.extensions or {}).get("code") is not None:
+        code = error.extensions["code"]  # type: ignore[index]
+    elif error.path is not None:
         code = BAD_USER_INPUT
     else:
         code = PARSE_FAILED if isinstance(error, GraphQLSyntaxError) else VALIDATION_FAILED
     return GraphQLError(
-        error.message,
+        message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
@@ -120,6 +126,41 @@ def typed(error: GraphQLError) -> GraphQLError:
         original_error=error.original_error,
         extensions={**(error.extensions or {}), "code": code},
     )
+
+
+# strawberry's refusal of an ID argument that is no global ID says only that.
+_NOT_A_GLOBAL_ID = re.compile(r'^Value cannot represent a GlobalID: "(?P<value>.*)"\.')
+
+
+def _clarified(message: str) -> str:
+    """A message that says what a good value looks like, where graphql-core's does not."""
+    found = _NOT_A_GLOBAL_ID.match(message)
+    if found is None:
+        return message
+    return (
+        f'"{found["value"]}" is not a global ID: an ID is the base64 of "Type:key" as every '
+        'object\'s `id` field gives it (e.g. "Q3VzdG9tZXI6MQ==" for Customer 1)'
+    )
+
+
+class SingleOperation(SchemaExtension):
+    """A document with several operations runs one only when `operationName` names it.
+
+    The GraphQL spec makes a missing name an error there; strawberry would run the first.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        named = getattr(context, "_provided_operation_name", None)
+        if document is not None and named is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                raise GraphQLError(
+                    "the document holds several operations: name the one to run in `operationName`",
+                    extensions={"code": BAD_REQUEST},
+                )
+        yield
 
 
 def masked(error: GraphQLError, code: str, request_id: str) -> GraphQLError:

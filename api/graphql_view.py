@@ -22,7 +22,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api import graphiql
 from api.compiled_requests import CompiledRequests
-from api.errors import ErrorPolicy
+from api.errors import ErrorPolicy, SingleOperation
 from api.observability import OperationName
 from api.persisted_queries import PersistedQueries, Registry, SafelistExtension
 from api.security import envelope, query_limits, uploads
@@ -54,6 +54,7 @@ class GraphQLView(GraphQL[Context, None]):
             extensions=[
                 OperationName,
                 ErrorPolicy,
+                SingleOperation,
                 # Before the limits: an unregistered document costs nothing more.
                 *safelist,
                 *query_limits.extension_factories(settings, limits),

@@ -35,6 +35,7 @@ from schema.core.execution import (
 from schema.core.node_queries import NodeQueries
 from schema.core.permissions import install_read_guards
 from schema.core.relations import bind_relations
+from schema.core.scalars import SCALARS
 from schema.crm.campaigns import Campaign, CampaignMember, CampaignMutations, CampaignQueries
 from schema.crm.contacts import Contact, ContactMutations
 from schema.crm.customers import Customer, CustomerMutations, CustomerQueries
@@ -369,6 +370,7 @@ def build_schema(
             else None,
         ),
         execution_context_class=ShortcutExecutionContext if shortcuts else ExecutionContext,
+        scalar_overrides=SCALARS,  # type: ignore[arg-type]
     )
     graphql_schema = schema._schema
     bind_relations(graphql_schema)

@@ -78,7 +78,14 @@ class Security:
                 allow_origins=settings.cors_allow_list,
                 allow_origin_regex=settings.cors_origin_pattern,
                 allow_methods=["GET", "POST"],
-                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                # Apollo Client names itself in these (Apollo Studio's client awareness).
+                allow_headers=[
+                    "Authorization",
+                    "Content-Type",
+                    "X-Request-ID",
+                    "apollographql-client-name",
+                    "apollographql-client-version",
+                ],
                 expose_headers=["Retry-After", "X-Request-ID"],
                 allow_credentials=False,  # bearer tokens, never cookies
                 max_age=600,
