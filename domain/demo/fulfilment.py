@@ -9,6 +9,16 @@ CARRIERS = np.array(["DHL", "UPS", "DPD", "GLS", "FedEx"])
 PAYMENT_TERMS_DAYS = 30
 
 
+def _not_yet_fulfilled(frame: Frame, orders: np.ndarray) -> None:
+    """Orders whose full delivery is still on its way are confirmed, not yet fulfilled: an
+    order is fulfilled when every unit arrived (`domain.erp.deliveries.mark_delivered`)."""
+    if not len(orders):
+        return
+    status = frame.pools["order_status"]
+    status[orders - 1] = "confirmed"
+    frame.tables["erp.sales_order"]["status"] = status
+
+
 def generate_deliveries(frame: Frame) -> None:
     """Ship fulfilled orders in full (a few after a failed attempt), some confirmed in part."""
     rng = frame.rng
@@ -49,6 +59,7 @@ def generate_deliveries(frame: Frame) -> None:
     if n and not (delivery_status == "in_transit").any():
         delivery_status[-1] = "in_transit"
         arrived[-1] = False
+    _not_yet_fulfilled(frame, delivery_order[(kind == 1) & (delivery_status == "in_transit")])
     seconds = frame.business_seconds(n)
     shipped_at = frame.day_offsets_to_instants(ship_day, seconds)
     expected_at = frame.day_offsets_to_instants(ship_day + expected_transit, seconds, planned=True)

@@ -144,7 +144,7 @@ def _errors(result: dict[str, Any]) -> str:
         (
             "query($id: ID!) { customer(id: $id) { name } }",
             {"id": "not-a-global-id"},
-            "cannot represent a GlobalID",
+            "is not a global ID: an ID is the base64 of",
         ),
         (
             "query($id: ID!) { customer(id: $id) { name } }",

@@ -140,6 +140,21 @@ async def test_customers_keep_joining_and_their_addresses_are_plain_ascii(
         assert unusable == 0, table
 
 
+async def test_orders_and_deliveries_follow_their_lifecycle(seeded: asyncpg.Connection) -> None:
+    # An order is fulfilled when every unit arrived: none has a delivery still on its way,
+    # and each has its goods delivered. Some orders are still on their way, as confirmed.
+    on_the_way = await seeded.fetch(
+        "SELECT o.status, count(*) FROM erp.delivery d JOIN erp.sales_order o "
+        "ON o.id = d.sales_order_id WHERE d.status = 'in_transit' GROUP BY 1"
+    )
+    assert {row["status"] for row in on_the_way} == {"confirmed"}
+    undelivered = await seeded.fetchval(
+        "SELECT count(*) FROM erp.sales_order o WHERE o.status = 'fulfilled' AND NOT EXISTS "
+        "(SELECT 1 FROM erp.delivery d WHERE d.sales_order_id = o.id AND d.status = 'delivered')"
+    )
+    assert undelivered == 0
+
+
 async def test_nothing_has_happened_after_the_history_ends(seeded: asyncpg.Connection) -> None:
     # The seeder runs at any hour of `today`; an event stamped later today would be in the
     # future of the queries that follow. Only planned instants (expected arrivals) may be.
