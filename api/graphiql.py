@@ -4,6 +4,9 @@ and a tab per example of the questions the graph answers about many records."""
 import json
 import re
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 CUSTOMER_360 = """query Customer360($id: ID!) {
   customer(id: $id) {
     id code name tier status
@@ -97,20 +100,58 @@ query Segments {
 )
 
 
-def _tabs(variables: dict[str, str], headers: dict[str, str]) -> str:
+# Prepended to the first tab when the page carries no token: GraphiQL itself only says
+# "Error fetching schema".
+TOKEN_HINT = """# Every request needs a token. Mint one with
+#   bizgraph token --employee EMAIL --role admin
+# and put it in Headers below: {"Authorization": "Bearer <token>"}
+"""
+
+# A customer whose 360 shows every part of it: orders with deliveries and invoices, tickets,
+# interactions, deals; the most orders first.
+SHOWCASE = text(
+    """
+    SELECT c.id FROM crm.customer c
+    WHERE c.archived_at IS NULL
+      AND EXISTS (SELECT 1 FROM erp.delivery d JOIN erp.sales_order o ON o.id = d.sales_order_id
+                  WHERE o.customer_id = c.id)
+      AND EXISTS (SELECT 1 FROM erp.invoice i WHERE i.customer_id = c.id)
+      AND EXISTS (SELECT 1 FROM crm.ticket t WHERE t.customer_id = c.id)
+      AND EXISTS (SELECT 1 FROM crm.interaction n WHERE n.customer_id = c.id)
+      AND EXISTS (SELECT 1 FROM crm.opportunity p WHERE p.customer_id = c.id)
+    ORDER BY (SELECT count(*) FROM erp.sales_order o WHERE o.customer_id = c.id) DESC, c.id
+    LIMIT 1
+    """
+)
+
+
+async def showcase_customer(connection: AsyncConnection) -> int | None:
+    """The customer the Customer 360 tab opens on (the lowest id when none has it all)."""
+    found = await connection.scalar(SHOWCASE)
+    if found is None:
+        found = await connection.scalar(text("SELECT min(id) FROM crm.customer"))
+    return found
+
+
+def _tabs(variables: dict[str, str], headers: dict[str, str], hint: bool) -> str:
     """GraphiQL's `defaultTabs` (used while the browser has no tabs of its own stored)."""
     shown = json.dumps(headers, indent=2) if headers else None
-    tabs = [{"query": CUSTOMER_360, "variables": json.dumps(variables, indent=2)}]
+    first = (TOKEN_HINT if hint else "") + CUSTOMER_360
+    tabs = [{"query": first, "variables": json.dumps(variables, indent=2)}]
     tabs += [{"query": document} for document in EXAMPLES]
     text = json.dumps([{**tab, "headers": shown} if shown else tab for tab in tabs])
     return text.replace("</", "<\\/")  # never ends the page's <script> early
 
 
-def customize(html: str, *, variables: dict[str, str], headers: dict[str, str]) -> str:
-    """Replace GraphiQL's welcome text with our documents and preset variables and headers."""
+def customize(
+    html: str, *, variables: dict[str, str], headers: dict[str, str], hint: bool = False
+) -> str:
+    """Replace GraphiQL's welcome text with our documents and preset variables and headers;
+    `hint`: the page carries no token, so the first document says how to get one."""
+    first = (TOKEN_HINT if hint else "") + CUSTOMER_360
     html = re.sub(
         r"const EXAMPLE_QUERY = `.*?`;",
-        lambda _: f"const EXAMPLE_QUERY = {json.dumps(CUSTOMER_360)};",
+        lambda _: f"const EXAMPLE_QUERY = {json.dumps(first)};",
         html,
         count=1,
         flags=re.DOTALL,
@@ -122,7 +163,7 @@ def customize(html: str, *, variables: dict[str, str], headers: dict[str, str]) 
     )
     html = html.replace(
         "defaultEditorToolsVisibility: true,",
-        f"defaultEditorToolsVisibility: true, defaultTabs: {_tabs(variables, headers)},",
+        f"defaultEditorToolsVisibility: true, defaultTabs: {_tabs(variables, headers, hint)},",
         1,
     )
     if headers:

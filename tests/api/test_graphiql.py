@@ -4,29 +4,47 @@ per example of the questions about many records."""
 import json
 import re
 
+import asyncpg
 import httpx
 import pytest
 from graphql import OperationDefinitionNode, parse
 from starlette.applications import Starlette
-from strawberry.relay import to_base64
+from strawberry.relay import from_base64
 
 from api.app import create_app
-from api.graphiql import EXAMPLES
+from api.graphiql import EXAMPLES, TOKEN_HINT
 from api.settings import Settings
+from domain.core.sessions import asyncpg_dsn
 from tests.api.conftest import GraphQL
 
 
 @pytest.mark.usefixtures("demo")
-async def test_graphiql_is_preloaded(client: httpx.AsyncClient) -> None:
+async def test_graphiql_is_preloaded(client: httpx.AsyncClient, database_url: str) -> None:
     response = await client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "query Customer360($id: ID!)" in response.text
-    assert to_base64("Customer", 1) in response.text
     found = re.search(r"defaultTabs: (\[.*?\]),\n", response.text)
     assert found is not None
     tabs = json.loads(found.group(1))
     assert [tab["query"] for tab in tabs[1:]] == list(EXAMPLES)
     assert "query Customer360" in tabs[0]["query"]
+    # The page carries no token here: its first document says how to get one.
+    assert tabs[0]["query"].startswith(TOKEN_HINT)
+    # The 360 opens on a customer that shows every part of it.
+    type_name, key = from_base64(json.loads(tabs[0]["variables"])["id"])
+    assert type_name == "Customer"
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        parts = await connection.fetchrow(
+            "SELECT (SELECT count(*) FROM erp.delivery d JOIN erp.sales_order o "
+            "ON o.id = d.sales_order_id WHERE o.customer_id = $1) AS deliveries, "
+            "(SELECT count(*) FROM erp.invoice WHERE customer_id = $1) AS invoices, "
+            "(SELECT count(*) FROM crm.ticket WHERE customer_id = $1) AS tickets",
+            int(key),
+        )
+    finally:
+        await connection.close()
+    assert all(parts[name] > 0 for name in ("deliveries", "invoices", "tickets")), dict(parts)
 
 
 def _operation_name(document: str) -> str:
@@ -86,5 +104,6 @@ async def test_the_dev_token_reaches_local_pages_only(
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     assert (DEV_TOKEN in response.text) is gets_token
+    assert ("# Every request needs a token." in response.text) is not gets_token
     if not gets_token:
         assert "bizgraph token --employee" in response.text  # how to get one instead
