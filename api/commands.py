@@ -6,6 +6,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 from api import migrate as migrations
 from api.cli_errors import CliError
@@ -130,7 +131,7 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
     """Everything needed to try bizgraph locally, in one process tree that Ctrl-C stops."""
     import subprocess
     import sys
-    import webbrowser
+    import threading
 
     import uvicorn
 
@@ -158,14 +159,20 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
             # A separate process: CPU-heavy forecasts never stall API requests.
             worker = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"])
         url = f"http://{host}:{port}/graphql"
-        print(f"GraphiQL: {url}", flush=True)
-        if not args.no_browser:
-            webbrowser.open(url)
         app = create_app(settings, graphiql_token=graphiql_token)
-        try:
-            uvicorn.run(
+        server = uvicorn.Server(
+            uvicorn.Config(
                 app, host=host, port=port, log_config=logging_config(settings), access_log=False
             )
+        )
+        # Printed once the API answers, so it is the last thing on the screen.
+        threading.Thread(
+            target=_announce, args=(server, url, not args.no_browser), daemon=True
+        ).start()
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: uvicorn has shut down; stop the worker below (as uvicorn.run does)
         finally:
             if worker is not None:
                 worker.terminate()
@@ -173,6 +180,27 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
                     worker.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+
+def _announce(server: Any, url: str, open_browser: bool) -> None:
+    """The essentials, framed, once the API is up; then GraphiQL in a browser."""
+    import time
+    import webbrowser
+
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.1)
+    lines = [
+        "bizgraph is running",
+        f"GraphiQL  {url}  (opens with an admin token on this machine)",
+        "A token   bizgraph token --employee EMAIL --role ROLE",
+        "Stop      Ctrl-C",
+    ]
+    rule = "-" * (max(len(line) for line in lines) + 4)
+    print("\n".join([rule, *(f"  {line}" for line in lines), rule]), flush=True)
+    if open_browser:
+        webbrowser.open(url)
 
 
 def _export_endpoints(database_url: str, redis_url: str | None) -> None:

@@ -76,6 +76,19 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+# The worker's housekeeping runs every second or so: arq's lines for each run would bury
+# everything else. Their failures still show (arq logs those at WARNING and above).
+HOUSEKEEPING = ("cron:relay_outbox", "cron:deliver_webhooks")
+
+
+class QuietHousekeeping(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        message = record.getMessage()
+        return not any(name in message for name in HOUSEKEEPING)
+
+
 def logging_config(settings: Settings) -> dict[str, Any]:
     """A `logging.config.dictConfig` dictionary for the API and the worker."""
     formatter = JsonFormatter if settings.is_prod else TextFormatter
@@ -83,7 +96,10 @@ def logging_config(settings: Settings) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            "housekeeping": {"()": QuietHousekeeping},
+        },
         "formatters": {"default": {"()": formatter}},
         "handlers": {
             "stderr": {
@@ -100,6 +116,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"level": level},
             "uvicorn.access": {"level": "WARNING"},
             "alembic": {"level": "WARNING"},  # reading the migrations' heads is not news
+            "arq.worker": {"filters": ["housekeeping"]},
         },
     }
 

@@ -38,6 +38,10 @@ class _Bar:
         self.bar.update(done)
 
     def close(self) -> None:
+        # A step that reported no progress of its own is done all the same: never leave a
+        # bar at 0 %.
+        self.bar.n = self.bar.total
+        self.bar.refresh()
         self.bar.close()
 
 
