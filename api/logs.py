@@ -8,6 +8,7 @@ applies it too.
 """
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,15 +79,13 @@ class TextFormatter(logging.Formatter):
 
 # The worker's housekeeping runs every second or so: arq's lines for each run would bury
 # everything else. Their failures still show (arq logs those at WARNING and above).
-HOUSEKEEPING = ("cron:relay_outbox", "cron:deliver_webhooks")
+# arq's lines for a job starting (→) and ending (←).
+HOUSEKEEPING = re.compile(r"[→←] cron:(relay_outbox|deliver_webhooks)\b")
 
 
 class QuietHousekeeping(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno > logging.INFO:
-            return True
-        message = record.getMessage()
-        return not any(name in message for name in HOUSEKEEPING)
+        return record.levelno > logging.INFO or not HOUSEKEEPING.search(record.getMessage())
 
 
 def logging_config(settings: Settings) -> dict[str, Any]:
