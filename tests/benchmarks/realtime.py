@@ -18,7 +18,6 @@ Webhooks: `tests.benchmarks.webhooks.measure` with `--events` (0 leaves it out).
 import argparse
 import asyncio
 import json
-import os
 import random
 import signal
 import statistics
@@ -33,12 +32,11 @@ import httpx
 import websockets
 from strawberry.relay import to_base64
 
-from api.embedded import EmbeddedRedis, remove_data
 from api.security.tokens import mint
 from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.benchmarks import webhooks
-from tests.benchmarks.scratch import scratch_database
+from tests.benchmarks.scratch import scratch_database, scratch_redis
 from tests.faults.processes import BizgraphProcess, free_port, wait_until
 
 SECRET = "a-benchmark-only-secret-of-32-bytes-or-more"
@@ -259,22 +257,13 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=10_000, help="webhook events (0: none)")
     args = parser.parse_args()
-    redis_url = os.environ.get("REDIS_URL")
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-realtime-redis-"))
-    redis = EmbeddedRedis(data_dir, persistent=False) if redis_url is None else None
-    try:
-        redis_url = redis.start() if redis is not None else redis_url
-        assert redis_url is not None
+    with scratch_redis("bench-realtime") as redis_url:
         with scratch_database("bench-realtime") as database_url:
             asyncio.run(_subscriptions(database_url, redis_url, args))
         if args.events:
             with scratch_database("bench-webhooks") as database_url:
                 figures = asyncio.run(webhooks.measure(database_url, redis_url, args.events))
             webhooks.report(figures)
-    finally:
-        if redis is not None:
-            redis.stop()
-        remove_data(data_dir)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""A throw-away database for a benchmark: on DATABASE_URL's server, or an embedded one."""
+"""A throw-away database for a benchmark: on DATABASE_URL's server, or an embedded one; and
+a Redis: REDIS_URL's, or an embedded one."""
 
 import asyncio
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from api.embedded import EmbeddedPostgres, remove_data
+from api.embedded import EmbeddedPostgres, EmbeddedRedis, remove_data
 from api.migrate import upgrade
 from domain.core.sessions import asyncpg_dsn
 
@@ -43,4 +44,20 @@ def scratch_database(prefix: str) -> Iterator[str]:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if postgres is not None:
             postgres.close()
+        remove_data(data_dir)
+
+
+@contextmanager
+def scratch_redis(prefix: str) -> Iterator[str]:
+    """Yield REDIS_URL, or the URL of an embedded Redis stopped (and removed) after."""
+    given = os.environ.get("REDIS_URL")
+    if given is not None:
+        yield given
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}-redis-"))
+    redis = EmbeddedRedis(data_dir, persistent=False)
+    try:
+        yield redis.start()
+    finally:
+        redis.stop()
         remove_data(data_dir)

@@ -20,15 +20,12 @@ The healthy endpoint must have had each event once in effect (distinct ids = eve
 
 import argparse
 import asyncio
-import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import suppress
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,12 +33,11 @@ from arq import create_pool
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from api.embedded import EmbeddedRedis, remove_data
 from domain.core.access import Viewer
 from domain.core.journal import Journal
 from domain.core.sessions import create_engine
 from domain.integrations import endpoints
-from tests.benchmarks.scratch import scratch_database
+from tests.benchmarks.scratch import scratch_database, scratch_redis
 from workers.relay import relay_pending
 from workers.settings import redis_settings
 from workers.webhooks import SenderOptions, deliver_due
@@ -255,18 +251,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args()
-    redis_url = os.environ.get("REDIS_URL")
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-webhooks-redis-"))
-    redis = EmbeddedRedis(data_dir, persistent=False) if redis_url is None else None
-    try:
-        redis_url = redis.start() if redis is not None else redis_url
-        assert redis_url is not None
-        with scratch_database("bench-webhooks") as database_url:
-            figures = asyncio.run(measure(database_url, redis_url, args.events))
-    finally:
-        if redis is not None:
-            redis.stop()
-        remove_data(data_dir)
+    with (
+        scratch_redis("bench-webhooks") as redis_url,
+        scratch_database("bench-webhooks") as database_url,
+    ):
+        figures = asyncio.run(measure(database_url, redis_url, args.events))
     report(figures)
 
 
