@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-import httpx
 import websockets
 from strawberry.relay import to_base64
 
@@ -151,15 +150,7 @@ async def _subscriptions(database_url: str, redis_url: str, args: argparse.Names
         log,
     ).start()
     try:
-
-        async def answering() -> bool:
-            try:
-                async with httpx.AsyncClient() as http:
-                    return (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        await wait_until(answering, within=60, what="the API", interval=0.2)
+        await server.ready(f"http://127.0.0.1:{port}")
         token = mint(
             SECRET,
             email=admin,

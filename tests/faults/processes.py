@@ -10,6 +10,8 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -79,6 +81,19 @@ class BizgraphProcess:
     def signal(self, number: signal.Signals) -> None:
         assert self.process is not None
         self.process.send_signal(number)
+
+    async def ready(self, base: str, *, within: float = 60.0) -> None:
+        """Wait until the API at `base` answers /readyz (failing at once if it exited)."""
+
+        async def answering() -> bool:
+            assert self.alive(), self.log()[-3000:]
+            try:
+                async with httpx.AsyncClient() as http:
+                    return (await http.get(f"{base}/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await wait_until(answering, within=within, what="the API answering /readyz", interval=0.1)
 
     async def exit_code(self, *, within: float = 30.0) -> int:
         async def exited() -> bool:

@@ -33,18 +33,6 @@ def _server(
     return process, f"http://127.0.0.1:{port}"
 
 
-async def _wait_ready(server: BizgraphProcess, base: str) -> None:
-    async def ready() -> bool:
-        assert server.alive(), server.log()[-3000:]
-        try:
-            async with httpx.AsyncClient() as http:
-                return (await http.get(f"{base}/readyz")).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    await wait_until(ready, within=60, what="the API answering /readyz", interval=0.2)
-
-
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -72,7 +60,7 @@ async def test_processes_share_metrics_and_log_json_lines(
             return server.log().count("Application startup complete") == 2
 
         await wait_until(both_started, within=60, what="both processes started")
-        await _wait_ready(server, base)
+        await server.ready(base)
         async with httpx.AsyncClient(base_url=base, headers=_bearer(served_api_token)) as http:
             for _ in range(20):
                 # A new connection per request, so the processes share the requests.
@@ -111,7 +99,7 @@ async def test_sigterm_lets_an_in_flight_request_finish(
     server.start()
     holder = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
-        await _wait_ready(server, base)
+        await server.ready(base)
         await holder.execute("BEGIN; LOCK TABLE crm.customer IN ACCESS EXCLUSIVE MODE")
         async with httpx.AsyncClient(
             base_url=base, timeout=60, headers=_bearer(served_api_token)

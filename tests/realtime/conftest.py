@@ -17,7 +17,7 @@ from domain.core.sessions import asyncpg_dsn
 from domain.demo.seed import seed_database
 from tests.api.conftest import DEMO_SEED, DEMO_TODAY, TEST_SECRET
 from tests.conftest import truncate_all
-from tests.faults.processes import BizgraphProcess, free_port, wait_until
+from tests.faults.processes import BizgraphProcess, free_port
 
 LIMITS = {
     "BIZGRAPH_MAX_SUBSCRIPTIONS_PER_CONNECTION": "3",
@@ -50,15 +50,7 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
     async def ready(self) -> "Server":
-        async def answering() -> bool:
-            assert self.process.alive(), self.process.log()[-3000:]
-            try:
-                async with httpx.AsyncClient() as http:
-                    return (await http.get(f"{self.http}/readyz")).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        await wait_until(answering, within=60, what="the API answering /readyz", interval=0.1)
+        await self.process.ready(self.http)
         return self
 
     async def stop(self) -> None:
