@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.lock | cksum | cut -d' ' -f1)
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: install dev test lint bench lock clean
+.PHONY: install dev test lint bench lock clean graphiql-assets browser-test
 
 # pip comes first, at its locked version (a venv's bundled pip may be years old and
 # installs the rest a third slower). The lock holds the build backend too, so the project
@@ -39,6 +39,12 @@ TEST_WORKERS ?= $(if $(DATABASE_URL),0,2)
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
+# GraphiQL in a real Chromium with no internet (also part of `make test` where Node.js, npm
+# and Chromium are installed); its screenshot becomes docs/images/graphiql.png.
+browser-test: install
+	@$(BIN)/python -c 'import sys; from tests.clients.tools import missing; sys.exit("\n".join(missing()) or None)'
+	BIZGRAPH_SCREENSHOT=docs/images/graphiql.png $(BIN)/python -m pytest tests/clients/test_graphiql_browser.py
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy && $(BIN)/lint-imports
 
@@ -53,6 +59,13 @@ bench: install
 INSTALL_TOOLS = $(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], "pip", sep="\n")'
 UV_COMPILE = $(BIN)/uv pip compile - pyproject.toml --universal --generate-hashes --quiet \
 	--custom-compile-command 'make lock' $(LOCK_ARGS)
+
+# GraphiQL's browser files, stored in the package so the page works offline: the versions
+# strawberry's page names, from the npm registry, each checked against the page's hash.
+# Needs npm; run it after moving strawberry to a release whose page names other versions.
+graphiql-assets: install
+	rm -rf api/static/graphiql
+	$(BIN)/python -m api.graphiql_assets
 
 lock: install
 	$(INSTALL_TOOLS) | $(UV_COMPILE) --extra dev -o requirements-dev.lock

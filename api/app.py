@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
-from api import metrics
+from api import graphiql_assets, metrics
 from api.health import health_routes
 from api.observability import RequestObservability
 from api.probes import Probes
@@ -81,12 +82,16 @@ def create_app(
     from api.graphql_view import graphql_endpoint
 
     graphql = graphql_endpoint(state, security.identities)
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *health_routes(probes),
         Route("/metrics", metrics.metrics_endpoint(probes, engine, reads), methods=["GET"]),
     ]
+    if settings.graphiql_enabled:
+        # The page's own files: it works without the internet.
+        assets = StaticFiles(directory=graphiql_assets.ROOT)
+        routes.append(Mount(graphiql_assets.PATH.rstrip("/"), app=assets))
     # Request ids and logging outermost, so even refusals by the security layer carry one.
     middleware = [
         Middleware(RequestObservability, engine=engine, reads=reads),

@@ -107,6 +107,15 @@ TOKEN_HINT = """# Every request needs a token. Mint one with
 # and put it in Headers below: {"Authorization": "Bearer <token>"}
 """
 
+# The page runs its own inline script and styles and the files of `api.graphiql_assets`, and
+# talks to this server only (its WebSocket included: 'self' covers ws: and wss: to the same
+# host); fonts and icons are inline data.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
 # A customer whose 360 shows every part of it: orders with deliveries and invoices, tickets,
 # interactions, deals; the most orders first.
 SHOWCASE = text(
@@ -149,6 +158,9 @@ def customize(
     """Replace GraphiQL's welcome text with our documents and preset variables and headers;
     `hint`: the page carries no token, so the first document says how to get one."""
     first = (TOKEN_HINT if hint else "") + CUSTOMER_360
+    html = html.replace(
+        "<title>Strawberry GraphiQL</title>", "<title>bizgraph · GraphiQL</title>", 1
+    )
     html = re.sub(
         r"const EXAMPLE_QUERY = `.*?`;",
         lambda _: f"const EXAMPLE_QUERY = {json.dumps(first)};",

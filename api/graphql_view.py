@@ -3,6 +3,7 @@
 import asyncio
 import time
 import uuid
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import timedelta
 from typing import Any, cast
@@ -12,14 +13,16 @@ from cross_web import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.relay import to_base64
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from api import graphiql
+from api import graphiql, graphiql_assets
 from api.compiled_requests import CompiledRequests
 from api.errors import ErrorPolicy, SingleOperation
 from api.observability import OperationName
@@ -39,7 +42,21 @@ from schema.core.loaders import Loaders
 TOKEN_EXPIRED = 4401
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """WebSocket messages as text frames. strawberry sends bytes from `encode_json` (ours
+    returns orjson's bytes) as binary frames, which graphql-ws in a browser refuses ("Message
+    is missing the 'type' property"): GraphiQL and Apollo saw no updates."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+
 class GraphQLView(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrames
+
     def __init__(self, state: AppState, identities: Identities | None = None) -> None:
         settings = state.settings
         input_limits = InputLimits.from_settings(settings)
@@ -76,6 +93,8 @@ class GraphQLView(GraphQL[Context, None]):
             keep_alive=True,
             keep_alive_interval=15,
         )
+        if settings.graphiql_enabled:
+            graphiql_assets.check(self.graphql_ide_html)
         self.max_subscriptions_per_connection = settings.max_subscriptions_per_connection
         self.identities = identities
         self.state = state
@@ -227,10 +246,20 @@ class GraphQLView(GraphQL[Context, None]):
         headers = getattr(request.state, "graphiql_headers", None) or {}
         hint = headers.get("Authorization") == PASTE_A_TOKEN
         html = graphiql.customize(
-            self.graphql_ide_html, variables={"id": sample}, headers=headers, hint=hint
+            graphiql_assets.localize(self.graphql_ide_html),
+            variables={"id": sample},
+            headers=headers,
+            hint=hint,
         )
-        # In dev the page may carry a token: no cache may keep it.
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        # In dev the page may carry a token: no cache may keep it. It loads nothing from
+        # elsewhere and sends requests nowhere else.
+        return HTMLResponse(
+            html,
+            headers={
+                "Cache-Control": "no-store",
+                "Content-Security-Policy": graphiql.CONTENT_SECURITY_POLICY,
+            },
+        )
 
     async def _sample_customer_id(self) -> str:
         async with self.state.engine.connect() as connection:

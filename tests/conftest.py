@@ -26,6 +26,12 @@ from api.embedded import EmbeddedPostgres, EmbeddedRedis, remove_data
 from domain.core.model_base import SCHEMAS
 from domain.core.sessions import asyncpg_dsn, create_engine
 from domain.finance import chart
+from tests.clients.tools import missing as missing_client_tools
+
+
+def pytest_report_header() -> list[str]:
+    """Tests left out for want of a tool are said so at the top of the run, never silently."""
+    return [f"not collected: {why}" for why in missing_client_tools()]
 
 
 @dataclass

@@ -6,7 +6,8 @@ A bearer token is an employee's JWT or a machine client's API key (`bzk_…`,
 Open without a token: the health, readiness and metrics endpoints (probes and scrapers
 carry no tokens; `/metrics` holds counters, no business data — keep it off the public
 network), and, where GraphiQL is enabled, the GraphiQL page itself (a browser cannot send
-a header when navigating). Everything else, including unknown paths, needs a token.
+a header when navigating) and its script and style files. Everything else, including
+unknown paths, needs a token.
 
 In `bizgraph dev` the GraphiQL page comes with an admin token in its headers, but only for
 a loopback client asking by a loopback name (`_is_local`); any other request for the page
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api import graphiql_assets
 from api.security.api_keys import ApiKeyDirectory
 from api.security.directory import EmployeeDirectory
 from api.security.responses import graphql_error
@@ -92,6 +94,9 @@ class Authentication:
                 await send({"type": "websocket.close", "code": 1008})
             return
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if self.graphiql and scope["path"].startswith(graphiql_assets.PATH):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

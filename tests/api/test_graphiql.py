@@ -11,6 +11,7 @@ from graphql import OperationDefinitionNode, parse
 from starlette.applications import Starlette
 from strawberry.relay import from_base64
 
+from api import graphiql_assets
 from api.app import create_app
 from api.graphiql import EXAMPLES, TOKEN_HINT
 from api.settings import Settings
@@ -107,3 +108,36 @@ async def test_the_dev_token_reaches_local_pages_only(
     assert ("# Every request needs a token." in response.text) is not gets_token
     if not gets_token:
         assert "bizgraph token --employee" in response.text  # how to get one instead
+
+
+@pytest.mark.usefixtures("demo")
+async def test_the_page_loads_every_file_from_the_api_itself(client: httpx.AsyncClient) -> None:
+    page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert graphiql_assets.CDN not in page.text
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page.text)
+    assert "connect-src 'self'" in page.headers["content-security-policy"]
+    loaded = re.findall(r'(?:src|href)="(/graphiql/assets/[^"]+)"\s+integrity="([^"]+)"', page.text)
+    assert len(loaded) >= 5  # React, React DOM, GraphiQL's script and style, the explorer
+    for path, integrity in loaded:
+        # No token: a browser fetches these as it renders the page.
+        answer = await client.get(path, headers={"Authorization": ""})
+        assert answer.status_code == 200, path
+        name = path.removeprefix(graphiql_assets.PATH)
+        assert graphiql_assets.Asset(name, integrity).matches(answer.content), path
+
+
+async def test_an_unknown_file_is_not_found_and_other_paths_need_a_token(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.get("/graphiql/assets/nothing-here.js")
+    assert answer.status_code == 404
+    assert (await client.get("/graphiql/other")).status_code == 401
+
+
+def test_a_page_naming_files_we_do_not_have_is_refused_at_start() -> None:
+    page = (
+        f'<script src="{graphiql_assets.CDN}graphiql@0.0.1/graphiql.min.js" '
+        'integrity="sha384-AAAA"></script>'
+    )
+    with pytest.raises(graphiql_assets.MissingAssets, match="make graphiql-assets"):
+        graphiql_assets.check(page)

@@ -37,6 +37,8 @@ class LiveClient:
 
     async def receive(self, within: float = 10.0) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.connection.recv(), within)
+        # Text frames only: browsers' graphql-ws client refuses a binary frame.
+        assert isinstance(raw, str), f"a binary frame: {raw!r}"
         message: dict[str, Any] = json.loads(raw)
         return message
 
