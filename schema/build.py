@@ -45,10 +45,12 @@ from schema.crm.segments import Segment, SegmentMutations, SegmentQueries
 from schema.crm.tickets import Ticket, TicketMutations, TicketQueries
 from schema.erp.credit_notes import (
     CreditNote,
+    CreditNoteLine,
     CreditNoteMutations,
     CreditNoteQueries,
     Refund,
     SalesReturn,
+    SalesReturnLine,
 )
 from schema.erp.deliveries import Delivery, DeliveryLine, DeliveryMutations
 from schema.erp.employees import (
@@ -63,17 +65,18 @@ from schema.erp.payments import Payment, PaymentMutations, PaymentQueries
 from schema.erp.price_lists import PriceList, PriceListMutations, PriceListQueries, PriceRule
 from schema.erp.purchase_orders import (
     PurchaseOrder,
+    PurchaseOrderLine,
     PurchaseOrderMutations,
     PurchaseOrderQueries,
 )
-from schema.erp.quotes import Quote, QuoteMutations, QuoteQueries
+from schema.erp.quotes import Quote, QuoteLine, QuoteMutations, QuoteQueries
 from schema.erp.sales_orders import (
     SalesOrder,
     SalesOrderLine,
     SalesOrderMutations,
     SalesOrderQueries,
 )
-from schema.erp.stock_items import StockItem, StockItemMutations, StockItemQueries
+from schema.erp.stock_items import StockItem, StockItemMutations, StockItemQueries, StockLevel
 from schema.erp.stock_movements import StockMovement, StockMovementQueries
 from schema.erp.suppliers import Supplier, SupplierMutations, SupplierQueries
 from schema.erp.warehouses import Warehouse
@@ -195,6 +198,7 @@ NODE_TYPES = [
     Employee,
     Department,
     StockItem,
+    StockLevel,
     Warehouse,
     SalesOrder,
     SalesOrderLine,
@@ -204,11 +208,15 @@ NODE_TYPES = [
     InvoiceLine,
     Payment,
     CreditNote,
+    CreditNoteLine,
     SalesReturn,
+    SalesReturnLine,
     Refund,
     Quote,
+    QuoteLine,
     Supplier,
     PurchaseOrder,
+    PurchaseOrderLine,
     PriceList,
     PriceRule,
     ImportJob,

@@ -60,15 +60,22 @@ def customer_figures(customer_ids: ColumnElement[Any]) -> Any:
     return select(*columns).select_from(joined).where(CUSTOMER.c.id == any_(customer_ids))
 
 
+# Names what a suggestion is about: an item across warehouses (`item:7`) or an item in one
+# warehouse (`level:42`); the two tables' keys alone would collide.
+REPLENISHMENT_KEY = "replenishment_key"
+
+
 def replenishment_of_items(item_ids: ColumnElement[Any]) -> Any:
     """The demand forecast and reorder suggestion of each item in the array."""
-    return select(DEMAND_FORECAST).where(DEMAND_FORECAST.c.stock_item_id == any_(item_ids))
+    key = func.concat("item:", DEMAND_FORECAST.c.stock_item_id).label(REPLENISHMENT_KEY)
+    return select(DEMAND_FORECAST, key).where(DEMAND_FORECAST.c.stock_item_id == any_(item_ids))
 
 
 def replenishment_of_stock_levels(level_ids: ColumnElement[Any]) -> Any:
     """The demand forecast and reorder suggestion of each stock level (an item in one
     warehouse) in the array."""
-    return select(WAREHOUSE_DEMAND).where(WAREHOUSE_DEMAND.c.stock_level_id == any_(level_ids))
+    key = func.concat("level:", WAREHOUSE_DEMAND.c.stock_level_id).label(REPLENISHMENT_KEY)
+    return select(WAREHOUSE_DEMAND, key).where(WAREHOUSE_DEMAND.c.stock_level_id == any_(level_ids))
 
 
 def performance_of_campaigns(campaign_ids: ColumnElement[Any]) -> Any:

@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import strawberry
 
-from schema.core.nodes import FromRow, desc
+from schema.core.nodes import KeyedByOwner, desc
 
 
 @strawberry.type(description="What a campaign achieved.")
-class CampaignPerformance(FromRow):
+class CampaignPerformance(KeyedByOwner):
+    OWNER_KEY = "campaign_id"
     targeted: int = desc("Members contacted (held-out members are not).")
     responded: int = desc("Members who responded (or converted).")
     converted: int = desc("Members who converted.")

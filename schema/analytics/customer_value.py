@@ -7,7 +7,7 @@ import strawberry
 
 from domain.analytics.rfm import RFM_SEGMENTS
 from schema.core.enums import vocabulary_enum
-from schema.core.nodes import FromRow, desc
+from schema.core.nodes import KeyedByOwner, desc
 
 RfmSegment = vocabulary_enum("RfmSegment", RFM_SEGMENTS, "Named RFM segment.")
 
@@ -15,7 +15,8 @@ RfmSegment = vocabulary_enum("RfmSegment", RFM_SEGMENTS, "Named RFM segment.")
 @strawberry.type(
     description="Key figures of a customer, precomputed by the workers (RFM, revenue)."
 )
-class CustomerMetrics(FromRow):
+class CustomerMetrics(KeyedByOwner):
+    OWNER_KEY = "customer_id"
     lifetime_revenue: Decimal = desc("Net revenue of all placed, non-cancelled orders.")
     order_count: int = desc("Number of such orders.")
     average_order_value: Decimal | None = desc("Lifetime revenue divided by order count.")
@@ -38,7 +39,8 @@ class CustomerMetrics(FromRow):
 @strawberry.type(
     description="Expected value of a customer over the next 90 days (BG/NBD + Gamma-Gamma)."
 )
-class CustomerForecast(FromRow):
+class CustomerForecast(KeyedByOwner):
+    OWNER_KEY = "customer_id"
     expected_orders_90d: Decimal = desc("Expected number of orders in the next 90 days.")
     expected_revenue_90d: Decimal = desc("Expected revenue in the next 90 days.")
     revenue_low: Decimal = strawberry.field(

@@ -8,12 +8,13 @@ import strawberry
 from domain.analytics import reads as figures
 from schema.core import sql
 from schema.core.connections import RootSort, root_connection
-from schema.core.nodes import FromRow, desc
+from schema.core.nodes import KeyedByOwner, desc
 from schema.erp.stock_items import StockItem
 
 
 @strawberry.type(description="Expected demand for a stock item and whether to reorder it.")
-class Replenishment(FromRow):
+class Replenishment(KeyedByOwner):
+    OWNER_KEY = figures.REPLENISHMENT_KEY
     method: str = desc(
         "Demand method, chosen by backtest for the item's class (dense or sparse sales): "
         "`prophet` (dense items only), `naive`, `moving_average`, `croston`, `sba` or `tsb`."

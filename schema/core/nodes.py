@@ -88,6 +88,23 @@ class FromRow:
         loaded.values[key] = value
 
 
+@strawberry.type
+class KeyedByOwner(FromRow):
+    """Figures kept about one record (a customer's metrics, a campaign's results), with an
+    `id` made of this type's name and that record's key: normalized client caches (Apollo,
+    Relay, urql) keep one copy per record and merge what different queries select, instead
+    of replacing it. Not a Relay node: it is refetched through its owner."""
+
+    OWNER_KEY: ClassVar[str]  # the row's column holding the owner's key
+
+    @strawberry.field(
+        description="Unique across the graph: this type and the record these figures are about."
+    )
+    def id(self) -> strawberry.ID:
+        definition = get_object_definition(type(self), strict=True)
+        return strawberry.ID(relay.to_base64(definition.name, getattr(self, self.OWNER_KEY)))
+
+
 class TableNode(FromRow, relay.Node):
     """A Relay node backed by one table of the domain."""
 

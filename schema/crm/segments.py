@@ -35,6 +35,9 @@ CustomerWhereRef = Annotated["CustomerWhere", strawberry.lazy("schema.core.where
 
 @strawberry.type(description="What a segment holds now, for the viewer's customers.")
 class SegmentFigures:
+    id: strawberry.ID = strawberry.field(
+        description="Unique across the graph: this type and the segment (for client caches)."
+    )
     members: int = strawberry.field(description="Customers in it.")
     revenue_12m: Decimal = strawberry.field(
         description="Their sales (net, placed/confirmed/fulfilled) of the last 365 days."
@@ -73,6 +76,7 @@ class Segment(TableNode):
             sql.segment_figures(condition, info.context.viewer, since)
         )
         return SegmentFigures(
+            id=strawberry.ID(relay.to_base64("SegmentFigures", self.id)),
             members=row["members"],
             revenue_12m=row["revenue"],
             revenue_12m_share=_share(row["revenue"], row["all_revenue"]),

@@ -17,7 +17,7 @@ from schema.core import filters, sql
 from schema.core.connections import by_date, root_connection
 from schema.core.ids import decode
 from schema.core.mutations import enum_value, mutation, retry_key
-from schema.core.nodes import FromRow, TableNode, desc
+from schema.core.nodes import TableNode, desc
 from schema.core.relations import Children, Computed, ToOne
 from schema.crm.customers import Customer
 from schema.erp.invoices import Invoice, InvoiceLine
@@ -30,8 +30,9 @@ REFUNDS = sql.row_per_key("refund_amounts", refunds.refund_amounts, key="id")
 
 
 @strawberry.type(description="Units of an invoice line a credit note takes back.")
-class CreditNoteLine(FromRow):
+class CreditNoteLine(TableNode):
     MODEL = CreditNoteLineModel
+    id: relay.NodeID[int]
     description: str = desc("What was billed (the invoice line's description).")
     quantity: int = desc("Units taken back.")
     unit_price: Decimal = desc("Price per unit, as billed.")
@@ -40,6 +41,9 @@ class CreditNoteLine(FromRow):
 
     invoice_line: InvoiceLine | None = ToOne[InvoiceLine]("invoice_line_id").field(
         "The invoice line credited."
+    )
+    credit_note: "CreditNote | None" = ToOne["CreditNote"]("credit_note_id").field(
+        "The credit note this line belongs to."
     )
 
 
@@ -61,8 +65,9 @@ class Refund(TableNode):
 
 
 @strawberry.type(description="Units of an order line that came back.")
-class SalesReturnLine(FromRow):
+class SalesReturnLine(TableNode):
     MODEL = SalesReturnLineModel
+    id: relay.NodeID[int]
     quantity: int = desc("Units returned.")
     credited_quantity: int = desc(
         "Of those, the units that had been invoiced and were credited with the return."
@@ -70,6 +75,9 @@ class SalesReturnLine(FromRow):
 
     order_line: SalesOrderLine | None = ToOne[SalesOrderLine]("sales_order_line_id").field(
         "The order line returned."
+    )
+    sales_return: "SalesReturn | None" = ToOne["SalesReturn"]("sales_return_id").field(
+        "The return this line belongs to."
     )
 
 

@@ -15,7 +15,7 @@ from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode
 from schema.core.mutations import mutation, retry_key
-from schema.core.nodes import FromRow, TableNode, desc
+from schema.core.nodes import TableNode, desc
 from schema.core.relations import Children, ToOne
 from schema.erp.stock_items import StockItem
 from schema.erp.suppliers import Supplier
@@ -27,13 +27,17 @@ PurchaseOrderStatus = vocabulary_enum(
 
 
 @strawberry.type(description="One line of a purchase order.")
-class PurchaseOrderLine(FromRow):
+class PurchaseOrderLine(TableNode):
     MODEL = PurchaseOrderLineModel
+    id: relay.NodeID[int]
     quantity: int = desc("Units ordered.")
     quantity_received: int = desc("Units received so far.")
     unit_cost: Decimal = desc("Cost per unit.")
 
     stock_item: StockItem | None = ToOne[StockItem]("stock_item_id").field("The item.")
+    purchase_order: "PurchaseOrder | None" = ToOne["PurchaseOrder"]("purchase_order_id").field(
+        "The purchase order this line belongs to."
+    )
 
 
 @strawberry.type(description="An order to a supplier.")

@@ -16,7 +16,7 @@ from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
 from schema.core.mutations import mutation, retry_key
-from schema.core.nodes import ROW_VALUE, FromRow, TableNode, desc
+from schema.core.nodes import ROW_VALUE, TableNode, desc
 from schema.core.relations import Children, ToOne
 from schema.crm.customers import Customer
 from schema.erp.employees import Employee
@@ -33,8 +33,9 @@ QuoteStatus = vocabulary_enum(
 
 
 @strawberry.type(description="One line of a quote, priced by the server.")
-class QuoteLine(FromRow):
+class QuoteLine(TableNode):
     MODEL = QuoteLineModel
+    id: relay.NodeID[int]
     line_no: int = desc("Position in the quote.")
     quantity: int = desc("Units offered.")
     list_price: Decimal = desc("List price when quoted.")
@@ -44,6 +45,7 @@ class QuoteLine(FromRow):
     tax_amount: Decimal = desc("Tax on this line.")
 
     stock_item: StockItem | None = ToOne[StockItem]("stock_item_id").field("The item offered.")
+    quote: "Quote | None" = ToOne["Quote"]("quote_id").field("The quote this line belongs to.")
 
 
 @strawberry.type(description="An offer to a customer, priced as an order would be that day.")

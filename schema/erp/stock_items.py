@@ -18,7 +18,7 @@ from schema.core.connections import fixed, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
 from schema.core.mutations import enum_value, given, mutation, retry_key
-from schema.core.nodes import FromRow, TableNode, desc, row_value
+from schema.core.nodes import TableNode, desc, row_value
 from schema.core.relations import Children, Computed, RowOf, RowsOf, ToOne
 from schema.core.text import LONG_TEXT
 from schema.erp.warehouses import Warehouse
@@ -46,8 +46,9 @@ WAREHOUSE_REPLENISHMENT = sql.row_per_key(
 
 
 @strawberry.type(description="Stock of one item in one warehouse.")
-class StockLevel(FromRow):
+class StockLevel(TableNode):
     MODEL = StockLevelModel
+    id: relay.NodeID[int]
     on_hand: int = desc("Units physically in the warehouse.")
     reserved: int = desc("Units reserved for open orders.")
 

@@ -28,7 +28,7 @@ from strawberry.relay import from_base64, to_base64
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 import domain.core.operations
-from domain.core.access import ROLES, Viewer
+from domain.core.access import OWNERSHIP, ROLES, Viewer
 from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS, RESTRICTED_WRITES
 from domain.core.sessions import asyncpg_dsn
 from schema.build import build_schema
@@ -244,17 +244,17 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
                 where = f"WHERE customer_id = {customer}"
             elif name == "Customer":
                 where = f"WHERE id = {customer}"
-            elif name == "SalesOrderLine":
-                where = f"WHERE sales_order_id IN (SELECT id FROM erp.sales_order WHERE customer_id = {customer})"
             elif name == "DeliveryLine":
                 where = (
                     "WHERE delivery_id IN (SELECT d.id FROM erp.delivery d JOIN erp.sales_order s "
                     f"ON s.id = d.sales_order_id WHERE s.customer_id = {customer})"
                 )
-            elif name == "InvoiceLine":
-                where = f"WHERE invoice_id IN (SELECT id FROM erp.invoice WHERE customer_id = {customer})"
-            elif name == "Delivery":
-                where = f"WHERE sales_order_id IN (SELECT id FROM erp.sales_order WHERE customer_id = {customer})"
+            elif OWNERSHIP.get(table.fullname, ("", None))[1] is not None:
+                # A part of a customer's record (an order's line): the rep's customer's.
+                column, parent = OWNERSHIP[table.fullname]
+                where = (
+                    f"WHERE {column} IN (SELECT id FROM {parent} WHERE customer_id = {customer})"
+                )
             elif name == "Campaign":
                 where = f"WHERE id IN (SELECT campaign_id FROM crm.campaign_member WHERE customer_id = {customer})"
             elif name == "Employee":

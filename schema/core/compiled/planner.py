@@ -32,7 +32,7 @@ from strawberry.types.arguments import convert_arguments
 from domain.core.access import Viewer
 from schema.core import sql
 from schema.core.compiled import plans as p
-from schema.core.nodes import ROW_VALUE, FromRow
+from schema.core.nodes import ROW_VALUE, FromRow, KeyedByOwner
 from schema.core.permissions import guard_of, unreadable
 from schema.core.relations import (
     DEFINITION,
@@ -228,6 +228,8 @@ class Planner:
         assert isinstance(named, GraphQLLeafType)
         if name == "id" and issubclass(origin, relay.Node):
             return p.Column(key, named, "id", node_type=parent.name)
+        if name == "id" and issubclass(origin, KeyedByOwner):
+            return p.Column(key, named, origin.OWNER_KEY, node_type=parent.name)
         rule = (strawberry_field.metadata or {}).get(ROW_VALUE)
         if rule is None and not strawberry_field.is_basic_field:
             raise Unsupported(f"{parent.name}.{name} is resolved in Python")
