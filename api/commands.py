@@ -35,6 +35,7 @@ def migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def seed(args: argparse.Namespace, settings: Settings) -> None:
+    from domain.demo.production import add_production
     from domain.demo.seed import seed_database
 
     with endpoints(settings, need_redis=False) as found:
@@ -49,6 +50,7 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
             )
         )
         print(report)
+        print(f"production today: {asyncio.run(add_production(found.database_url))}")
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -139,6 +141,7 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
     from api.logs import logging_config
     from api.recompute import expand
     from api.recompute import run_sync as run_recompute
+    from domain.demo.production import add_production
     from domain.demo.seed import database_is_empty, seed_database
 
     host = args.host or settings.host
@@ -150,6 +153,7 @@ def dev(args: argparse.Namespace, settings: Settings) -> None:
         if asyncio.run(database_is_empty(found.database_url)):
             print(f"seeding demo data ({args.customers} customers)…", flush=True)
             print(asyncio.run(seed_database(found.database_url, customers=args.customers)))
+            print(f"production today: {asyncio.run(add_production(found.database_url))}")
             print("computing metrics and forecasts…", flush=True)
             run_recompute(found.database_url, expand(None))
         settings = _reloaded_settings()

@@ -8,6 +8,7 @@ from domain.erp import models as erp_models
 from domain.exchange import models as exchange_models
 from domain.finance import models as finance_models
 from domain.integrations import models as integrations_models
+from domain.production import models as production_models
 
 metadata = Base.metadata
 
@@ -21,4 +22,5 @@ __all__ = [
     "integrations_models",
     "metadata",
     "ops",
+    "production_models",
 ]

@@ -111,6 +111,13 @@ from schema.integrations.webhooks import (
     WebhookEndpoint,
     WebhookQueries,
 )
+from schema.production.boms import Bom, BomLine, BomMutations, BomQueries
+from schema.production.work_orders import (
+    WorkOrder,
+    WorkOrderComponent,
+    WorkOrderMutations,
+    WorkOrderQueries,
+)
 
 
 @strawberry.type(description="Read access to the whole graph.")
@@ -132,6 +139,8 @@ class Query(
     TicketQueries,
     InteractionQueries,
     PurchaseOrderQueries,
+    BomQueries,
+    WorkOrderQueries,
     SupplierQueries,
     PriceListQueries,
     CustomerRecordQueries,
@@ -170,6 +179,8 @@ class Mutation(
     SupplierMutations,
     PriceListMutations,
     PurchaseOrderMutations,
+    BomMutations,
+    WorkOrderMutations,
     EmployeeMutations,
     DepartmentMutations,
     ArchivingMutations,
@@ -217,6 +228,10 @@ NODE_TYPES = [
     Supplier,
     PurchaseOrder,
     PurchaseOrderLine,
+    Bom,
+    BomLine,
+    WorkOrder,
+    WorkOrderComponent,
     PriceList,
     PriceRule,
     ImportJob,

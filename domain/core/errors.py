@@ -36,6 +36,14 @@ ERROR_CODES = (
     "OVER_RETURN",
     "OVER_REFUND",
     "HELD_OUT",
+    # Production (domain.production)
+    "EMPTY_BOM",
+    "BOM_CYCLE",
+    "ROLLED_UP_COST",
+    "NOT_MANUFACTURED",
+    "NOTHING_REPORTED",
+    "OVER_REPORTED",
+    "ALREADY_REPORTED",
 )
 
 

@@ -31,7 +31,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-SCHEMAS = ("crm", "erp", "finance", "analytics", "ops")
+SCHEMAS = ("crm", "erp", "finance", "production", "analytics", "ops")
 
 
 class Base(DeclarativeBase):

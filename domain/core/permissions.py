@@ -42,6 +42,9 @@ _STOCK_ITEM = Access(
     write=_roles("warehouse"),
 )
 _PURCHASE_ORDER = Access(read=_roles("finance", "warehouse"), write=_roles("warehouse"))
+# Bills of materials and work orders carry standard and actual costs: read where purchase
+# costs are; the warehouse plans and runs production.
+_PRODUCTION = Access(read=_roles("finance", "warehouse"), write=_roles("warehouse"))
 _SALES_ORDER = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=_roles(SALES))
 _DELIVERY = Access(read=_roles(SALES, "support", "finance", "warehouse"), write=_roles("warehouse"))
 _CREDITS = Access(read=_roles(SALES, "finance"), write=_roles("finance"))
@@ -92,6 +95,11 @@ PERMISSIONS: Mapping[str, Access] = {
     "Supplier": Access(read=_roles("finance", "warehouse"), write=_roles("warehouse")),
     "PurchaseOrder": _PURCHASE_ORDER,
     "PurchaseOrderLine": _PURCHASE_ORDER,
+    # Production: the warehouse plans and runs it; finance reads it for costs and variances.
+    "Bom": _PRODUCTION,
+    "BomLine": _PRODUCTION,
+    "WorkOrder": _PRODUCTION,
+    "WorkOrderComponent": _PRODUCTION,
     # Order to cash
     "SalesOrder": _SALES_ORDER,
     "SalesOrderLine": _SALES_ORDER,

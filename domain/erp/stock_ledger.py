@@ -47,6 +47,7 @@ class Reference:
     delivery_id: int | None = None
     purchase_order_id: int | None = None
     employee_id: int | None = None
+    work_order_id: int | None = None
 
 
 class InsufficientStock(DomainError):
@@ -102,6 +103,7 @@ async def move(
                 "delivery_id": reference.delivery_id,
                 "purchase_order_id": reference.purchase_order_id,
                 "employee_id": reference.employee_id,
+                "work_order_id": reference.work_order_id,
             }
             for change, value in zip(merged, values, strict=True)
         ],

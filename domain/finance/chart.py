@@ -19,6 +19,7 @@ CHART = (
     ("1100", "Bank", "asset", "1000", "bank"),
     ("1200", "Accounts receivable", "asset", "1000", "receivable"),
     ("1300", "Inventory", "asset", "1000", "inventory"),
+    ("1350", "Work in progress", "asset", "1000", "work_in_progress"),
     ("1400", "Input VAT", "asset", "1000", "input_vat"),
     ("2000", "Liabilities", "liability", None, None),
     ("2100", "Accounts payable", "liability", "2000", "payable"),
@@ -38,6 +39,10 @@ CHART = (
     ("5100", "Cost of goods sold", "expense", "5000", "cost_of_goods_sold"),
     ("5200", "Stock shrinkage", "expense", "5000", "shrinkage"),
     ("5300", "Purchase price differences", "expense", "5000", "price_differences"),
+    ("5400", "Production variances", "expense", "5000", "production_variance"),
+    # Credited with the labour and overhead work orders absorb at standard, against the
+    # expenses the work really cost.
+    ("5500", "Labour and overhead absorbed", "expense", "5000", "conversion_absorbed"),
     ("6000", "Operating expenses", "expense", None, None),
     ("6100", "Salaries", "expense", "6000", None),
     ("6200", "Rent", "expense", "6000", None),

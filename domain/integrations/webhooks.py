@@ -21,6 +21,9 @@ WILDCARD = ".*"
 _NAMED = (
     "account.created",
     "account.updated",
+    "bom.activated",
+    "bom.archived",
+    "bom.created",
     "campaign.created",
     "campaign.member_added",
     "campaign.updated",
@@ -90,6 +93,13 @@ _NAMED = (
     "webhook_endpoint.secret_rotated",
     "webhook_endpoint.replayed",
     "webhook_endpoint.disabled",
+    # Production: bills of materials and work orders (domain.production).
+    "work_order.planned",
+    "work_order.released",
+    "work_order.started",
+    "work_order.reported",
+    "work_order.completed",
+    "work_order.cancelled",
     # API keys made and revoked.
     "api_key.created",
     "api_key.revoked",

@@ -13,6 +13,7 @@ from domain.erp import on_order, stock_items, stock_position
 from domain.erp.models import StockItem as StockItemModel
 from domain.erp.models import StockLevel as StockLevelModel
 from domain.erp.models.stock import STOCK_CATEGORIES
+from domain.production import reads as production
 from schema.core import filters, sql
 from schema.core.connections import fixed, root_connection
 from schema.core.enums import vocabulary_enum
@@ -27,15 +28,18 @@ if TYPE_CHECKING:
     from schema.analytics.replenishment import Replenishment
     from schema.erp.purchase_orders import PurchaseOrder
     from schema.erp.suppliers import Supplier
+    from schema.production.boms import Bom
 
 SupplierRef = Annotated["Supplier", strawberry.lazy("schema.erp.suppliers")]
 PurchaseOrderRef = Annotated["PurchaseOrder", strawberry.lazy("schema.erp.purchase_orders")]
 ReplenishmentRef = Annotated["Replenishment", strawberry.lazy("schema.analytics.replenishment")]
+BomRef = Annotated["Bom", strawberry.lazy("schema.production.boms")]
 
 StockCategory = vocabulary_enum("StockCategory", STOCK_CATEGORIES, "Product category.")
 
 # On hand, reserved and available over all warehouses, from one statement.
 TOTALS = sql.row_per_key("stock_totals", stock_position.item_totals, key="stock_item_id")
+ACTIVE_BOM = sql.row_per_key("active_bom", production.active_boms, key="stock_item_id")
 EXPECTING = sql.rows_per_key("open_purchase_orders", on_order.orders_expecting, key="_item")
 REPLENISHMENT = sql.row_per_key(
     "replenishment", figures.replenishment_of_items, key="stock_item_id"
@@ -105,6 +109,12 @@ class StockItem(TableNode):
     open_purchase_orders: list[PurchaseOrderRef] | None = RowsOf["PurchaseOrder"](
         EXPECTING, estimated_items=5
     ).field("Purchase orders still expecting this item.")
+    active_bom: BomRef | None = RowOf["Bom"](ACTIVE_BOM, present="id").field(
+        "The bill of materials it is made by; null for an item that is bought."
+    )
+    boms: list[BomRef] | None = Children["Bom"](
+        "stock_item_id", order=("-revision",), estimated_items=3
+    ).field("Every revision of its bill of materials, the newest first.")
 
 
 @strawberry.input(description="Filters for stock items.")

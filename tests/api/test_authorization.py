@@ -31,6 +31,7 @@ import domain.core.operations
 from domain.core.access import OWNERSHIP, ROLES, Viewer
 from domain.core.permissions import PERMISSIONS, RESTRICTED_FIELDS, RESTRICTED_WRITES
 from domain.core.sessions import asyncpg_dsn
+from domain.demo.production import add_production
 from schema.build import build_schema
 from schema.core.context import Context
 from schema.core.loaders import Loaders
@@ -132,7 +133,9 @@ def test_what_a_reader_of_the_parent_may_be_denied_is_nullable() -> None:
 @pytest.fixture(scope="module")
 async def cast(database_url: str, demo: None) -> dict[str, Any]:
     """A sales rep, one of their customers with a full history, and an id of every node type
-    (rows of that customer where a type belongs to customers)."""
+    (rows of that customer where a type belongs to customers); production as on a demo's
+    first day."""
+    await add_production(database_url)
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         customer, rep = await connection.fetchrow(
@@ -261,6 +264,8 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
                 where = f"WHERE id = {rep}"
             elif name == "Segment":
                 where = "WHERE name = 'Matrix'"  # conditions every reader may use
+            elif name == "AuditEntry":
+                where = "WHERE actor = 'matrix@example.com'"  # the rep's own change
             key = await connection.fetchval(
                 f"SELECT min(id) FROM {table.schema}.{table.name} {where}"
             )

@@ -148,6 +148,6 @@ async def row_counts(db: asyncpg.Connection) -> dict[str, int]:
     """Rows in every table of the data model: a failed mutation must leave these unchanged."""
     tables = await db.fetch(
         "SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables "
-        "WHERE schemaname IN ('crm', 'erp', 'finance', 'analytics', 'ops')"
+        "WHERE schemaname IN ('crm', 'erp', 'finance', 'production', 'analytics', 'ops')"
     )
     return {row["name"]: await db.fetchval(f"SELECT count(*) FROM {row['name']}") for row in tables}

@@ -25,7 +25,17 @@ from domain.core.model_base import (
 
 SCHEMA = "erp"
 STOCK_CATEGORIES = ("hardware", "software", "services", "consumables", "accessories")
-MOVEMENT_KINDS = ("receipt", "reservation", "release", "shipment", "return", "adjustment")
+# `consumption` and `production`: components used and units made by a work order.
+MOVEMENT_KINDS = (
+    "receipt",
+    "reservation",
+    "release",
+    "shipment",
+    "return",
+    "adjustment",
+    "consumption",
+    "production",
+)
 
 
 class Warehouse(Base):
@@ -143,6 +153,8 @@ class StockMovement(Base):
     delivery_id: Mapped[int | None] = fk("erp.delivery.id", ondelete="SET NULL")
     purchase_order_id: Mapped[int | None] = fk("erp.purchase_order.id", ondelete="SET NULL")
     employee_id: Mapped[int | None] = fk("erp.employee.id", ondelete="SET NULL")
+    # Declared by name: production sits above erp.
+    work_order_id: Mapped[int | None] = fk("production.work_order.id", ondelete="SET NULL")
     occurred_at: Mapped[CreatedAt]
     external_source: Mapped[ExternalSource]
     external_id: Mapped[ExternalId]

@@ -1,0 +1,1 @@
+"""GraphQL of production: bills of materials and work orders."""
