@@ -40,7 +40,12 @@ from schema.crm.campaigns import Campaign, CampaignMember, CampaignMutations, Ca
 from schema.crm.contacts import Contact, ContactMutations
 from schema.crm.customers import Customer, CustomerMutations, CustomerQueries
 from schema.crm.interactions import Interaction, InteractionMutations, InteractionQueries
-from schema.crm.opportunities import Opportunity, OpportunityMutations, OpportunityQueries
+from schema.crm.opportunities import (
+    Opportunity,
+    OpportunityLine,
+    OpportunityMutations,
+    OpportunityQueries,
+)
 from schema.crm.segments import Segment, SegmentMutations, SegmentQueries
 from schema.crm.tickets import Ticket, TicketMutations, TicketQueries
 from schema.erp.credit_notes import (
@@ -101,6 +106,7 @@ from schema.finance.supplier_bills import (
 from schema.flows.archiving import ArchivingMutations
 from schema.flows.customer_records import CustomerRecordMutations, CustomerRecordQueries
 from schema.flows.deals import DealMutations
+from schema.flows.material_plan import MaterialPlanMutations, MaterialPlanQueries
 from schema.integrations.api_keys import ApiKey, ApiKeyMutations, ApiKeyQueries
 from schema.integrations.audit import AuditEntry, AuditQueries
 from schema.integrations.subscriptions import Subscription
@@ -141,6 +147,7 @@ class Query(
     PurchaseOrderQueries,
     BomQueries,
     WorkOrderQueries,
+    MaterialPlanQueries,
     SupplierQueries,
     PriceListQueries,
     CustomerRecordQueries,
@@ -181,6 +188,7 @@ class Mutation(
     PurchaseOrderMutations,
     BomMutations,
     WorkOrderMutations,
+    MaterialPlanMutations,
     EmployeeMutations,
     DepartmentMutations,
     ArchivingMutations,
@@ -205,6 +213,7 @@ NODE_TYPES = [
     Campaign,
     CampaignMember,
     Opportunity,
+    OpportunityLine,
     Ticket,
     Employee,
     Department,

@@ -95,6 +95,7 @@ OWNERSHIP: dict[str, tuple[str, str | None]] = {
     "crm.interaction": ("customer_id", None),
     "crm.opportunity": ("customer_id", None),
     "crm.ticket": ("customer_id", None),
+    "crm.opportunity_line": ("opportunity_id", "crm.opportunity"),
     "crm.campaign_member": ("customer_id", None),
     "erp.sales_order": ("customer_id", None),
     "erp.invoice": ("customer_id", None),

@@ -75,6 +75,7 @@ PERMISSIONS: Mapping[str, Access] = {
         read=_roles(SALES, "marketing"), write=_roles("marketing", "sales_manager")
     ),
     "Opportunity": Access(read=_roles(SALES, "marketing", "finance"), write=_roles(SALES)),
+    "OpportunityLine": Access(read=_roles(SALES, "marketing", "finance"), write=_roles(SALES)),
     "Ticket": Access(read=_roles(SALES, "support"), write=_roles(SALES, "support")),
     # Saved customer questions with their revenue: read by those who read customer
     # revenue, kept by sales management and marketing.
@@ -100,6 +101,8 @@ PERMISSIONS: Mapping[str, Access] = {
     "BomLine": _PRODUCTION,
     "WorkOrder": _PRODUCTION,
     "WorkOrderComponent": _PRODUCTION,
+    # What to make and buy: computed on request from stock, orders, deals and forecasts.
+    "MaterialPlan": Access(read=_roles("finance", "warehouse"), write=NOBODY),
     # Order to cash
     "SalesOrder": _SALES_ORDER,
     "SalesOrderLine": _SALES_ORDER,

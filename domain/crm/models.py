@@ -216,6 +216,23 @@ class Opportunity(Base):
     version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
+class OpportunityLine(Base):
+    """A product an open deal would sell, and how many: with the deal's probability, what
+    the material plan expects customers to order."""
+
+    __tablename__ = "opportunity_line"
+    __table_args__ = (
+        UniqueConstraint("opportunity_id", "stock_item_id", name="uq_opportunity_line_item"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        {"schema": SCHEMA},
+    )
+
+    id: Mapped[BigId]
+    opportunity_id: Mapped[int] = fk("crm.opportunity.id", ondelete="CASCADE")
+    stock_item_id: Mapped[int] = fk("erp.stock_item.id", ondelete="RESTRICT")
+    quantity: Mapped[int]
+
+
 class Ticket(Base):
     __tablename__ = "ticket"
     __table_args__ = (

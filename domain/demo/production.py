@@ -1,5 +1,5 @@
 """Production in the demo company: a few manufactured products with two-level bills of
-materials, and work orders in every status.
+materials, work orders in every status, and open deals that would sell the products.
 
 It is not part of the generated history (which ends at midnight): `bizgraph seed` and
 `bizgraph dev` add it after loading, through the production services themselves, as what
@@ -16,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.core.access import Viewer
 from domain.core.journal import Journal
 from domain.core.sessions import create_engine, session_factory
+from domain.crm.models import Opportunity
+from domain.crm.opportunity_stages import OPEN_STAGES
 from domain.erp import stock_items
 from domain.erp.models.stock import StockItem, StockLevel, Warehouse
+from domain.flows import deals
 from domain.production import boms, work_orders
 
 # (sku, name, price, conversion cost, [(component index, quantity, scrap %)]) — component
@@ -35,6 +38,7 @@ PRODUCTS = (
     ("MFG-PRD-003", "Lab analyser", "1250.00", "60.00", 5, [(0, "2"), (2, "1")], [(6, "4")]),
 )
 PARTS_NEEDED = 8
+DEALS_WITH_PRODUCTS = 12
 # Units of each bought part the work orders below can use, at most.
 PART_STOCK = 250
 
@@ -43,9 +47,13 @@ PART_STOCK = 250
 class ProductionReport:
     boms: int
     work_orders: int
+    deals: int = 0
 
     def __str__(self) -> str:
-        return f"{self.boms} bills of materials, {self.work_orders} work orders"
+        return (
+            f"{self.boms} bills of materials, {self.work_orders} work orders, "
+            f"{self.deals} open deals with products"
+        )
 
 
 async def add_production(database_url: str) -> ProductionReport:
@@ -164,8 +172,35 @@ async def seed_production(session: AsyncSession) -> ProductionReport:
     await act("release", cancelled)
     await act("cancel", cancelled)
     count += 6
+    deals = await _deals_with_products(session, journal, products, today)
     await journal.write(session)
-    return ProductionReport(made, count)
+    return ProductionReport(made, count, deals)
+
+
+async def _deals_with_products(
+    session: AsyncSession, journal: Journal, products: list[int], today: date
+) -> int:
+    """Open deals closing within the quarter say which products they would sell."""
+    open_deals = list(
+        await session.scalars(
+            select(Opportunity.id)
+            .where(
+                Opportunity.stage.in_(OPEN_STAGES),
+                Opportunity.expected_close_on.between(today, today + timedelta(days=90)),
+            )
+            .order_by(Opportunity.id)
+            .limit(DEALS_WITH_PRODUCTS)
+        )
+    )
+    for position, deal in enumerate(open_deals):
+        await deals.set_products(
+            session=session,
+            journal=journal,
+            opportunity_id=deal,
+            lines=[(products[position % len(products)], 3 + (position * 7) % 10)],
+            version=None,
+        )
+    return len(open_deals)
 
 
 async def _item(session: AsyncSession, journal: Journal, sku: str, name: str, price: str) -> int:

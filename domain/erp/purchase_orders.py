@@ -33,6 +33,7 @@ class PurchaseRequest:
     warehouse_id: int
     lines: Sequence[PurchaseLine]
     expected_on: date | None = None
+    draft: bool = False  # a draft is not sent yet (`place` sends it)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class Receipt:
 async def create(
     *, session: AsyncSession, journal: Journal, request: PurchaseRequest
 ) -> PurchaseOrder:
-    """Order stock from a supplier; expected by its lead time unless a date is given."""
+    """Order stock from a supplier (or draft the order); expected by its lead time unless a
+    date is given."""
     problems = Problems()
     if not request.lines:
         problems.add("lines", "a purchase order needs at least one line", "EMPTY_ORDER")
@@ -96,7 +98,7 @@ async def create(
         number=f"PO-{order_id:07d}",
         supplier_id=supplier.id,
         warehouse_id=request.warehouse_id,
-        status="ordered",
+        status="draft" if request.draft else "ordered",
         total=total,
         ordered_at=datetime.now(UTC),
         expected_on=request.expected_on or today + timedelta(days=supplier.lead_time_days),
@@ -114,10 +116,31 @@ async def create(
     )
     await session.flush()
     journal.record(
-        "purchase_order.created",
+        "purchase_order.drafted" if request.draft else "purchase_order.created",
         entity_type="purchase_order",
         entity_id=order_id,
         changes={"number": order.number, "supplier": supplier.code, "total": total},
+    )
+    return order
+
+
+async def place(
+    *, session: AsyncSession, journal: Journal, purchase_order_id: int
+) -> PurchaseOrder:
+    """Send a draft to its supplier: from now on it is expected, and goods may arrive."""
+    order = await session.scalar(
+        select(PurchaseOrder).where(PurchaseOrder.id == purchase_order_id).with_for_update()
+    )
+    if order is None:
+        raise NotFound("purchase order", "id")
+    order.status = PURCHASE_ORDER_MACHINE.next(order.status, "order")
+    order.ordered_at = datetime.now(UTC)
+    await session.flush()
+    journal.record(
+        "purchase_order.created",
+        entity_type="purchase_order",
+        entity_id=order.id,
+        changes={"number": order.number, "status": order.status},
     )
     return order
 

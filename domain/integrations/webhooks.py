@@ -60,6 +60,7 @@ _NAMED = (
     "price_list.rule_set",
     "price_list.updated",
     "purchase_order.created",
+    "purchase_order.drafted",
     "purchase_order.received",
     "quote.accepted",
     "quote.created",

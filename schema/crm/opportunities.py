@@ -12,6 +12,7 @@ from strawberry import relay
 
 from domain.crm import opportunities
 from domain.crm.models import Opportunity as OpportunityModel
+from domain.crm.models import OpportunityLine as OpportunityLineModel
 from domain.crm.opportunity_stages import OPPORTUNITY_STAGES
 from schema.core import filters
 from schema.core.aggregates import Measured, aggregate_field
@@ -20,18 +21,29 @@ from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
 from schema.core.mutations import enum_value, given, mutation, retry_key
 from schema.core.nodes import TableNode, desc
-from schema.core.relations import ToOne
+from schema.core.relations import Children, ToOne
 from schema.crm.campaigns import Campaign
 from schema.crm.customers import Customer
 
 if TYPE_CHECKING:
     from schema.erp.employees import Employee
     from schema.erp.sales_orders import SalesOrder
+    from schema.erp.stock_items import StockItem
 
 EmployeeRef = Annotated["Employee", strawberry.lazy("schema.erp.employees")]
 SalesOrderRef = Annotated["SalesOrder", strawberry.lazy("schema.erp.sales_orders")]
+StockItemRef = Annotated["StockItem", strawberry.lazy("schema.erp.stock_items")]
 
 OpportunityStage = vocabulary_enum("OpportunityStage", OPPORTUNITY_STAGES, "Sales pipeline stage.")
+
+
+@strawberry.type(description="A product an open deal would sell, and how many.")
+class OpportunityLine(TableNode):
+    MODEL = OpportunityLineModel
+    id: relay.NodeID[int]
+    quantity: int = desc("Units.")
+    stock_item: StockItemRef | None = ToOne["StockItem"]("stock_item_id").field("The product.")
+    opportunity: "Opportunity | None" = ToOne["Opportunity"]("opportunity_id").field("The deal.")
 
 
 @strawberry.type(description="A potential deal in the sales pipeline.")
@@ -57,6 +69,9 @@ class Opportunity(TableNode):
     source_campaign: Campaign | None = ToOne[Campaign]("source_campaign_id").field(
         "The campaign the deal came from."
     )
+    lines: list[OpportunityLine] = Children[OpportunityLine](
+        "opportunity_id", order=("id",), estimated_items=5
+    ).field("The products it would sell (the material plan weighs them by probability).")
     sales_order: SalesOrderRef | None = ToOne["SalesOrder"]("sales_order_id").field(
         "The order a won deal became."
     )

@@ -97,6 +97,12 @@ class PurchaseOrderCreateInput:
     idempotency_key: str | None = retry_key("creating a second purchase order")
 
 
+@strawberry.input(description="Send a draft purchase order to its supplier.")
+class PurchaseOrderPlaceInput:
+    id: strawberry.ID = strawberry.field(description="The draft purchase order.")
+    idempotency_key: str | None = retry_key("sending it twice")
+
+
 @strawberry.input(description="Units that arrived.")
 class ReceiptLineInput:
     stock_item: strawberry.ID = strawberry.field(description="The item.")
@@ -143,6 +149,16 @@ class PurchaseOrderMutations:
         "Order stock from a supplier.",
         lambda input, session, journal: purchase_orders.create(
             session=session, journal=journal, request=_purchase(input)
+        ),
+    )
+    purchase_order_place = mutation(
+        PurchaseOrderPlaceInput,
+        PurchaseOrder,
+        "Send a draft (one the material plan suggested, say) to its supplier.",
+        lambda input, session, journal: purchase_orders.place(
+            session=session,
+            journal=journal,
+            purchase_order_id=decode(input.id, "PurchaseOrder", "id"),
         ),
     )
     purchase_order_receive = mutation(

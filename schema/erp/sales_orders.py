@@ -1,6 +1,6 @@
 """Sales orders and their lines: the types, the root list, placing and changing orders."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,13 +13,14 @@ from domain.erp.models import SalesOrder as SalesOrderModel
 from domain.erp.models import SalesOrderLine as SalesOrderLineModel
 from domain.erp.order_states import ORDER_STATUSES
 from domain.flows import ordering
+from domain.production import reads as production
 from schema.core import filters, sql
 from schema.core.aggregates import aggregate_field
 from schema.core.connections import by_date, root_connection
 from schema.core.enums import vocabulary_enum
 from schema.core.ids import decode, decode_optional
 from schema.core.mutations import given, mutation, retry_key
-from schema.core.nodes import TableNode, desc
+from schema.core.nodes import TableNode, desc, row_value
 from schema.core.relations import Children, Computed, ToOne
 from schema.crm.customers import Customer, CustomerTier
 from schema.erp.employees import Employee
@@ -73,6 +74,12 @@ class SalesOrderLine(TableNode):
     line_total: Decimal = desc("Unit price × quantity (net of tax).")
     tax_amount: Decimal = desc("Tax on this line.")
 
+    promised_on: date | None = row_value(
+        production.promised_on,
+        "For a manufactured item: the day its units are promised, the due day of the work "
+        "order made for this line; null while none is under way.",
+    )
+
     stock_item: StockItem | None = ToOne[StockItem]("stock_item_id").field("The item ordered.")
     sales_order: "SalesOrder | None" = ToOne["SalesOrder"]("sales_order_id").field(
         "The order this line belongs to."
@@ -98,6 +105,10 @@ class SalesOrder(TableNode):
     notes: str | None = desc("Notes.")
     ordered_at: datetime = desc("When the order was created.")
     version: int = desc("Version for optimistic concurrency.")
+    waits_on_production: bool = row_value(
+        production.waits_on_production,
+        "A work order made for one of its lines is still open: the order waits on production.",
+    )
 
     customer: Customer | None = ToOne[Customer]("customer_id").field("The customer.")
     sales_rep: Employee | None = ToOne[Employee]("sales_rep_id").field(

@@ -9,6 +9,21 @@ from schema.crm.opportunities import Opportunity
 from schema.erp.sales_orders import OrderLineInput, order_lines
 
 
+@strawberry.input(description="A product an open deal would sell.")
+class OpportunityProductInput:
+    stock_item: strawberry.ID = strawberry.field(description="The product.")
+    quantity: int = strawberry.field(description="Units.")
+
+
+@strawberry.input(description="The products an open deal would sell (replacing any before).")
+class OpportunitySetProductsInput:
+    id: strawberry.ID = strawberry.field(description="The opportunity (an open one).")
+    lines: list[OpportunityProductInput] = strawberry.field(
+        description="0 to 100 products, one line each."
+    )
+    version: int | None = strawberry.field(default=None, description="Version you read, if any.")
+
+
 @strawberry.input(description="Win a deal: it becomes a draft sales order priced for the tier.")
 class OpportunityWinInput:
     id: strawberry.ID = strawberry.field(
@@ -23,6 +38,22 @@ class OpportunityWinInput:
 
 @strawberry.type
 class DealMutations:
+    opportunity_set_products = mutation(
+        OpportunitySetProductsInput,
+        Opportunity,
+        "Say which products an open deal would sell: the material plan expects them, "
+        "weighted by the deal's probability, on its expected close day.",
+        lambda input, session, journal: deals.set_products(
+            session=session,
+            journal=journal,
+            opportunity_id=decode(input.id, "Opportunity", "id"),
+            lines=[
+                (decode(line.stock_item, "StockItem", f"lines.{i}.stockItem"), line.quantity)
+                for i, line in enumerate(input.lines)
+            ],
+            version=input.version,
+        ),
+    )
     opportunity_win = mutation(
         OpportunityWinInput,
         Opportunity,

@@ -150,6 +150,13 @@ async def cast(database_url: str, demo: None) -> dict[str, Any]:
             "            ON s.id = d.sales_order_id WHERE s.customer_id = c.id) "
             "ORDER BY c.id LIMIT 1"
         )
+        # A deal of the customer says what it would sell.
+        await connection.execute(
+            "INSERT INTO crm.opportunity_line (opportunity_id, stock_item_id, quantity) "
+            "SELECT min(o.id), (SELECT min(id) FROM erp.stock_item), 5 "
+            "FROM crm.opportunity o WHERE o.customer_id = $1 ON CONFLICT DO NOTHING",
+            customer,
+        )
         # The demo company uploaded no file for import: one job stands for them.
         await connection.execute(
             "INSERT INTO ops.import_job (kind, source, file_name, format, encoding, byte_count) "

@@ -22,6 +22,7 @@ async def produced(database_url: str, clean_db: AsyncEngine) -> AsyncIterator[as
     await seed_database(database_url, customers=60, seed=3, today=date.today(), reset=True)
     report = await add_production(database_url)
     assert (report.boms, report.work_orders) == (7, 9)
+    assert report.deals > 0
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     yield connection
     await connection.close()

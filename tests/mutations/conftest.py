@@ -129,13 +129,21 @@ async def execute(
     )
 
     async def run(
-        query: str, variables: dict[str, Any] | None = None, *, viewer: Viewer | None = None
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        viewer: Viewer | None = None,
+        errors: bool = False,
     ) -> dict[str, Any]:
+        """`errors=True`: the answer's data and errors, errors expected."""
         who = viewer or world.admin
         context = Context(
             state=state, viewer=who, request_id=uuid.uuid4().hex, loaders=Loaders(reads, who)
         )
         result = await schema.execute(query, variable_values=variables, context_value=context)
+        if errors:
+            assert result.errors, "errors were expected"
+            return {"data": result.data, "errors": [e.formatted for e in result.errors]}
         assert result.errors is None, result.errors
         assert result.data is not None
         return result.data
