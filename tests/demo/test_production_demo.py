@@ -14,6 +14,7 @@ from domain.demo.production import add_production
 from domain.demo.seed import seed_database
 from domain.finance import reconciliation
 from domain.production.states import WORK_ORDER_STATUSES
+from tests.stock_checks import LEDGER_DRIFT
 
 
 @pytest.fixture
@@ -48,16 +49,7 @@ async def test_every_work_order_status_and_two_levels(produced: asyncpg.Connecti
 
 
 async def test_stock_costs_and_books_agree(produced: asyncpg.Connection) -> None:
-    drift = await produced.fetchval(
-        """
-        SELECT count(*) FROM erp.stock_level l
-        LEFT JOIN (SELECT stock_item_id, warehouse_id, sum(delta_on_hand) AS on_hand,
-                          sum(delta_reserved) AS reserved
-                   FROM erp.stock_movement GROUP BY 1, 2) m USING (stock_item_id, warehouse_id)
-        WHERE coalesce(m.on_hand, 0) <> l.on_hand OR coalesce(m.reserved, 0) <> l.reserved
-        """
-    )
-    assert drift == 0
+    assert await produced.fetchval(LEDGER_DRIFT) == 0
     # What released and running work orders hold is reserved in the warehouse.
     held = await produced.fetchval(
         "SELECT sum(c.quantity_reserved) FROM production.work_order_component c "

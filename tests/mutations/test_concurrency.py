@@ -20,6 +20,7 @@ from api.settings import Settings
 from tests.api.conftest import TEST_SECRET
 from tests.mutations.conftest import Execute, World
 from tests.mutations.operations import create_customer, create_item
+from tests.stock_checks import LEDGER_DRIFT
 
 ROUNDS = 20
 CLIENTS = 200
@@ -119,17 +120,7 @@ async def test_the_last_units_are_sold_exactly_once(
             f"LAST-{round_number}",
         )
         assert (level["on_hand"], level["reserved"]) == (UNITS, UNITS)
-    drift = await db.fetchval(
-        """
-        SELECT count(*) FROM erp.stock_level l
-        LEFT JOIN (SELECT stock_item_id, warehouse_id, sum(delta_on_hand) AS on_hand,
-                          sum(delta_reserved) AS reserved
-                   FROM erp.stock_movement GROUP BY 1, 2) m USING (stock_item_id, warehouse_id)
-        WHERE l.on_hand <> coalesce(m.on_hand, 0) OR l.reserved <> coalesce(m.reserved, 0)
-           OR l.on_hand < 0 OR l.reserved > l.on_hand
-        """
-    )
-    assert drift == 0
+    assert await db.fetchval(LEDGER_DRIFT) == 0
 
 
 async def _post(client: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> tuple[int, Any]:
