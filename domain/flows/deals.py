@@ -29,13 +29,21 @@ async def win(
     session: AsyncSession,
     journal: Journal,
     opportunity_id: int,
-    lines: Sequence[sales_orders.LineRequest],
+    lines: Sequence[sales_orders.LineRequest] | None,
     warehouse_id: int | None,
     version: int | None,
 ) -> Opportunity:
-    """Close the deal as won and draft the order that delivers it (priced for the tier)."""
+    """Close the deal as won and draft the order that delivers it (priced for the tier):
+    the lines given, or else the products the deal named."""
     opportunity = await get_for_change(session, journal.actor, opportunity_id, version)
     opportunity.stage = stages.move(opportunity.stage, "won")
+    if lines is None:
+        named = await session.execute(
+            select(OpportunityLine.stock_item_id, OpportunityLine.quantity)
+            .where(OpportunityLine.opportunity_id == opportunity.id)
+            .order_by(OpportunityLine.id)
+        )
+        lines = [sales_orders.LineRequest(item, quantity) for item, quantity in named]
     order = await ordering.create_draft(
         session=session,
         journal=journal,

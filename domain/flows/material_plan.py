@@ -51,9 +51,15 @@ async def material_plan(
     """Plan `horizon_days` ahead for one warehouse; `fetch` runs a statement."""
     until = today + timedelta(days=horizon_days)
     items = await _items(fetch, warehouse_id)
+    # Draft orders use up the forecast of the week they fall in: counted once.
+    expected = netting.consume_forecast(
+        [
+            *await _unreserved_orders(fetch, warehouse_id, today),
+            *await _forecast(fetch, warehouse_id, today, horizon_days),
+        ]
+    )
     demands = [
-        *await _unreserved_orders(fetch, warehouse_id, today),
-        *await _forecast(fetch, warehouse_id, today, horizon_days),
+        *expected,
         *await _deals(fetch, warehouse_id, today, until),
         *await _planned_components(fetch, warehouse_id, today, until),
     ]

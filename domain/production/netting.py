@@ -6,11 +6,11 @@ Pure: the facts come in (`domain.flows.material_plan` reads them), suggestions g
 
 - An item's **free stock** is what is on hand and not reserved; reserved units already
   serve open orders and released work orders, so those are no demand here.
-- **Demands** (independent: orders not reserved yet, the demand forecast, weighted
-  opportunities; dependent: components of planned work orders and of the suggestions made
-  one level up) are served in date order, first from free stock, then from **supplies**
-  (open purchase orders, open work orders) that arrive by the demand's day, then from a
-  new suggestion.
+- **Demands** (independent: orders not reserved yet, the demand forecast less those
+  orders (`consume_forecast`), weighted opportunities; dependent: components of planned
+  work orders and of the suggestions made one level up) are served in date order, first
+  from free stock, then from **supplies** (open purchase orders, open work orders) that
+  arrive by the demand's day, then from a new suggestion.
 - Items are netted by **low-level code** (the deepest level they appear on in any
   structure), so every demand on a component is known before it is netted.
 - Suggestions are lot-for-lot per ISO week: needs of one item in one week become one
@@ -120,6 +120,34 @@ def plan(
                     )
                 )
     return suggestions
+
+
+def consume_forecast(demands: Iterable[Demand], days: int = 7) -> list[Demand]:
+    """Orders already taken are part of what the forecast expected: each forecast demand
+    (covering `days` from its day) is reduced by the order lines of its item due within
+    them, never below zero."""
+    demands = list(demands)
+    orders: dict[int, list[Demand]] = defaultdict(list)
+    for demand in demands:
+        if demand.source == "sales_order_line":
+            orders[demand.item_id].append(demand)
+    consumed = []
+    for demand in demands:
+        if demand.source == "forecast":
+            end = demand.on + timedelta(days=days)
+            taken = sum(
+                (o.quantity for o in orders[demand.item_id] if demand.on <= o.on < end),
+                Decimal(0),
+            )
+            demand = Demand(
+                demand.item_id,
+                demand.on,
+                max(demand.quantity - taken, Decimal(0)),
+                demand.source,
+                demand.reference,
+            )
+        consumed.append(demand)
+    return consumed
 
 
 def levels(items: Mapping[int, Item]) -> dict[int, int]:

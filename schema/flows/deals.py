@@ -29,7 +29,11 @@ class OpportunityWinInput:
     id: strawberry.ID = strawberry.field(
         description="The opportunity (in PROPOSAL or NEGOTIATION)."
     )
-    lines: list[OrderLineInput] = strawberry.field(description="What the customer buys.")
+    lines: list[OrderLineInput] | None = strawberry.field(
+        default=None,
+        description="What the customer buys (default: the products the deal named with "
+        "`opportunitySetProducts`).",
+    )
     warehouse: strawberry.ID | None = strawberry.field(
         default=None, description="Shipping warehouse (default: the best stocked)."
     )
@@ -63,7 +67,7 @@ class DealMutations:
             session=session,
             journal=journal,
             opportunity_id=decode(input.id, "Opportunity", "id"),
-            lines=order_lines(input.lines),
+            lines=order_lines(input.lines) if input.lines is not None else None,
             warehouse_id=decode_optional(input.warehouse, "Warehouse", "warehouse"),
             version=input.version,
         ),

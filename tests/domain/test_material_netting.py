@@ -4,7 +4,7 @@ weekly lots, packs, lead times, explosion level by level, and pegging."""
 from datetime import date, timedelta
 from decimal import Decimal
 
-from domain.production.netting import Demand, Item, Make, Supply, levels, plan
+from domain.production.netting import Demand, Item, Make, Supply, consume_forecast, levels, plan
 
 TODAY = date(2026, 3, 2)  # a Monday
 
@@ -85,3 +85,21 @@ def test_a_component_used_at_two_depths_is_netted_at_the_deepest() -> None:
     # One unit straight into P and one through S: both demands are netted together.
     assert part.quantity == 2
     assert sorted(p.reference for p in part.pegs) == ["make:1:2026-03-02", "make:2:2026-03-02"]
+
+
+def test_orders_taken_are_part_of_the_forecast_they_fall_in() -> None:
+    forecast = [
+        Demand(1, day(0), Decimal(10), "forecast", "week 1"),
+        Demand(1, day(7), Decimal(10), "forecast", "week 2"),
+        Demand(2, day(0), Decimal(3), "forecast", "other item"),
+    ]
+    orders = [demand(1, 1, "4"), demand(1, 2, "9", "o2")]
+    consumed = consume_forecast([*orders, *forecast])
+    assert [(d.reference, d.quantity) for d in consumed if d.source == "forecast"] == [
+        ("week 1", Decimal(0)),  # 13 ordered in its week: the forecast is used up
+        ("week 2", Decimal(10)),
+        ("other item", Decimal(3)),
+    ]
+    # Netted, the first week needs the 13 ordered, not 13 plus the forecast's 10.
+    (buy, later) = plan({1: Item(1, free=0)}, consumed, [], today=TODAY)
+    assert (buy.quantity, later.quantity) == (13, 10)

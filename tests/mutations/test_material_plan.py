@@ -106,6 +106,8 @@ async def test_the_plan_is_for_those_who_read_costs(execute: Execute, world: Wor
 
 OPPORTUNITY_CREATE = """mutation($input: OpportunityCreateInput!) {
   opportunityCreate(input: $input) { opportunity { id version } errors { code } } }"""
+WON_WITH_ITS_PRODUCTS = """mutation($input: OpportunityWinInput!) { opportunityWin(input: $input) {
+  opportunity { salesOrder { lines { quantity stockItem { sku } } } } errors { code } } }"""
 SET_PRODUCTS = """mutation($input: OpportunitySetProductsInput!) {
   opportunitySetProducts(input: $input) {
     opportunity { id lines { quantity stockItem { sku } } } errors { field code } } }"""
@@ -154,6 +156,17 @@ async def test_an_open_deal_is_demand_weighted_by_its_probability(
     )
     assert [(p["source"], p["record"], p["quantity"]) for p in product["pegs"]] == [
         ("OPPORTUNITY", deal["id"], "10")
+    ]
+    # Won without lines, the deal's products become the draft order's.
+    won = (
+        await execute(
+            WON_WITH_ITS_PRODUCTS,
+            {"input": {"id": deal["id"], "warehouse": World.gid("Warehouse", world.warehouse)}},
+        )
+    )["opportunityWin"]
+    assert won["errors"] == []
+    assert won["opportunity"]["salesOrder"]["lines"] == [
+        {"quantity": 25, "stockItem": {"sku": "PROD-P"}}
     ]
 
 
