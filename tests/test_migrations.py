@@ -122,14 +122,14 @@ async def test_bi_views_come_and_go_with_their_revision(scratch_database: str) -
     from api.bi_role import BiRoleError, ensure_bi_role
 
     await asyncio.to_thread(migrate.upgrade, scratch_database)
-    assert len(await _bi_views(scratch_database) or ()) == 12
+    assert len(await _bi_views(scratch_database) or ()) == 13
     await asyncio.to_thread(migrate.downgrade, scratch_database, "0001")
     assert await _bi_views(scratch_database) is None
     assert await _tables(scratch_database), "the data model stays"
     with pytest.raises(BiRoleError, match="run `bizgraph migrate` first"):
         await ensure_bi_role(scratch_database, name="bizgraph_bi_never", password="never-made")
     await asyncio.to_thread(migrate.upgrade, scratch_database)
-    assert len(await _bi_views(scratch_database) or ()) == 12
+    assert len(await _bi_views(scratch_database) or ()) == 13
 
 
 async def test_existing_idempotency_keys_keep_their_principal(scratch_database: str) -> None:

@@ -1,4 +1,5 @@
-"""BI fixtures: a seeded company with metrics, and a BI login role dropped afterwards."""
+"""BI fixtures: a seeded company with metrics and production, and a BI login role dropped
+afterwards."""
 
 import secrets
 import uuid
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.bi_role import ensure_bi_role
 from domain.analytics import metrics
 from domain.core.sessions import asyncpg_dsn
+from domain.demo.production import add_production
 from domain.demo.seed import seed_database
 from tests.conftest import truncate_all
 
@@ -33,6 +35,7 @@ async def company(database_url: str, engine: AsyncEngine) -> AsyncIterator[None]
     """A seeded company for a module's read-only tests; emptied afterwards, as tests that
     commit (and tests on rolled-back sessions) expect to find the database."""
     await seed_database(database_url, customers=80, seed=5, today=date(2026, 6, 30), reset=True)
+    await add_production(database_url)
     async with engine.begin() as connection:
         await metrics.recompute_all(connection)
     yield

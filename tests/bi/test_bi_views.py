@@ -19,6 +19,7 @@ from tests.bi.conftest import BiRole
 pytestmark = pytest.mark.usefixtures("company")
 
 VIEWS = {
+    "work_orders",
     "customer_360",
     "sales_order_lines",
     "invoices_aging",

@@ -288,6 +288,24 @@ async def test_a_work_order_from_plan_to_close(
     assert await _balance(db, "work_in_progress") == 0
     assert await _balance(db, "production_variance") == Decimal("48.00")
     assert await _balance(db, "conversion_absorbed") == Decimal("-50.00")
+    # BI tools read the same figures.
+    shown = await db.fetchrow(
+        "SELECT status, sku, bom_revision, quantity_produced, quantity_scrapped, "
+        "material_cost, conversion_applied, output_value, variance "
+        "FROM bi.work_orders WHERE number = $1",
+        order["number"],
+    )
+    assert tuple(shown) == (
+        "completed",
+        "PROD-P",
+        1,
+        9,
+        1,
+        Decimal("430.00"),
+        Decimal("50.00"),
+        Decimal("432.00"),
+        Decimal("48.00"),
+    )
     kinds = await db.fetch(
         "SELECT kind, count(*) AS n FROM erp.stock_movement WHERE work_order_id = $1 "
         "GROUP BY kind ORDER BY kind",
