@@ -6,6 +6,7 @@ It is not part of the generated history (which ends at midnight): `bizgraph seed
 happened first today — so stock, reservations, costs, ledger postings, audit rows and
 events hold together by construction."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -141,40 +142,44 @@ async def seed_production(session: AsyncSession) -> ProductionReport:
         )
         return planned.id
 
-    async def act(step: str, order_id: int, **extra: int) -> None:
-        call = getattr(work_orders, step)
-        await call(session=session, journal=journal, work_order_id=order_id, **extra)
+    async def run(*steps: Callable[..., Awaitable[object]], order_id: int) -> None:
+        for step in steps:
+            await step(session=session, journal=journal, work_order_id=order_id)
 
+    async def report(order_id: int, produced: int, scrapped: int = 0) -> None:
+        await work_orders.report(
+            session=session,
+            journal=journal,
+            work_order_id=order_id,
+            produced=produced,
+            scrapped=scrapped,
+        )
+
+    release, start, close = work_orders.release, work_orders.start, work_orders.close
     count = 0
     # Subassemblies made in full (completed), so the products have what they need.
     for item, quantity in zip(subassemblies, (30, 30, 24), strict=True):
         order_id = await order(item, quantity, 7)
-        for step in ("release", "start"):
-            await act(step, order_id)
-        await act("report", order_id, produced=quantity - 1, scrapped=1)
-        await act("close", order_id)
+        await run(release, start, order_id=order_id)
+        await report(order_id, quantity - 1, scrapped=1)
+        await run(close, order_id=order_id)
         count += 1
     # Products: one completed, one in progress, one released, two planned, one cancelled.
     completed = await order(products[0], 8, 10)
-    for step in ("release", "start"):
-        await act(step, completed)
-    await act("report", completed, produced=8)
-    await act("close", completed)
+    await run(release, start, order_id=completed)
+    await report(completed, 8)
+    await run(close, order_id=completed)
     running = await order(products[1], 10, 6)
-    for step in ("release", "start"):
-        await act(step, running)
-    await act("report", running, produced=5, scrapped=1)
-    released = await order(products[2], 4, 14)
-    await act("release", released)
+    await run(release, start, order_id=running)
+    await report(running, 5, scrapped=1)
+    await run(release, order_id=await order(products[2], 4, 14))
     await order(products[0], 20, 21)
     await order(products[2], 6, 30)
-    cancelled = await order(products[1], 8, 12)
-    await act("release", cancelled)
-    await act("cancel", cancelled)
+    await run(release, work_orders.cancel, order_id=await order(products[1], 8, 12))
     count += 6
-    deals = await _deals_with_products(session, journal, products, today)
+    with_products = await _deals_with_products(session, journal, products, today)
     await journal.write(session)
-    return ProductionReport(made, count, deals)
+    return ProductionReport(made, count, with_products)
 
 
 async def _deals_with_products(

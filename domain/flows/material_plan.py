@@ -278,8 +278,10 @@ async def apply(
     problems = Problems()
     if not keys:
         problems.add("suggestions", "choose at least one suggestion")
+    # Each key is named by its first place in the input.
+    positions = {key: position for position, key in reversed(list(enumerate(keys)))}
     chosen = []
-    for position, key in enumerate(dict.fromkeys(keys)):
+    for key, position in sorted(positions.items(), key=lambda item: item[1]):
         if key not in found:
             problems.add(
                 f"suggestions.{position}",
@@ -301,7 +303,7 @@ async def apply(
     for suggestion in buys:
         if suppliers.get(suggestion.item_id) is None:
             problems.add(
-                f"suggestions.{list(keys).index(suggestion.key)}",
+                f"suggestions.{positions[suggestion.key]}",
                 "the item has no supplier to buy it from",
                 "NO_SUPPLIER",
             )
